@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+// gobench: Go's G-M-P goroutine runtime reimplemented in Swift, and a benchmark and
+// GOMAXPROCS-tuning suite built on it. See README.md and docs/.
+import PackageDescription
+
+let package = Package(
+    name: "gobench",
+    products: [
+        .executable(name: "gobench", targets: ["gobench"]),
+        .library(name: "Runtime", targets: ["Runtime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+    ],
+    targets: [
+        // C and assembly: context switch per ABI, stack mapping, signals, futex,
+        // affinity, libnuma shims. The only unsafe-by-nature code.
+        .target(
+            name: "CRuntime",
+            cSettings: [.unsafeFlags(["-O2", "-fno-omit-frame-pointer"])],
+            linkerSettings: [.linkedLibrary("numa"), .linkedLibrary("pthread")]
+        ),
+        // The G-M-P runtime in Swift.
+        .target(
+            name: "Runtime",
+            dependencies: ["CRuntime"],
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+        ),
+        // The workload catalog (swift and swift-concurrency engines).
+        .target(
+            name: "Workloads",
+            dependencies: ["Runtime", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
+        // CSV schema, statistics, compare, sweep planning, tune, report: no runtime inside.
+        .target(
+            name: "GobenchKit",
+            dependencies: [.product(name: "CSV", package: "CSV.swift")]
+        ),
+        .executableTarget(
+            name: "gobench",
+            dependencies: [
+                "Runtime", "Workloads", "GobenchKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRuntime"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "GobenchKit"]),
+        .testTarget(name: "GobenchKitTests", dependencies: ["GobenchKit"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,15 @@
+// The root command: one file per subcommand beside this one.
+import ArgumentParser
+import GobenchKit
+
+@main
+struct Gobench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gobench",
+        abstract: "Go's G-M-P goroutine runtime in Swift, as a benchmark and GOMAXPROCS-tuning suite.",
+        version: GobenchVersion.string,
+        subcommands: [
+            // Each subcommand adds itself here (one line each).
+        ]
+    )
+}
