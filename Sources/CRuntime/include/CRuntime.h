@@ -1,0 +1,11 @@
+// CRuntime: the parts of the gobench runtime that Swift cannot express safely or at all.
+// Each shim says why it exists. Everything here is prefixed `gb_`.
+#ifndef GOBENCH_CRUNTIME_H
+#define GOBENCH_CRUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gb_futex.h"
+
+#endif
