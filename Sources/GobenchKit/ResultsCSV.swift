@@ -79,8 +79,11 @@ public struct CellKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     public static func < (a: CellKey, b: CellKey) -> Bool {
-        (a.workload, a.engine, a.procs, a.scavenge, a.placement, a.params, a.metric)
-            < (b.workload, b.engine, b.procs, b.scavenge, b.placement, b.params, b.metric)
+        if (a.workload, a.engine, a.procs) != (b.workload, b.engine, b.procs) {
+            return (a.workload, a.engine, a.procs) < (b.workload, b.engine, b.procs)
+        }
+        return (a.scavenge, a.placement, a.params, a.metric)
+            < (b.scavenge, b.placement, b.params, b.metric)
     }
 
     public var description: String {
