@@ -7,5 +7,6 @@
 #include <stdint.h>
 
 #include "gb_futex.h"
+#include "gb_numa.h"
 
 #endif
