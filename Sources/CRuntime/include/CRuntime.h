@@ -8,5 +8,9 @@
 
 #include "gb_futex.h"
 #include "gb_numa.h"
+#include "gb_context.h"
+#include "gb_stack.h"
+#include "gb_thread.h"
+#include "gb_atomic.h"
 
 #endif

@@ -1,0 +1,158 @@
+// Goroutine stack memory and the stack-overflow report (see gb_stack.h).
+#define _GNU_SOURCE
+#include "gb_stack.h"
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+__thread gb_stack_record *gb_current_stack = NULL;
+
+void *gb_stack_reserve(size_t bytes) {
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+int gb_stack_unmap(void *addr, size_t bytes) { return munmap(addr, bytes); }
+
+static int light_guard_works = 1;
+
+int gb_guard_install(void *addr, size_t len) {
+    if (__atomic_load_n(&light_guard_works, __ATOMIC_RELAXED)) {
+        if (madvise(addr, len, MADV_GUARD_INSTALL) == 0) return 1;
+        if (errno == EINVAL) __atomic_store_n(&light_guard_works, 0, __ATOMIC_RELAXED);
+    }
+    if (mprotect(addr, len, PROT_NONE) == 0) return 2;
+    return -1;
+}
+
+int gb_release_pages(void *addr, size_t len) { return madvise(addr, len, MADV_DONTNEED); }
+
+size_t gb_resident_bytes(void *addr, size_t len) {
+    long page = sysconf(_SC_PAGESIZE);
+    size_t pages = (len + page - 1) / page;
+    unsigned char vec[4096];
+    size_t resident = 0;
+    for (size_t off = 0; off < pages; off += sizeof vec) {
+        size_t n = pages - off < sizeof vec ? pages - off : sizeof vec;
+        if (mincore((char *)addr + off * page, n * page, vec) != 0) return 0;
+        for (size_t i = 0; i < n; i++) resident += vec[i] & 1;
+    }
+    return resident * page;
+}
+
+uintptr_t gb_stack_pointer(void) {
+    return (uintptr_t)__builtin_frame_address(0);
+}
+
+// ---- async-signal-safe formatting ----
+
+static size_t put_str(char *buf, size_t at, size_t cap, const char *s) {
+    while (*s && at < cap) buf[at++] = *s++;
+    return at;
+}
+
+static size_t put_dec(char *buf, size_t at, size_t cap, uint64_t v) {
+    char tmp[24];
+    int n = 0;
+    do { tmp[n++] = (char)('0' + v % 10); v /= 10; } while (v && n < 24);
+    while (n > 0 && at < cap) buf[at++] = tmp[--n];
+    return at;
+}
+
+static size_t put_hex(char *buf, size_t at, size_t cap, uint64_t v) {
+    char tmp[20];
+    int n = 0;
+    do { tmp[n++] = "0123456789abcdef"[v & 15]; v >>= 4; } while (v && n < 20);
+    at = put_str(buf, at, cap, "0x");
+    while (n > 0 && at < cap) buf[at++] = tmp[--n];
+    return at;
+}
+
+static void write_all(const char *buf, size_t len) {
+    while (len > 0) {
+        ssize_t w = write(2, buf, len);
+        if (w < 0) { if (errno == EINTR) continue; return; }
+        buf += w; len -= (size_t)w;
+    }
+}
+
+void gb_fatal_exit(const char *message, int status) {
+    write_all(message, strlen(message));
+    _exit(status);
+}
+
+static void fault_handler(int sig, siginfo_t *info, void *uctx) {
+    (void)uctx;
+    uintptr_t addr = (uintptr_t)info->si_addr;
+    gb_stack_record *r = gb_current_stack;
+    char buf[512];
+    size_t n = 0, cap = sizeof buf;
+    // A fault in the guard region, or just below it (a frame larger than the guard
+    // that skipped over it lands below the reservation only if nothing is mapped there).
+    if (r != NULL && addr >= r->guard_lo - 65536 && addr < r->lo) {
+        n = put_str(buf, n, cap, "runtime: goroutine stack exceeds ");
+        n = put_dec(buf, n, cap, r->limit);
+        n = put_str(buf, n, cap, "-byte limit\nruntime: sp=");
+        n = put_hex(buf, n, cap, addr);
+        n = put_str(buf, n, cap, " stack=[");
+        n = put_hex(buf, n, cap, r->lo);
+        n = put_str(buf, n, cap, ", ");
+        n = put_hex(buf, n, cap, r->hi);
+        n = put_str(buf, n, cap, "]\nfatal error: stack overflow\n\ngoroutine ");
+        n = put_dec(buf, n, cap, (uint64_t)r->goid);
+        n = put_str(buf, n, cap, " [running]:\n");
+        write_all(buf, n);
+        _exit(2);
+    }
+    n = put_str(buf, n, cap, "unexpected fault address ");
+    n = put_hex(buf, n, cap, addr);
+    n = put_str(buf, n, cap, "\nfatal error: fault\n[signal ");
+    n = put_str(buf, n, cap, sig == SIGBUS ? "SIGBUS: bus error" : "SIGSEGV: segmentation violation");
+    n = put_str(buf, n, cap, " code=");
+    n = put_hex(buf, n, cap, (uint64_t)info->si_code);
+    n = put_str(buf, n, cap, " addr=");
+    n = put_hex(buf, n, cap, addr);
+    n = put_str(buf, n, cap, "]\n");
+    if (r != NULL) {
+        n = put_str(buf, n, cap, "\ngoroutine ");
+        n = put_dec(buf, n, cap, (uint64_t)r->goid);
+        n = put_str(buf, n, cap, " [running]:\n");
+    }
+    write_all(buf, n);
+    _exit(2);
+}
+
+void gb_signals_install(void) {
+    static int installed = 0;
+    if (__atomic_exchange_n(&installed, 1, __ATOMIC_ACQ_REL)) return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = fault_handler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+}
+
+int gb_signal_stack_install(void) {
+    static __thread int done = 0;
+    if (done) return 0;
+    size_t size = 64 * 1024;
+    void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) return -1;
+    stack_t ss;
+    ss.ss_sp = mem;
+    ss.ss_size = size;
+    ss.ss_flags = 0;
+    if (sigaltstack(&ss, NULL) != 0) return -1;
+    done = 1;
+    return 0;
+}

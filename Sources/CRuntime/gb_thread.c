@@ -1,0 +1,44 @@
+// OS threads for Ms (see gb_thread.h).
+#define _GNU_SOURCE
+#include "gb_thread.h"
+#include "gb_stack.h"
+#include <pthread.h>
+#include <stdlib.h>
+
+struct start { gb_thread_entry entry; void *arg; };
+
+static void *thread_main(void *p) {
+    struct start s = *(struct start *)p;
+    free(p);
+    gb_signal_stack_install();
+    s.entry(s.arg);
+    return NULL;
+}
+
+int gb_thread_start(gb_thread_entry entry, void *arg, size_t stack_bytes) {
+    struct start *s = malloc(sizeof *s);
+    if (!s) return 12;
+    s->entry = entry;
+    s->arg = arg;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (stack_bytes) pthread_attr_setstacksize(&attr, stack_bytes);
+    pthread_t t;
+    int r = pthread_create(&t, &attr, thread_main, s);
+    pthread_attr_destroy(&attr);
+    if (r != 0) free(s);
+    return r;
+}
+
+void gb_thread_exit(void) { pthread_exit(NULL); }
+
+void gb_cpu_relax(unsigned count) {
+    for (unsigned i = 0; i < count; i++) {
+#if defined(__x86_64__)
+        __asm__ __volatile__("pause");
+#elif defined(__aarch64__)
+        __asm__ __volatile__("yield");
+#endif
+    }
+}

@@ -1,0 +1,16 @@
+// OS threads for Ms. A C shim because pthread's types import awkwardly into Swift and
+// every M needs the same set-up (a detached thread, a signal stack).
+#ifndef GB_THREAD_H
+#define GB_THREAD_H
+#include <stddef.h>
+
+typedef void (*gb_thread_entry)(void *arg);
+/// Starts a detached thread with `stack_bytes` of stack (0: the default) running
+/// entry(arg) after installing its signal stack. Returns 0 or an errno value.
+int gb_thread_start(gb_thread_entry entry, void *arg, size_t stack_bytes);
+/// Ends the calling thread.
+void gb_thread_exit(void) __attribute__((noreturn));
+/// Spins politely (the PAUSE/YIELD instruction), `count` times.
+void gb_cpu_relax(unsigned count);
+
+#endif
