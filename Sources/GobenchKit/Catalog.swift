@@ -1,0 +1,315 @@
+// The workload catalog of docs/PROTOCOL.md section 1 as data: names, parameters with their
+// defaults and allowed values, the engines and the sweep dimensions each workload applies to.
+//
+// The catalog is what `list` prints, what `run` and `sweep` validate against, and what decides
+// which cells a sweep plans. The workloads themselves live in Sources/Workloads (swift engines)
+// and peers/go (go engine); both must agree with PROTOCOL.md, which this file mirrors.
+import Foundation
+
+/// An engine that runs workloads: this runtime, Swift's Task pool, or the Go peer.
+public enum BenchmarkEngine: String, CaseIterable, Sendable, Comparable {
+    case swift
+    case go
+    case swiftConcurrency = "swift-concurrency"
+
+    public static func < (a: BenchmarkEngine, b: BenchmarkEngine) -> Bool {
+        a.rawValue < b.rawValue
+    }
+
+    /// Parses an engine name; the error lists the valid ones.
+    public static func parse(_ text: String) throws -> BenchmarkEngine {
+        guard let engine = BenchmarkEngine(rawValue: text) else {
+            throw CatalogError("unknown engine '\(text)' (valid: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return engine
+    }
+}
+
+/// An error in a workload name, engine or parameter, with the valid choices.
+public struct CatalogError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// One parameter of a workload.
+public struct WorkloadParameter: Sendable, Equatable {
+    /// What values a parameter takes.
+    public enum Kind: Sendable, Equatable {
+        /// An integer no smaller than `minimum`.
+        case integer(minimum: Int)
+        /// One of the listed words.
+        case choice([String])
+    }
+
+    public var name: String
+    public var defaultValue: String
+    public var kind: Kind
+    public var summary: String
+
+    public init(_ name: String, _ defaultValue: String, _ kind: Kind, _ summary: String) {
+        self.name = name; self.defaultValue = defaultValue; self.kind = kind; self.summary = summary
+    }
+
+    /// "integer >= 1" or "single|all|chain".
+    public var allowedDescription: String {
+        switch kind {
+        case .integer(let minimum): return "integer >= \(minimum)"
+        case .choice(let words): return words.joined(separator: "|")
+        }
+    }
+
+    /// The canonical text of `value`, or an error naming the parameter and what it accepts.
+    public func normalize(_ value: String, workload: String) throws -> String {
+        switch kind {
+        case .integer(let minimum):
+            guard let number = Int(value.trimmingCharacters(in: .whitespaces)), number >= minimum else {
+                throw CatalogError("\(workload): parameter \(name)=\(value) is not valid (expected an integer >= \(minimum))")
+            }
+            return String(number)
+        case .choice(let words):
+            guard words.contains(value) else {
+                throw CatalogError("\(workload): parameter \(name)=\(value) is not valid (expected one of: \(words.joined(separator: ", ")))")
+            }
+            return value
+        }
+    }
+}
+
+/// How a workload varies over GOMAXPROCS in a sweep.
+public enum ProcsDimension: Sendable, Equatable {
+    /// Every procs value of the sweep.
+    case swept
+    /// Only this value, whatever the sweep lists (the workload does not depend on it or forces it).
+    case fixed(Int)
+}
+
+/// One workload of the catalog.
+public struct WorkloadSpec: Sendable, Equatable {
+    public var name: String
+    public var summary: String
+    /// The runtime mechanism it stresses.
+    public var mechanism: String
+    public var parameters: [WorkloadParameter]
+    public var engines: [BenchmarkEngine]
+    public var procs: ProcsDimension
+    /// Whether a sweep runs it at every scavenge setting (otherwise only at `off`).
+    public var sweepsScavenge: Bool
+    /// Whether a sweep runs it at every placement (otherwise only at `none`).
+    public var sweepsPlacement: Bool
+    /// Parameter values the default sweep uses instead of the catalog defaults, sized so that
+    /// the default sweep fits its time budget (see `SweepPlan`). Empty: the defaults.
+    public var sweepParameters: [String: String]
+
+    public func parameter(named name: String) -> WorkloadParameter? {
+        parameters.first { $0.name == name }
+    }
+
+    public func applies(to engine: BenchmarkEngine) -> Bool { engines.contains(engine) }
+
+    /// Every parameter resolved (overrides checked, defaults filled) as canonical `k=v;k=v`.
+    public func canonicalParameters(_ overrides: [String: String]) throws -> String {
+        try WorkloadSpec.canonical(resolvedParameters(overrides))
+    }
+
+    /// Every parameter resolved: overrides checked and normalized, defaults filled in.
+    public func resolvedParameters(_ overrides: [String: String]) throws -> [String: String] {
+        var resolved: [String: String] = [:]
+        for parameter in parameters { resolved[parameter.name] = parameter.defaultValue }
+        for (key, value) in overrides {
+            guard let parameter = parameter(named: key) else {
+                let valid = parameters.map(\.name).joined(separator: ", ")
+                throw CatalogError("\(name): unknown parameter '\(key)' (valid: \(valid.isEmpty ? "none" : valid))")
+            }
+            resolved[key] = try parameter.normalize(value, workload: name)
+        }
+        return resolved
+    }
+
+    /// `key=value` pairs sorted by key, joined with `;` (PROTOCOL.md section 3).
+    public static func canonical(_ parameters: [String: String]) -> String {
+        parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
+    }
+
+    /// The pairs of a canonical string, in order.
+    public static func pairs(ofCanonical text: String) -> [(key: String, value: String)] {
+        text.split(separator: ";").compactMap { part in
+            guard let eq = part.firstIndex(of: "=") else { return nil }
+            return (String(part[..<eq]), String(part[eq...].dropFirst()))
+        }
+    }
+}
+
+/// The catalog of PROTOCOL.md section 1.
+public enum Catalog {
+    private static let all3: [BenchmarkEngine] = [.swift, .go, .swiftConcurrency]
+    private static let runtimeOnly: [BenchmarkEngine] = [.swift, .go]
+
+    public static let workloads: [WorkloadSpec] = [
+        WorkloadSpec(
+            name: "spawn-storm",
+            summary: "create n goroutines that each call WaitGroup.Done",
+            mechanism: "spawn path, runnext, G free list, stack cache",
+            parameters: [
+                .init("n", "200000", .integer(minimum: 1), "goroutines created"),
+                .init("mode", "single", .choice(["single", "all", "chain"]),
+                      "single: one spawner; all: one per P; chain: each spawns the next"),
+            ],
+            engines: all3, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
+            sweepParameters: ["n": "100000"]),
+        WorkloadSpec(
+            name: "live-goroutines",
+            summary: "n goroutines parked on one channel at once",
+            mechanism: "memory per goroutine",
+            parameters: [.init("n", "100000", .integer(minimum: 1), "goroutines parked")],
+            engines: runtimeOnly, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
+            sweepParameters: [:]),
+        WorkloadSpec(
+            name: "steal-imbalance",
+            summary: "one spawner creates n compute goroutines for the others to steal",
+            mechanism: "work stealing",
+            parameters: [
+                .init("n", "100000", .integer(minimum: 1), "goroutines spawned"),
+                .init("work", "200", .integer(minimum: 0), "compute kernel rounds per goroutine"),
+            ],
+            engines: runtimeOnly, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
+            sweepParameters: [:]),
+        WorkloadSpec(
+            name: "gosched-pingpong",
+            summary: "two goroutines each call Gosched n times",
+            mechanism: "yield path, global queue",
+            parameters: [.init("n", "500000", .integer(minimum: 1), "Gosched calls per goroutine")],
+            engines: all3, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
+            sweepParameters: ["n": "200000"]),
+        WorkloadSpec(
+            name: "chan-pingpong",
+            summary: "round trips over two unbuffered channels",
+            mechanism: "park/ready, direct hand-off",
+            parameters: [.init("n", "200000", .integer(minimum: 1), "round trips")],
+            engines: all3, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
+            sweepParameters: ["n": "100000"]),
+        WorkloadSpec(
+            name: "chan-prodcons",
+            summary: "producers send n items to consumers over a channel",
+            mechanism: "channels under contention",
+            parameters: [
+                .init("n", "400000", .integer(minimum: 1), "items sent"),
+                .init("buffer", "10", .integer(minimum: 0), "channel capacity (0, 10, 100)"),
+                .init("pairs", "0", .integer(minimum: 0), "producer/consumer pairs (0 = GOMAXPROCS)"),
+            ],
+            engines: all3, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
+            sweepParameters: ["n": "200000"]),
+        WorkloadSpec(
+            name: "pingpong-hog",
+            summary: "ping-pong round trips while a CPU hog runs, at GOMAXPROCS=1",
+            mechanism: "preemption",
+            parameters: [
+                .init("n", "5000", .integer(minimum: 1), "round trips"),
+                .init("hog_ms", "0", .integer(minimum: 0), "hog duration (0 = until the ping-pong ends)"),
+            ],
+            engines: runtimeOnly, procs: .fixed(1), sweepsScavenge: false, sweepsPlacement: false,
+            sweepParameters: [:]),
+        WorkloadSpec(
+            name: "syscall-heavy",
+            summary: "goroutines making blocking system calls",
+            mechanism: "entersyscall/exitsyscall, hand-off, retake",
+            parameters: [
+                .init("goroutines", "64", .integer(minimum: 1), "goroutines making calls"),
+                .init("n", "2000", .integer(minimum: 1), "calls per goroutine"),
+                .init("kind", "pipe", .choice(["pipe", "nanosleep", "fsync"]),
+                      "pipe: 1-byte write+read; nanosleep: 1 us; fsync: write+fsync"),
+            ],
+            engines: runtimeOnly, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
+            sweepParameters: ["n": "500"]),
+        WorkloadSpec(
+            name: "locked-thread",
+            summary: "round trips between goroutines locked to their threads",
+            mechanism: "startlockedm/stoplockedm",
+            parameters: [
+                .init("n", "5000", .integer(minimum: 1), "round trips"),
+                .init("mode", "pingpong", .choice(["pingpong", "mixed"]),
+                      "mixed: unlocked goroutines ping-pong beside them"),
+                .init("unlocked", "4", .integer(minimum: 0), "unlocked goroutines in mixed mode"),
+            ],
+            engines: runtimeOnly, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
+            sweepParameters: [:]),
+        WorkloadSpec(
+            name: "deep-recursion",
+            summary: "one goroutine recursing depth frames of about frame bytes",
+            mechanism: "stack size, overflow detection",
+            parameters: [
+                .init("depth", "1000000", .integer(minimum: 1), "frames"),
+                .init("frame", "150", .integer(minimum: 1), "bytes per frame"),
+                .init("mode", "depth", .choice(["depth", "overflow"]),
+                      "overflow: recurse without bound until the stack limit"),
+                .init("maxstack_mb", "64", .integer(minimum: 1), "stack limit for overflow mode, MB"),
+            ],
+            engines: runtimeOnly, procs: .fixed(1), sweepsScavenge: false, sweepsPlacement: false,
+            sweepParameters: [:]),
+        WorkloadSpec(
+            name: "mutex-contention",
+            summary: "goroutines doing Lock/increment/Unlock on one Mutex",
+            mechanism: "Mutex parking, spinning",
+            parameters: [
+                .init("n", "1000000", .integer(minimum: 1), "increments"),
+                .init("goroutines", "0", .integer(minimum: 0), "goroutines (0 = 4 x GOMAXPROCS)"),
+            ],
+            engines: all3, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
+            sweepParameters: ["n": "500000"]),
+        WorkloadSpec(
+            name: "timer-storm",
+            summary: "n goroutines sleeping sleep_us, rounds times",
+            mechanism: "timers; latency = oversleep",
+            parameters: [
+                .init("n", "10000", .integer(minimum: 1), "sleeping goroutines"),
+                .init("sleep_us", "1000", .integer(minimum: 0), "sleep per round, microseconds"),
+                .init("rounds", "5", .integer(minimum: 1), "sleeps per goroutine"),
+            ],
+            engines: runtimeOnly, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
+            sweepParameters: [:]),
+        WorkloadSpec(
+            name: "parallel-compute",
+            summary: "work iterations of the compute kernel split over tasks goroutines",
+            mechanism: "scaling with GOMAXPROCS",
+            parameters: [
+                .init("work", "200000000", .integer(minimum: 1), "kernel iterations in all"),
+                .init("tasks", "64", .integer(minimum: 1), "goroutines"),
+            ],
+            engines: all3, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
+            sweepParameters: ["work": "50000000"]),
+        WorkloadSpec(
+            name: "scavenger-burst",
+            summary: "a burst of n goroutines, then RSS sampled while idle",
+            mechanism: "scavenger: RSS after the burst over time",
+            parameters: [
+                .init("n", "100000", .integer(minimum: 1), "goroutines in the burst"),
+                .init("idle_ms", "300", .integer(minimum: 0), "idle time after the burst, ms"),
+                .init("sample_ms", "10", .integer(minimum: 1), "RSS sampling interval, ms"),
+            ],
+            engines: runtimeOnly, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
+            sweepParameters: ["idle_ms": "200"]),
+    ]
+
+    public static var names: [String] { workloads.map(\.name) }
+
+    /// The workload called `name`, or an error listing the valid names.
+    public static func workload(named name: String) throws -> WorkloadSpec {
+        guard let spec = workloads.first(where: { $0.name == name }) else {
+            throw CatalogError("unknown workload '\(name)' (valid: \(names.joined(separator: ", ")))")
+        }
+        return spec
+    }
+
+    /// A comma-separated list of workload names, or `all`; order kept, duplicates dropped.
+    public static func workloads(fromList text: String) throws -> [WorkloadSpec] {
+        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        if items.isEmpty { throw CatalogError("empty workload list (valid: all, \(names.joined(separator: ", ")))") }
+        if items == ["all"] { return workloads }
+        var seen = Set<String>()
+        var result: [WorkloadSpec] = []
+        for item in items where seen.insert(item).inserted {
+            result.append(try workload(named: item))
+        }
+        return result
+    }
+}

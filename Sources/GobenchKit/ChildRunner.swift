@@ -1,0 +1,525 @@
+// Runs one measured run as a child process (docs/PROTOCOL.md section 2): spawns it, enforces
+// the timeout, reads its result line, collects its rusage and classifies the outcome.
+//
+// How a child is started, and why:
+// 1. posix_spawn, not fork: the parent may have threads (Foundation, Dispatch); posix_spawn
+//    runs no Swift code between fork and exec, so no lock held by another thread can deadlock
+//    the child. Every fd the parent opens is O_CLOEXEC, so the child inherits only 0, 1, 2.
+// 2. The child leads its own process group, so a timeout can signal the whole group (a shell
+//    script's children included), and a terminal's Ctrl-C reaches only the parent, which then
+//    stops the child itself and leaves the results file valid.
+// 3. SIGINT, SIGTERM and SIGPIPE are reset to their defaults and the signal mask is emptied,
+//    whatever the parent does with them.
+// 4. The parent reads stdout and stderr with poll until the child exits. It sees the exit with
+//    waitid(WNOWAIT), kills stragglers in the group while the child is still an unreaped zombie
+//    (so its pid, the group id, cannot be reused), then reaps it with wait4 for the rusage.
+// 5. Past the timeout: SIGTERM to the group, and SIGKILL `killGraceSeconds` later.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The settings of one run: what a sweep calls a cell (without the metric).
+public struct RunSettings: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var workload: String
+    public var engine: BenchmarkEngine
+    public var procs: Int
+    /// Canonical: `off`, `10ms`, `2m`.
+    public var scavenge: String
+    /// Canonical: `none`, `compact`, `spread`, `nodes=0,1`.
+    public var placement: String
+    /// Canonical `k=v;k=v`, every parameter resolved.
+    public var params: String
+
+    public init(workload: String, engine: BenchmarkEngine, procs: Int, scavenge: String,
+                placement: String, params: String) {
+        self.workload = workload; self.engine = engine; self.procs = procs
+        self.scavenge = scavenge; self.placement = placement; self.params = params
+    }
+
+    /// The settings a results row was measured with.
+    public init?(row: ResultRow) {
+        guard let engine = BenchmarkEngine(rawValue: row.engine) else { return nil }
+        self.init(workload: row.workload, engine: engine, procs: row.procs, scavenge: row.scavenge,
+                  placement: row.placement, params: row.params)
+    }
+
+    public static func < (a: RunSettings, b: RunSettings) -> Bool {
+        (a.workload, a.engine.rawValue, a.procs, a.scavenge, a.placement, a.params)
+            < (b.workload, b.engine.rawValue, b.procs, b.scavenge, b.placement, b.params)
+    }
+
+    public var description: String {
+        var s = "\(workload) \(engine.rawValue) procs=\(procs) scavenge=\(scavenge) placement=\(placement)"
+        if !params.isEmpty { s += " [\(params)]" }
+        return s
+    }
+}
+
+/// The outcome classes of PROTOCOL.md section 2, as written in the CSV `status` column.
+public enum RunStatus: String, Sendable, CaseIterable {
+    case ok
+    case notApplicable = "not_applicable"
+    case error
+    case crashed
+    case timeout
+    case garbage
+}
+
+/// One metric of a run.
+public struct RunMetric: Equatable, Sendable {
+    public var name: String
+    public var value: Double
+    public var unit: String
+    /// `lower`, `higher` or `none`.
+    public var direction: String
+
+    public init(name: String, value: Double, unit: String, direction: String) {
+        self.name = name; self.value = value; self.unit = unit; self.direction = direction
+    }
+}
+
+/// What wait4 reports about a finished child.
+public struct ResourceUsage: Equatable, Sendable {
+    public var userCPUSeconds: Double
+    public var systemCPUSeconds: Double
+    public var peakRSSBytes: Double
+    public var voluntaryContextSwitches: Double
+    public var involuntaryContextSwitches: Double
+
+    init(_ usage: rusage) {
+        userCPUSeconds = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        systemCPUSeconds = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        peakRSSBytes = Double(usage.ru_maxrss) * 1024 // Linux reports kilobytes
+        voluntaryContextSwitches = Double(usage.ru_nvcsw)
+        involuntaryContextSwitches = Double(usage.ru_nivcsw)
+    }
+
+    /// The metrics the parent adds to every `ok` run (PROTOCOL.md section 2).
+    public var metrics: [RunMetric] {
+        [RunMetric(name: "user_cpu_seconds", value: userCPUSeconds, unit: "s", direction: "lower"),
+         RunMetric(name: "sys_cpu_seconds", value: systemCPUSeconds, unit: "s", direction: "lower"),
+         RunMetric(name: "peak_rss_bytes", value: peakRSSBytes, unit: "bytes", direction: "lower"),
+         RunMetric(name: "voluntary_ctx_switches", value: voluntaryContextSwitches, unit: "count", direction: "none"),
+         RunMetric(name: "involuntary_ctx_switches", value: involuntaryContextSwitches, unit: "count", direction: "none")]
+    }
+}
+
+/// How a process ended.
+public enum ProcessTermination: Equatable, Sendable {
+    case exited(Int32)
+    case signaled(Int32)
+}
+
+/// A finished child process: its output, how it ended, its resource usage.
+public struct ProcessExecution: Sendable {
+    public var standardOutput: Data
+    public var standardError: Data
+    public var termination: ProcessTermination
+    public var usage: ResourceUsage
+    public var timedOut: Bool
+    public var interrupted: Bool
+    public var wallSeconds: Double
+
+    /// The error starting the process (a missing binary), one line.
+    public struct SpawnError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Most bytes kept of stdout (the result line is the last line) and of stderr.
+    static let standardOutputLimit = 4 << 20
+    static let standardErrorLimit = 64 << 10
+
+    /// Runs `arguments` (the first is looked up in PATH when it has no slash) to completion.
+    /// `interruptFileDescriptor` becoming readable stops the child as a timeout does.
+    public static func run(_ arguments: [String], environment: [String: String]? = nil,
+                           timeoutSeconds: Double?, killGraceSeconds: Double = 2,
+                           interruptFileDescriptor: Int32? = nil,
+                           isInterrupted: () -> Bool = { false }) throws -> ProcessExecution {
+        precondition(!arguments.isEmpty)
+        let outPipe = try closeOnExecPipe(), errPipe: [Int32]
+        do { errPipe = try closeOnExecPipe() } catch { close(outPipe[0]); close(outPipe[1]); throw error }
+        let readEnds = [outPipe[0], errPipe[0]]
+        defer { for fd in readEnds where fd >= 0 { close(fd) } }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        let environmentStrings: [String] = (environment ?? ProcessInfo.processInfo.environment)
+            .map { "\($0.key)=\($0.value)" }
+        let envp: [UnsafeMutablePointer<CChar>?] = environmentStrings.map { strdup($0) } + [nil]
+        defer { for p in envp { free(p) } }
+
+        let start = monotonicSeconds()
+        var pid: pid_t = 0
+        let spawnResult = arguments[0].contains("/")
+            ? posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+            : posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+        close(outPipe[1]); close(errPipe[1])
+        guard spawnResult == 0 else {
+            throw SpawnError(description: "cannot start \(arguments[0]): \(String(cString: strerror(spawnResult)))")
+        }
+
+        var output = Data(), errorOutput = Data()
+        var open = [true, true]
+        var timedOut = false, interrupted = false
+        var termSentAt: Double? = nil, killSent = false
+        var exited = false
+        let deadline = timeoutSeconds.map { start + $0 }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+
+        func readAvailable(_ index: Int) {
+            let n = buffer.withUnsafeMutableBytes { read(readEnds[index], $0.baseAddress, $0.count) }
+            if n > 0 {
+                if index == 0 {
+                    output.append(contentsOf: buffer[0..<n])
+                    if output.count > standardOutputLimit { output = output.suffix(standardOutputLimit / 2) }
+                } else {
+                    errorOutput.append(contentsOf: buffer[0..<n])
+                    if errorOutput.count > standardErrorLimit { errorOutput = errorOutput.suffix(standardErrorLimit / 2) }
+                }
+            } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
+                open[index] = false
+            }
+        }
+
+        func stop(_ signal: Int32) { kill(-pid, signal) }
+
+        while !exited {
+            // Has the child exited? Look without reaping (see step 4 of the header).
+            var info = siginfo_t()
+            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == pid {
+                exited = true
+                break
+            }
+            let now = monotonicSeconds()
+            if termSentAt == nil {
+                if let deadline, now >= deadline { timedOut = true }
+                if isInterrupted() { interrupted = true }
+                if timedOut || interrupted { stop(SIGTERM); termSentAt = now }
+            } else if !killSent, let sentAt = termSentAt, now - sentAt >= killGraceSeconds {
+                stop(SIGKILL); killSent = true
+            }
+            var fds: [pollfd] = []
+            for i in 0..<2 where open[i] { fds.append(pollfd(fd: readEnds[i], events: Int16(POLLIN), revents: 0)) }
+            if let fd = interruptFileDescriptor, termSentAt == nil {
+                fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
+            }
+            // With both pipes closed only exit is left to wait for: check often. While the
+            // pipes are open, poll wakes on output or on the hang-up at exit.
+            let waitMilliseconds: Int32 = open.contains(true) ? 50 : 2
+            let ready = poll(&fds, nfds_t(fds.count), waitMilliseconds)
+            if ready > 0 {
+                for entry in fds where entry.revents != 0 {
+                    if entry.fd == readEnds[0] && open[0] { readAvailable(0) }
+                    else if entry.fd == readEnds[1] && open[1] { readAvailable(1) }
+                }
+            }
+        }
+        // Stragglers in the child's group (a script's children) must not outlive it.
+        stop(SIGKILL)
+        // Drain what the child wrote before it exited; the writers are gone, so read ends.
+        for i in 0..<2 where open[i] {
+            _ = fcntl(readEnds[i], F_SETFL, fcntl(readEnds[i], F_GETFL) | O_NONBLOCK)
+            while open[i] {
+                let before = i == 0 ? output.count : errorOutput.count
+                readAvailable(i)
+                if (i == 0 ? output.count : errorOutput.count) == before { break }
+            }
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let termination: ProcessTermination = (status & 0x7f) == 0
+            ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+        return ProcessExecution(standardOutput: output, standardError: errorOutput,
+                                termination: termination, usage: ResourceUsage(usage),
+                                timedOut: timedOut, interrupted: interrupted,
+                                wallSeconds: monotonicSeconds() - start)
+    }
+
+    /// Runs a short helper (`git`, `swift --version`) and returns its trimmed stdout, or nil
+    /// when it cannot start, fails or takes longer than `timeoutSeconds`.
+    public static func output(of arguments: [String], timeoutSeconds: Double = 10) -> String? {
+        guard let execution = try? run(arguments, timeoutSeconds: timeoutSeconds, killGraceSeconds: 1),
+              execution.termination == .exited(0), !execution.timedOut else { return nil }
+        return String(decoding: execution.standardOutput, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A pipe whose ends close on exec. (Glibc's module does not export pipe2; gobench starts
+    /// children from one thread only, so no spawn can slip between pipe and fcntl.)
+    static func closeOnExecPipe() throws -> [Int32] {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw SpawnError(description: "pipe: \(errnoText())") }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return fds
+    }
+
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}
+
+/// Builds the command line of a run for each engine. Tests substitute a fake child.
+public struct EngineLauncher: Sendable {
+    public var commandLine: @Sendable (RunSettings) throws -> [String]
+
+    public init(commandLine: @escaping @Sendable (RunSettings) throws -> [String]) {
+        self.commandLine = commandLine
+    }
+
+    /// The real engines: `gobench child ...` for swift and swift-concurrency, the Go peer for go.
+    public static func standard(gobenchExecutable: String, goPeerExecutable: String) -> EngineLauncher {
+        EngineLauncher { settings in
+            let pairs = WorkloadSpec.pairs(ofCanonical: settings.params)
+            switch settings.engine {
+            case .go:
+                return [goPeerExecutable, "-workload", settings.workload, "-procs", String(settings.procs),
+                        "-scavenge", settings.scavenge, "-placement", settings.placement]
+                    + pairs.flatMap { ["-param", "\($0.key)=\($0.value)"] }
+            case .swift, .swiftConcurrency:
+                return [gobenchExecutable, "child", "--workload", settings.workload,
+                        "--engine", settings.engine.rawValue, "--procs", String(settings.procs),
+                        "--scavenge", settings.scavenge, "--placement", settings.placement]
+                    + pairs.flatMap { ["--param", "\($0.key)=\($0.value)"] }
+            }
+        }
+    }
+
+    /// This executable's path, for `gobench child`.
+    public static var currentExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+    }
+
+    /// The Go peer: `$GOBENCH_GO_PEER`, else peers/go/bin/gobench-go under the current directory.
+    public static var defaultGoPeerExecutable: String {
+        if let path = ProcessInfo.processInfo.environment["GOBENCH_GO_PEER"], !path.isEmpty { return path }
+        return FileManager.default.currentDirectoryPath + "/peers/go/bin/gobench-go"
+    }
+}
+
+/// The classified result of one child run.
+public struct ChildOutcome: Sendable {
+    public var status: RunStatus
+    /// Why a run is not `ok`: one line.
+    public var error: String
+    /// The child's metrics plus rusage and exit status; empty unless `ok`.
+    public var metrics: [RunMetric]
+    public var wallSeconds: Double
+    /// The run was stopped by SIGINT/SIGTERM to the parent: it must not be recorded.
+    public var interrupted: Bool
+
+    public init(status: RunStatus, error: String = "", metrics: [RunMetric] = [],
+                wallSeconds: Double = 0, interrupted: Bool = false) {
+        self.status = status; self.error = error; self.metrics = metrics
+        self.wallSeconds = wallSeconds; self.interrupted = interrupted
+    }
+
+    /// The CSV rows of this run: one per metric, or one row with the reason when not `ok`.
+    public func rows(settings: RunSettings, rep: Int, runID: String, timestamp: String,
+                     machine: MachineInfo) -> [ResultRow] {
+        func row(_ metric: RunMetric?) -> ResultRow {
+            ResultRow(runID: runID, timestamp: timestamp, workload: settings.workload,
+                      engine: settings.engine.rawValue, procs: settings.procs,
+                      scavenge: settings.scavenge, placement: settings.placement,
+                      params: settings.params, rep: rep, status: status.rawValue, error: error,
+                      metric: metric?.name ?? "", value: metric?.value, unit: metric?.unit ?? "",
+                      direction: metric?.direction ?? "", machine: machine)
+        }
+        if status != .ok || metrics.isEmpty { return [row(nil)] }
+        return metrics.map(row)
+    }
+}
+
+/// Runs measured runs, each in a fresh child process.
+public struct ChildRunner: Sendable {
+    public var launcher: EngineLauncher
+    public var timeoutSeconds: Double
+    public var killGraceSeconds: Double
+
+    public init(launcher: EngineLauncher, timeoutSeconds: Double, killGraceSeconds: Double = 2) {
+        self.launcher = launcher; self.timeoutSeconds = timeoutSeconds
+        self.killGraceSeconds = killGraceSeconds
+    }
+
+    /// Runs one child to completion and classifies it. Never throws: a child that cannot even
+    /// start is an `error` run.
+    public func run(_ settings: RunSettings, interrupt: InterruptMonitor? = nil) -> ChildOutcome {
+        let arguments: [String]
+        do {
+            arguments = try launcher.commandLine(settings)
+        } catch {
+            return ChildOutcome(status: .error, error: "\(error)")
+        }
+        let execution: ProcessExecution
+        do {
+            execution = try ProcessExecution.run(
+                arguments, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds,
+                interruptFileDescriptor: interrupt?.fileDescriptor,
+                isInterrupted: { interrupt?.isInterrupted ?? false })
+        } catch {
+            return ChildOutcome(status: .error, error: "\(error)")
+        }
+        var outcome = ChildRunner.classify(execution, timeoutSeconds: timeoutSeconds)
+        outcome.interrupted = execution.interrupted
+        return outcome
+    }
+
+    /// The classification of PROTOCOL.md section 2, in this order: a timeout; a signal
+    /// (crashed); a valid result line (its own status); a non-zero exit (crashed); otherwise
+    /// garbage (exit 0 without a valid result line).
+    public static func classify(_ execution: ProcessExecution, timeoutSeconds: Double) -> ChildOutcome {
+        let stderrLine = lastLines(of: execution.standardError)
+        func with(_ reason: String) -> String {
+            stderrLine.isEmpty ? reason : "\(reason): \(stderrLine)"
+        }
+        var outcome = ChildOutcome(status: .garbage, wallSeconds: execution.wallSeconds)
+        if execution.timedOut || execution.interrupted {
+            outcome.status = .timeout
+            outcome.error = execution.interrupted ? "interrupted" : "no result within the \(DurationText.humanSeconds(timeoutSeconds)) timeout"
+            return outcome
+        }
+        if case .signaled(let signal) = execution.termination {
+            outcome.status = .crashed
+            outcome.error = with("killed by signal \(signal) (\(signalName(signal)))")
+            return outcome
+        }
+        guard case .exited(let exitStatus) = execution.termination else { return outcome }
+        switch ChildResultLine.parse(lastLine(of: execution.standardOutput)) {
+        case .success(let result):
+            outcome.status = result.status
+            switch result.status {
+            case .ok:
+                var metrics = result.metrics
+                let names = Set(metrics.map(\.name))
+                let added = execution.usage.metrics
+                    + [RunMetric(name: "exit_status", value: Double(exitStatus), unit: "code", direction: "none")]
+                metrics += added.filter { !names.contains($0.name) }
+                outcome.metrics = metrics
+            case .error:
+                outcome.error = result.reason.isEmpty ? with("the child reported an error") : result.reason
+            default:
+                outcome.error = result.reason
+            }
+        case .failure(let problem):
+            if exitStatus != 0 {
+                outcome.status = .crashed
+                outcome.error = with("exited with status \(exitStatus) without a result line")
+            } else {
+                outcome.status = .garbage
+                outcome.error = problem.description
+            }
+        }
+        outcome.error = oneLine(outcome.error)
+        return outcome
+    }
+
+    static func lastLine(of data: Data) -> String {
+        let text = String(decoding: data, as: UTF8.self)
+        return text.split(whereSeparator: \.isNewline).last { !$0.allSatisfy(\.isWhitespace) }
+            .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+    }
+
+    /// The last two non-empty lines of stderr, joined, at most 300 characters.
+    static func lastLines(of data: Data) -> String {
+        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return oneLine(lines.suffix(2).joined(separator: " | "))
+    }
+
+    static func oneLine(_ text: String) -> String {
+        let flat = text.split(whereSeparator: \.isNewline).joined(separator: " | ")
+        return flat.count > 300 ? String(flat.prefix(297)) + "..." : flat
+    }
+
+    static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGSEGV: return "SIGSEGV"
+        case SIGABRT: return "SIGABRT"
+        case SIGKILL: return "SIGKILL"
+        case SIGTERM: return "SIGTERM"
+        case SIGBUS: return "SIGBUS"
+        case SIGILL: return "SIGILL"
+        case SIGFPE: return "SIGFPE"
+        case SIGTRAP: return "SIGTRAP"
+        case SIGINT: return "SIGINT"
+        default: return "signal \(signal)"
+        }
+    }
+}
+
+/// The child's last stdout line, parsed (PROTOCOL.md section 2).
+public struct ChildResultLine: Equatable {
+    public var status: RunStatus
+    /// `reason` of not_applicable, `error` of error.
+    public var reason: String
+    public var metrics: [RunMetric]
+
+    public struct Problem: Error, CustomStringConvertible, Equatable {
+        public var description: String
+    }
+
+    public static func parse(_ line: String) -> Result<ChildResultLine, Problem> {
+        func fail(_ why: String) -> Result<ChildResultLine, Problem> {
+            let shown = line.count > 80 ? String(line.prefix(77)) + "..." : line
+            return .failure(Problem(description: shown.isEmpty ? "no result line (\(why))" : "\(why): '\(shown)'"))
+        }
+        guard !line.isEmpty else { return fail("empty output") }
+        guard line.hasPrefix("{"), let data = line.data(using: .utf8),
+              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            return fail("last line is not a JSON object")
+        }
+        guard let marker = object["gobench_result"] as? NSNumber, marker.intValue == 1 else {
+            return fail("last line has no \"gobench_result\":1")
+        }
+        guard let statusText = object["status"] as? String,
+              let status = RunStatus(rawValue: statusText),
+              [.ok, .notApplicable, .error].contains(status) else {
+            return fail("result status is not ok, not_applicable or error")
+        }
+        var result = ChildResultLine(status: status, reason: "", metrics: [])
+        result.reason = (object["reason"] as? String) ?? (object["error"] as? String) ?? ""
+        guard status == .ok else { return .success(result) }
+        guard let list = object["metrics"] as? [Any] else { return fail("ok result without a metrics list") }
+        for item in list {
+            guard let metric = item as? [String: Any], let name = metric["name"] as? String, !name.isEmpty,
+                  let number = metric["value"] as? NSNumber,
+                  number.doubleValue.isFinite else {
+                return fail("a metric has no name or no finite numeric value")
+            }
+            let direction = (metric["direction"] as? String) ?? "none"
+            guard ["lower", "higher", "none"].contains(direction) else {
+                return fail("metric \(name) has direction '\(direction)'")
+            }
+            result.metrics.append(RunMetric(name: name, value: number.doubleValue,
+                                            unit: (metric["unit"] as? String) ?? "", direction: direction))
+        }
+        guard !result.metrics.isEmpty else { return fail("ok result with no metrics") }
+        return .success(result)
+    }
+}

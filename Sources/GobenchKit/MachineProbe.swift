@@ -1,0 +1,143 @@
+// Describes the machine a sweep runs on, for the machine columns of every CSV row: host, CPU
+// model, cores, NUMA nodes, kernel, Swift and Go versions, gobench version and commit.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum MachineProbe {
+    /// Everything for the CSV. Runs `swift --version`, `go version` and `git rev-parse` once.
+    public static func probe(goPeerExecutable: String? = nil) -> MachineInfo {
+        MachineInfo(host: hostName(), cpuModel: cpuModel(), cores: onlineCPUCount(),
+                    numaNodes: numaNodeCount(), kernel: kernelRelease(),
+                    swiftVersion: swiftVersion(), goVersion: goVersion(peer: goPeerExecutable),
+                    gobenchVersion: GobenchVersion.string, gobenchCommit: gitCommit())
+    }
+
+    public static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
+        let name = String(cString: buffer)
+        return name.isEmpty ? "unknown" : name
+    }
+
+    /// `model name` of /proc/cpuinfo (x86), else `Hardware`/`CPU part` lines, else "unknown".
+    public static func cpuModel(cpuinfo: String? = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) -> String {
+        guard let text = cpuinfo else { return "unknown" }
+        for key in ["model name", "Hardware", "cpu model", "CPU part"] {
+            for line in text.split(separator: "\n") where line.hasPrefix(key) {
+                if let colon = line.firstIndex(of: ":") {
+                    let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                    if !value.isEmpty { return value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+                }
+            }
+        }
+        return "unknown"
+    }
+
+    /// Logical CPUs online.
+    public static func onlineCPUCount() -> Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+    /// CPUs in this process's affinity mask (what GOMAXPROCS defaults from).
+    /// Read from `Cpus_allowed_list` of /proc/self/status (`0-3,8-11`).
+    public static func affinityCPUCount(status: String? = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) -> Int {
+        guard let line = status?.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) else {
+            return onlineCPUCount()
+        }
+        var count = 0
+        for range in line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces).split(separator: ",") {
+            let bounds = range.split(separator: "-").compactMap { Int($0) }
+            if bounds.count == 1 { count += 1 } else if bounds.count == 2, bounds[1] >= bounds[0] { count += bounds[1] - bounds[0] + 1 }
+        }
+        return count > 0 ? count : onlineCPUCount()
+    }
+
+    /// The cgroup CPU quota in CPUs (quota / period), nil when there is none.
+    /// Reads cgroup v2 `cpu.max`, else v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`.
+    public static func cgroupQuotaCPUs(root: String = "/sys/fs/cgroup") -> Double? {
+        if let text = try? String(contentsOfFile: root + "/cpu.max", encoding: .utf8) {
+            let parts = text.split(whereSeparator: \.isWhitespace)
+            guard parts.count == 2, let quota = Double(parts[0]), let period = Double(parts[1]),
+                  quota > 0, period > 0 else { return nil }
+            return quota / period
+        }
+        if let quotaText = try? String(contentsOfFile: root + "/cpu/cpu.cfs_quota_us", encoding: .utf8),
+           let periodText = try? String(contentsOfFile: root + "/cpu/cpu.cfs_period_us", encoding: .utf8),
+           let quota = Double(quotaText.trimmingCharacters(in: .whitespacesAndNewlines)),
+           let period = Double(periodText.trimmingCharacters(in: .whitespacesAndNewlines)),
+           quota > 0, period > 0 {
+            return quota / period
+        }
+        return nil
+    }
+
+    /// The number of `nodeN` directories under /sys/devices/system/node, at least 1.
+    public static func numaNodeCount(root: String = "/sys/devices/system/node") -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        let nodes = entries.filter { $0.hasPrefix("node") && $0.dropFirst(4).allSatisfy(\.isNumber) && $0.count > 4 }
+        return max(1, nodes.count)
+    }
+
+    public static func kernelRelease() -> String {
+        var name = utsname()
+        guard uname(&name) == 0 else { return "unknown" }
+        return withUnsafeBytes(of: &name.release) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+    }
+
+    /// `6.3.1` from `swift --version`, else the version this binary was compiled with.
+    public static func swiftVersion() -> String {
+        if let text = ProcessExecution.output(of: ["swift", "--version"]),
+           let version = parseSwiftVersion(text) {
+            return version
+        }
+        return compiledSwiftVersion
+    }
+
+    static func parseSwiftVersion(_ text: String) -> String? {
+        guard let range = text.range(of: "Swift version ") else { return nil }
+        let version = text[range.upperBound...].prefix { !$0.isWhitespace }
+        return version.isEmpty ? nil : String(version)
+    }
+
+    static var compiledSwiftVersion: String {
+        #if compiler(>=6.4)
+        return "6.4"
+        #elseif compiler(>=6.3)
+        return "6.3"
+        #elseif compiler(>=6.2)
+        return "6.2"
+        #elseif compiler(>=6.1)
+        return "6.1"
+        #else
+        return "6.0"
+        #endif
+    }
+
+    /// The Go release the peer was built with (`go version PEER`), else that of the Go
+    /// toolchain (.venv/bin/go, then `go` in PATH), else "unknown".
+    public static func goVersion(peer: String?) -> String {
+        let local = FileManager.default.currentDirectoryPath + "/.venv/bin/go"
+        let toolchains = FileManager.default.isExecutableFile(atPath: local) ? [local, "go"] : ["go"]
+        for go in toolchains {
+            if let peer, FileManager.default.fileExists(atPath: peer),
+               let text = ProcessExecution.output(of: [go, "version", peer]),
+               let version = parseGoVersion(text) {
+                return version
+            }
+            if let text = ProcessExecution.output(of: [go, "version"]), let version = parseGoVersion(text) {
+                return version
+            }
+        }
+        return "unknown"
+    }
+
+    /// `go1.27.0` from `go version go1.27.0 linux/amd64` or `PATH: go1.27.0`.
+    static func parseGoVersion(_ text: String) -> String? {
+        text.split(whereSeparator: { $0.isWhitespace || $0 == ":" }).first { $0.hasPrefix("go1") }.map(String.init)
+    }
+
+    /// `git rev-parse --short HEAD` in the current directory, "unknown" outside a checkout.
+    public static func gitCommit() -> String {
+        ProcessExecution.output(of: ["git", "rev-parse", "--short", "HEAD"]).flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
+    }
+}
