@@ -1,0 +1,3 @@
+module gobench/peers/go
+
+go 1.27

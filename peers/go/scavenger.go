@@ -1,0 +1,77 @@
+// scavenger-burst: a burst of parked goroutines, then an idle period during which the
+// resident set is sampled to see how much memory goes back to the OS.
+package main
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+var scavengerBurstSpec = workloadSpec{
+	Name: "scavenger-burst",
+	Description: "n goroutines created and parked at once, then released; then idle_ms of idleness sampling RSS " +
+		"every sample_ms; one op is one goroutine of the burst",
+	Params: []paramSpec{
+		intParam("n", 100_000, 1, maxCount, "goroutines in the burst"),
+		intParam("idle_ms", 300, 0, 1<<31, "idle time after the burst"),
+		intParam("sample_ms", 10, 1, 1<<31, "RSS sampling interval while idle"),
+	},
+	Run: runScavengerBurst,
+}
+
+func runScavengerBurst(ctx *runContext) (measurement, error) {
+	n := ctx.params.int("n")
+	idle := time.Duration(ctx.params.int("idle_ms")) * time.Millisecond
+	samplePeriod := time.Duration(ctx.params.int("sample_ms")) * time.Millisecond
+	rssBefore, err := residentSetBytes()
+	if err != nil {
+		return measurement{}, err
+	}
+
+	// The measured section: the burst, from the first spawn to the last exit.
+	release := make(chan struct{})
+	var finished sync.WaitGroup
+	start := time.Now()
+	parkGoroutines(n, release, &finished)
+	rssPeak, err := residentSetBytes()
+	close(release)
+	finished.Wait()
+	elapsed := time.Since(start)
+	if err != nil {
+		return measurement{}, err
+	}
+
+	// Idle: nothing runs but the runtime (and the -scavenge goroutine, if any).
+	// Each sample is also printed as "rss MILLISECONDS BYTES" (time since the burst
+	// ended) before the result line, for a plot over time.
+	rssAfterIdle := rssPeak
+	idleStart := time.Now()
+	deadline := idleStart.Add(idle)
+	for {
+		if rssAfterIdle, err = residentSetBytes(); err != nil {
+			return measurement{}, err
+		}
+		fmt.Fprintf(ctx.out, "rss %d %d\n", time.Since(idleStart).Milliseconds(), rssAfterIdle)
+		remaining := time.Until(deadline)
+		if remaining <= 0 {
+			break
+		}
+		time.Sleep(min(samplePeriod, remaining))
+	}
+
+	grown := rssPeak - rssBefore
+	released := 0.0
+	if grown > 0 {
+		released = max(0, min(1, float64(rssPeak-rssAfterIdle)/float64(grown)))
+	}
+	return measurement{
+		ops:             int64(n),
+		wallNanoseconds: elapsed.Nanoseconds(),
+		extra: []metric{
+			{"bytes_per_goroutine", float64(grown) / float64(n), "bytes", "lower"},
+			{"rss_after_idle_bytes", float64(rssAfterIdle), "bytes", "lower"},
+			{"rss_released_fraction", released, "ratio", "higher"},
+		},
+	}, nil
+}

@@ -1,0 +1,155 @@
+// The goroutine-creation workloads: spawn-storm, live-goroutines and steal-imbalance.
+package main
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+var spawnStormSpec = workloadSpec{
+	Name:        "spawn-storm",
+	Description: "n goroutines created, run, and each calling WaitGroup.Done; one op is one goroutine",
+	Params: []paramSpec{
+		intParam("n", 200_000, 1, maxCount, "goroutines created"),
+		choiceParam("mode", "single", []string{"single", "all", "chain"},
+			"single: one spawner; all: one spawner per P, n/procs each; chain: each goroutine spawns the next"),
+	},
+	Run: runSpawnStorm,
+}
+
+func runSpawnStorm(ctx *runContext) (measurement, error) {
+	n := ctx.params.int("n")
+	var wg sync.WaitGroup
+	start := time.Now()
+	wg.Add(n)
+	switch ctx.params.choice("mode") {
+	case "single":
+		for range n {
+			go func() { wg.Done() }()
+		}
+	case "all":
+		var spawners sync.WaitGroup
+		spawners.Add(ctx.procs)
+		for spawner := range ctx.procs {
+			go func() {
+				defer spawners.Done()
+				for range shareOf(n, ctx.procs, spawner) {
+					go func() { wg.Done() }()
+				}
+			}()
+		}
+		spawners.Wait()
+	case "chain":
+		var link func(remaining int)
+		link = func(remaining int) {
+			if remaining > 1 {
+				go link(remaining - 1)
+			}
+			wg.Done()
+		}
+		go link(n)
+	}
+	wg.Wait()
+	return measurement{ops: int64(n), wallNanoseconds: time.Since(start).Nanoseconds()}, nil
+}
+
+var liveGoroutinesSpec = workloadSpec{
+	Name:        "live-goroutines",
+	Description: "n goroutines created and parked on one channel; reports the resident memory per parked goroutine",
+	Params: []paramSpec{
+		intParam("n", 100_000, 1, maxCount, "goroutines kept alive at once"),
+	},
+	Run: runLiveGoroutines,
+}
+
+// parkGoroutines starts n goroutines that each signal started and then park on release
+// until it is closed; finished counts their exits.
+func parkGoroutines(n int, release <-chan struct{}, finished *sync.WaitGroup) {
+	var started sync.WaitGroup
+	started.Add(n)
+	finished.Add(n)
+	for range n {
+		go func() {
+			defer finished.Done()
+			started.Done()
+			<-release
+		}()
+	}
+	started.Wait()
+}
+
+func runLiveGoroutines(ctx *runContext) (measurement, error) {
+	n := ctx.params.int("n")
+	rssBefore, err := residentSetBytes()
+	if err != nil {
+		return measurement{}, err
+	}
+	release := make(chan struct{})
+	var finished sync.WaitGroup
+	start := time.Now()
+	parkGoroutines(n, release, &finished)
+	elapsed := time.Since(start)
+	rssParked, err := residentSetBytes()
+	close(release)
+	finished.Wait()
+	if err != nil {
+		return measurement{}, err
+	}
+	return measurement{
+		ops:             int64(n),
+		wallNanoseconds: elapsed.Nanoseconds(),
+		extra: []metric{
+			{"bytes_per_goroutine", float64(rssParked-rssBefore) / float64(n), "bytes", "lower"},
+		},
+	}, nil
+}
+
+var stealImbalanceSpec = workloadSpec{
+	Name:        "steal-imbalance",
+	Description: "n goroutines from a single spawner, each doing work kernel rounds; the other Ps must steal (Go's CreateGoroutinesSingle)",
+	Params: []paramSpec{
+		intParam("n", 100_000, 1, maxCount, "goroutines spawned"),
+		intParam("work", 200, 0, maxCount, "kernel rounds per goroutine"),
+	},
+	Run: runStealImbalance,
+}
+
+// warmUpScheduler gets every P running once, as runtime's warmupScheduler does, so the
+// measured section starts with spinning Ms ready to steal rather than idle ones.
+func warmUpScheduler(procs int) {
+	var ready atomic.Int32
+	var wg sync.WaitGroup
+	wg.Add(procs)
+	for range procs {
+		go func() {
+			defer wg.Done()
+			ready.Add(1)
+			deadline := time.Now().Add(10 * time.Millisecond)
+			for ready.Load() < int32(procs) && time.Now().Before(deadline) {
+				runtime.Gosched()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func runStealImbalance(ctx *runContext) (measurement, error) {
+	n, work := ctx.params.int("n"), ctx.params.int("work")
+	warmUpScheduler(ctx.procs)
+	var sink atomic.Uint64
+	var wg sync.WaitGroup
+	start := time.Now()
+	wg.Add(n)
+	for i := range n {
+		go func() {
+			defer wg.Done()
+			sink.Add(computeKernel(uint64(i)+1, work))
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	printSink(ctx, sink.Load())
+	return measurement{ops: int64(n), wallNanoseconds: elapsed.Nanoseconds()}, nil
+}
