@@ -10,6 +10,7 @@ struct Gobench: ParsableCommand {
         version: GobenchVersion.string,
         subcommands: [
             // Each subcommand adds itself here (one line each).
+            ReportCommand.self,
         ]
     )
 }

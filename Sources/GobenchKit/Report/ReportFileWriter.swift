@@ -1,0 +1,31 @@
+// Writes the report all at once: a temporary file beside the target, then a rename, so
+// that a failure never leaves a half-written or emptied report behind.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Replaces a file's contents atomically.
+public enum ReportFileWriter {
+    public static func write(_ text: String, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ReportError("\(path): the folder \(directory) does not exist")
+        }
+        // Same folder as the target, so that rename(2) stays on one file system and is atomic.
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
+            throw ReportError("\(path): cannot write a temporary file in \(directory)")
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw ReportError("\(path): cannot write the report (\(reason))")
+        }
+    }
+}

@@ -1,0 +1,52 @@
+// `gobench report`: one self-contained HTML page of charts and tables from results CSVs.
+import ArgumentParser
+import Foundation
+import GobenchKit
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write an HTML report (inline SVG charts) from results CSV files.",
+        discussion: """
+        Throughput against GOMAXPROCS per workload and engine with 95 % confidence intervals \
+        and the swift/go ratio, scavenge interval against memory and latency, placements side \
+        by side, failed runs, and with --base a comparison. The page needs no network.
+        """
+    )
+
+    @Argument(help: "Results CSV files (schema version 1).")
+    var files: [String] = []
+
+    @Option(name: .shortAndLong, help: "The HTML file to write (replaced atomically).")
+    var output: String = "report.html"
+
+    @Option(help: "A base results CSV to compare the files against.")
+    var base: String?
+
+    @Option(help: "The report's title.")
+    var title: String = "gobench report"
+
+    func run() throws {
+        do {
+            guard !files.isEmpty else {
+                throw ReportError("no results file given (usage: gobench report CSV... -o report.html)")
+            }
+            let inputs = try files.map { try ReportInput.read(path: $0) }
+            let baseDataset = try base.map { ReportDataset(inputs: [try ReportInput.read(path: $0)]) }
+            let document = ReportDocument(dataset: ReportDataset(inputs: inputs), base: baseDataset,
+                                          options: ReportOptions(title: title, basePath: base))
+            try ReportFileWriter.write(document.html(), to: output)
+            print("wrote \(output)")
+        } catch let error as ResultsCSVError {
+            fail(error.description)
+        } catch let error as ReportError {
+            fail(error.description)
+        }
+    }
+
+    /// One error line on standard error and exit status 1.
+    private func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("gobench report: error: \(message)\n".utf8))
+        ReportCommand.exit(withError: ExitCode(1))
+    }
+}
