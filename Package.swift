@@ -45,7 +45,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRuntime"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRuntime"], exclude: ["Fixtures"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "GobenchKit"]),
         .testTarget(name: "GobenchKitTests", dependencies: ["GobenchKit"]),
     ],
