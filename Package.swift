@@ -47,7 +47,7 @@ let package = Package(
         ),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRuntime"], exclude: ["Fixtures"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "GobenchKit"]),
-        .testTarget(name: "GobenchKitTests", dependencies: ["GobenchKit"]),
+        .testTarget(name: "GobenchKitTests", dependencies: ["GobenchKit"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
