@@ -69,7 +69,7 @@ public enum ResultsMerge {
         let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw ResultsCSVError("cannot write \(path): \(ProcessExecution.errnoText())")
+            throw ResultsCSVError("cannot write \(path): \(ProcessExecution.errnoText()) (nothing was changed)")
         }
         let bytes = Array(text.utf8)
         var written = 0

@@ -25,6 +25,9 @@ public enum DurationText {
             throw SettingsError("\(what) '\(text)' has no unit (expected a number and one of ns, us, ms, s, m, h, e.g. 10ms)")
         }
         let number = String(trimmed.dropLast(unit.suffix.count))
+        if number.contains(where: \.isLetter) {
+            throw SettingsError("\(what) '\(text)' has an unknown unit (expected ns, us, ms, s, m or h)")
+        }
         guard !number.isEmpty, number.allSatisfy({ $0.isNumber || $0 == "." }),
               let value = Double(number), value.isFinite else {
             throw SettingsError("\(what) '\(text)': '\(number)' is not a number")
