@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# The multi-node check: boots a static gobench in QEMU guests with known NUMA topologies
+# and checks that `gobench topology` detects exactly what QEMU was told.
+#
+# Usage: scripts/numa-vm-check.sh [--binary PATH] [--vm-timeout SECONDS] [--only 2node|4node] [--keep DIR]
+#   --binary      use this static gobench instead of building one
+#   --vm-timeout  seconds each guest may run before it counts as failed (default 420)
+#   --only        run one topology
+#   --keep        keep the work directory (initramfs, serial logs, outputs) at DIR
+#
+# Steps: install what is missing (apt-get: qemu-system-x86, linux-image-amd64,
+# busybox-static, libnuma-dev); build gobench fully static and check that libnuma.a is
+# linked in; pack an initramfs of busybox, gobench, scripts/vm/init.sh and
+# scripts/vm/checks/*.sh; boot the Debian kernel with -accel kvm when KVM works and
+# -accel tcg otherwise; cut each command's output from the serial log (markers of
+# scripts/vm/init.sh) and verify it. Prints PASS/FAIL lines; exits 1 when any check
+# fails, 2 when the set-up fails.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BINARY=""
+VM_TIMEOUT=420
+ONLY=""
+KEEP=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --binary) BINARY=${2:?--binary needs a path}; shift 2 ;;
+        --vm-timeout) VM_TIMEOUT=${2:?--vm-timeout needs seconds}; shift 2 ;;
+        --only) ONLY=${2:?--only needs 2node or 4node}; shift 2 ;;
+        --keep) KEEP=${2:?--keep needs a directory}; shift 2 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        *) echo "numa-vm-check: error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    esac
+done
+case "$VM_TIMEOUT" in ''|*[!0-9]*) echo "numa-vm-check: error: --vm-timeout '$VM_TIMEOUT' is not a number of seconds" >&2; exit 2 ;; esac
+case "$ONLY" in ''|2node|4node) ;; *) echo "numa-vm-check: error: --only '$ONLY' is not 2node or 4node" >&2; exit 2 ;; esac
+
+FAILURES=0
+pass() { echo "PASS $*"; }
+fail() { echo "FAIL $*"; FAILURES=$((FAILURES + 1)); }
+die() { echo "FAIL setup: $*"; exit 2; }
+note() { echo "---- $*"; }
+
+if [ -n "$KEEP" ]; then
+    WORK=$KEEP; mkdir -p "$WORK" || die "cannot create $WORK"
+else
+    WORK=$(mktemp -d /tmp/gobench-numa-vm.XXXXXX) || die "mktemp failed"
+    trap 'rm -rf "$WORK"' EXIT
+fi
+
+# ---- 1. tools ---------------------------------------------------------------------------
+missing=()
+command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || missing+=(linux-image-amd64)
+[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || missing+=(busybox-static)
+[ -f /usr/lib/x86_64-linux-gnu/libnuma.a ] || missing+=(libnuma-dev)
+command -v cpio >/dev/null || missing+=(cpio)
+command -v file >/dev/null || missing+=(file)
+if [ ${#missing[@]} -gt 0 ]; then
+    note "installing ${missing[*]}"
+    [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]}"
+    timeout 900 apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive timeout 900 \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$WORK/apt.log" 2>&1 \
+        || die "apt-get install ${missing[*]} failed (see $WORK/apt.log)"
+fi
+KERNEL=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)
+[ -r "$KERNEL" ] || die "cannot read a kernel in /boot"
+pass "setup: tools present (qemu $(qemu-system-x86_64 --version | head -1 | awk '{print $4}'), kernel $(basename "$KERNEL"))"
+
+# ---- 2. the static binary ---------------------------------------------------------------
+if [ -z "$BINARY" ]; then
+    note "building a static gobench (swift build -c release -static-executable)"
+    (cd "$ROOT" && timeout 3600 swift build -c release --scratch-path .build-static \
+        -Xswiftc -static-executable --product gobench) >"$WORK/build.log" 2>&1 \
+        || { tail -20 "$WORK/build.log"; die "static build failed (log: $WORK/build.log)"; }
+    BINARY=$ROOT/.build-static/release/gobench
+fi
+[ -x "$BINARY" ] || die "no executable at $BINARY"
+if file -L "$BINARY" | grep -q 'statically linked' && ! ldd "$BINARY" >/dev/null 2>&1; then
+    pass "static: $BINARY is statically linked"
+else
+    fail "static: $BINARY is not statically linked: $(file -L "$BINARY" | cut -d: -f2)"
+fi
+# (nm into a file: `nm | grep -q` would die of SIGPIPE and fail under pipefail.)
+nm "$BINARY" >"$WORK/symbols.txt" 2>/dev/null
+if grep -qE ' [Tt] numa_alloc_onnode$' "$WORK/symbols.txt" && grep -qE ' [Tt] numa_available$' "$WORK/symbols.txt"; then
+    pass "static: libnuma.a is linked in (numa_available, numa_alloc_onnode defined in the binary)"
+else
+    fail "static: libnuma symbols are not defined in $BINARY"
+fi
+
+# ---- 3. the initramfs -------------------------------------------------------------------
+STAGE=$WORK/initramfs
+rm -rf "$STAGE"; mkdir -p "$STAGE"/{bin,dev,proc,sys,tmp,checks}
+cp /bin/busybox "$STAGE/bin/busybox"
+cp "$BINARY" "$STAGE/bin/gobench"
+cp "$ROOT/scripts/vm/init.sh" "$STAGE/init"; chmod 755 "$STAGE/init"
+cp "$ROOT"/scripts/vm/checks/*.sh "$STAGE/checks/"
+# The kernel opens /dev/console for PID 1 before devtmpfs exists.
+mknod -m 600 "$STAGE/dev/console" c 5 1 2>/dev/null || die "mknod /dev/console failed (run as root)"
+mknod -m 666 "$STAGE/dev/null" c 1 3 2>/dev/null || true
+(cd "$STAGE" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORK/initramfs.gz" || die "cpio failed"
+pass "setup: initramfs $(du -h "$WORK/initramfs.gz" | cut -f1)"
+
+# ---- 4. KVM or TCG ----------------------------------------------------------------------
+# Nested KVM often fails (no vmx/svm in the guest's CPU flags, or /dev/kvm refuses): probe
+# with a paused machine that must still be alive after 3 seconds.
+ACCEL=tcg
+CPU_MODEL=max
+if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
+    timeout 3 qemu-system-x86_64 -accel kvm -machine q35 -display none -nodefaults -S >/dev/null 2>&1
+    if [ $? -eq 124 ]; then ACCEL=kvm; CPU_MODEL=host; fi
+fi
+note "accelerator: $ACCEL"
+
+# ---- 5. boot and verify -----------------------------------------------------------------
+# field JSON KEY: the first value of "KEY" in a JSON output (strings unquoted).
+field() { grep -m1 -oE "\"$2\" *: *(\"[^\"]*\"|[^,}]*)" "$1" | sed -E 's/^"[^"]*" *: *//; s/^"//; s/"$//; s/ *$//'; }
+# section NAME: the output of one command from the serial log; rc of it in $WORK/$VM.NAME.rc
+section() {
+    awk -v name="$1" '
+        $0 ~ "^GOBENCH-VM-CMD-END " name " rc=" { inside = 0 }
+        inside { print }
+        $0 == "GOBENCH-VM-CMD-BEGIN " name { inside = 1 }' "$LOG" | tr -d '\r' >"$WORK/$VM.$1.out"
+    grep -m1 -oE "^GOBENCH-VM-CMD-END $1 rc=[0-9]+" "$LOG" | sed 's/.*rc=//' >"$WORK/$VM.$1.rc"
+}
+rc_of() { cat "$WORK/$VM.$1.rc"; }
+
+# boot_vm NAME EXPECTED_SIGNATURE NODE_MEMORY_MB QEMU_NUMA_ARGS...
+boot_vm() {
+    VM=$1; local expected=$2 node_memory_mb=$3; shift 3
+    LOG=$WORK/$VM.serial.log
+    note "$VM: booting ($ACCEL, -smp 4 -m 2G, expecting $expected)"
+    local started=$SECONDS
+    timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -machine q35 -cpu "$CPU_MODEL" -smp 4 -m 2G "$@" \
+        -kernel "$KERNEL" -initrd "$WORK/initramfs.gz" \
+        -append "console=ttyS0 rdinit=/init panic=-1 loglevel=3 mitigations=off" \
+        -display none -nodefaults -no-reboot -serial "file:$LOG" -monitor none >"$WORK/$VM.qemu.log" 2>&1
+    local status=$?
+    tr -d '\r' <"$LOG" >"$LOG.tmp" 2>/dev/null && mv "$LOG.tmp" "$LOG"
+    if [ $status -eq 124 ]; then fail "$VM: the guest did not finish within ${VM_TIMEOUT}s (serial log: $LOG)"; return; fi
+    if ! grep -q '^GOBENCH-VM-END' "$LOG" 2>/dev/null; then
+        fail "$VM: no end marker (qemu exit $status: $(tail -2 "$WORK/$VM.qemu.log" | tr '\n' ' '); serial: $(tail -3 "$LOG" 2>/dev/null | tr '\n' ' '))"
+        return
+    fi
+    pass "$VM: booted and ran the checks in $((SECONDS - started))s ($(grep -m1 GOBENCH-VM-INFO "$LOG" | cut -d' ' -f2-))"
+    for name in topology-json topology-text self-check-compact self-check-spread self-check-none \
+                affinity-json gomaxprocs-env gomaxprocs-bad nodes-missing quota-json; do
+        section "$name"
+    done
+    verify "$expected" "$node_memory_mb"
+}
+
+verify() {
+    local expected=$1 node_memory_mb=$2 out signature value
+    out=$WORK/$VM.topology-json.out
+    if [ "$(rc_of topology-json)" = 0 ] && [ "$(field "$out" source)" = libnuma ]; then
+        pass "$VM: topology read through libnuma"
+    else
+        fail "$VM: topology-json rc=$(rc_of topology-json) source=$(field "$out" source): $(head -c 300 "$out")"
+    fi
+    signature=$(field "$out" topology_signature)
+    [ "$signature" = "$expected" ] && pass "$VM: nodes, CPUs and distances are the configured ones ($signature)" \
+        || fail "$VM: detected topology '$signature', configured '$expected'"
+    # Node memory: the kernel keeps some, so accept 75-100 % of what QEMU gave each node.
+    local low=$((node_memory_mb * 1024 * 1024 * 3 / 4)) high=$((node_memory_mb * 1024 * 1024)) bad=""
+    for value in $(grep -oE '"memory_total_bytes" *: *[0-9]+' "$out" | grep -oE '[0-9]+$'); do
+        { [ "$value" -ge "$low" ] && [ "$value" -le "$high" ]; } || bad="$bad $value"
+    done
+    local counted=$(grep -cE '"memory_total_bytes" *: *[0-9]+' "$out")
+    local nodes=$(($(echo "$expected" | cut -d/ -f1 | tr -cd ':' | wc -c) + 1))
+    [ -z "$bad" ] && [ "$counted" = "$nodes" ] && pass "$VM: every node has about ${node_memory_mb} MiB" \
+        || fail "$VM: node memory outside 75-100 % of ${node_memory_mb} MiB or missing:$bad (found $counted of $nodes)"
+    [ "$(field "$out" default_gomaxprocs)" = 4 ] && pass "$VM: default GOMAXPROCS 4 (all CPUs, no quota)" \
+        || fail "$VM: default GOMAXPROCS $(field "$out" default_gomaxprocs), expected 4"
+    grep -q '^placement: spread, 4 Ps' "$WORK/$VM.topology-text.out" && pass "$VM: text format prints the placement" \
+        || fail "$VM: text format: $(head -c 300 "$WORK/$VM.topology-text.out")"
+
+    for policy in compact spread none; do
+        out=$WORK/$VM.self-check-$policy.out
+        local passed=$(grep -cE '"status" *: *"passed"' "$out") failed=$(grep -cE '"status" *: *"failed"' "$out")
+        if [ "$(rc_of self-check-$policy)" = 0 ] && [ "$failed" = 0 ] && [ "$passed" -ge 2 ]; then
+            pass "$VM: self-check $policy: $passed checks passed (binding read back, memory on its node)"
+        else
+            fail "$VM: self-check $policy rc=$(rc_of self-check-$policy) passed=$passed failed=$failed: $(grep -A1 '"failed"' "$out" | head -c 400)"
+        fi
+    done
+
+    out=$WORK/$VM.affinity-json.out
+    [ "$(field "$out" affinity)" = 1-2 ] && [ "$(field "$out" default_gomaxprocs)" = 2 ] \
+        && pass "$VM: taskset -c 1-2 narrows the mask and GOMAXPROCS to 2" \
+        || fail "$VM: under taskset -c 1-2: affinity $(field "$out" affinity), GOMAXPROCS $(field "$out" default_gomaxprocs)"
+    out=$WORK/$VM.gomaxprocs-env.out
+    [ "$(field "$out" default_gomaxprocs)" = 5 ] && pass "$VM: GOMAXPROCS=5 wins" \
+        || fail "$VM: with GOMAXPROCS=5 got $(field "$out" default_gomaxprocs)"
+    out=$WORK/$VM.gomaxprocs-bad.out
+    [ "$(rc_of gomaxprocs-bad)" = 1 ] && [ "$(wc -l <"$out")" = 1 ] && grep -q "GOMAXPROCS must be an integer" "$out" \
+        && pass "$VM: GOMAXPROCS=x is one clear error line, exit 1" \
+        || fail "$VM: GOMAXPROCS=x: rc=$(rc_of gomaxprocs-bad): $(head -c 300 "$out")"
+    out=$WORK/$VM.nodes-missing.out
+    [ "$(rc_of nodes-missing)" = 1 ] && grep -q "node 9 does not exist" "$out" \
+        && pass "$VM: --placement nodes=9 names the missing node, exit 1" \
+        || fail "$VM: --placement nodes=9: rc=$(rc_of nodes-missing): $(head -c 300 "$out")"
+
+    out=$WORK/$VM.quota-json.out
+    if [ "$(field "$out" quota_us)" = 250000 ] && [ "$(field "$out" period_us)" = 100000 ] \
+        && [ "$(field "$out" default_gomaxprocs)" = 3 ]; then
+        pass "$VM: cgroup v2 cpu.max 250000/100000 gives GOMAXPROCS 3 ($(field "$out" default_gomaxprocs_rule))"
+    else
+        fail "$VM: cgroup quota: rc=$(rc_of quota-json) quota=$(field "$out" quota_us) GOMAXPROCS=$(field "$out" default_gomaxprocs): $(head -c 300 "$out")"
+    fi
+}
+
+if [ -z "$ONLY" ] || [ "$ONLY" = 2node ]; then
+    boot_vm 2node "0-1:2-3/10,21:21,10" 1024 \
+        -object memory-backend-ram,id=m0,size=1G -numa node,nodeid=0,cpus=0-1,memdev=m0 \
+        -object memory-backend-ram,id=m1,size=1G -numa node,nodeid=1,cpus=2-3,memdev=m1 \
+        -numa dist,src=0,dst=1,val=21
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = 4node ]; then
+    # One CPU per node, distances 10 + 10 x |i - j| (a line of four sockets).
+    args=()
+    for node in 0 1 2 3; do
+        args+=(-object "memory-backend-ram,id=m$node,size=512M" -numa "node,nodeid=$node,cpus=$node,memdev=m$node")
+    done
+    for from in 0 1 2 3; do for to in 0 1 2 3; do
+        [ "$from" -lt "$to" ] && args+=(-numa "dist,src=$from,dst=$to,val=$((10 + 10 * (to - from)))")
+    done; done
+    boot_vm 4node "0:1:2:3/10,20,30,40:20,10,20,30:30,20,10,20:40,30,20,10" 512 "${args[@]}"
+fi
+
+if [ "$FAILURES" -eq 0 ]; then
+    echo "PASS numa-vm-check: all checks passed ($ACCEL)"
+    exit 0
+fi
+if [ -n "$KEEP" ]; then where="logs in $KEEP"; else where="rerun with --keep DIR to keep the logs"; fi
+echo "FAIL numa-vm-check: $FAILURES check(s) failed ($ACCEL; $where)"
+exit 1
