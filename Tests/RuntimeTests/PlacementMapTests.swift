@@ -29,6 +29,8 @@ final class PlacementMapTests: XCTestCase {
         XCTAssertEqual(layout(try place(topology, 4, "compact")), "0@0 1@0 2@0 3@0")
         XCTAssertEqual(layout(try place(topology, 4, "spread")), "0@0 1@0 2@0 3@0")
         XCTAssertEqual(layout(try place(topology, 2, "none")), "0-3@- 0-3@-")
+        XCTAssertFalse(try place(topology, 2, "none").bindsThreads)
+        XCTAssertTrue(try place(topology, 2, "compact").bindsThreads)
     }
 
     func testTwoNodesCompactFillsOneNodeFirst() throws {

@@ -81,6 +81,7 @@ final class TopologyReaderTests: XCTestCase {
         XCTAssertEqual(topology.nodesWithCPUs.map(\.id), [0, 1])
         XCTAssertEqual(topology.node(withID: 3)?.memoryTotalBytes, 16384 * 1024 * 1024)
         XCTAssertEqual(topology.distance(fromNode: 1, toNode: 3), 40)
+        XCTAssertEqual(topology.distancesByNodeID, [[10, 20, 255, 40], [20, 10, 255, 40], [255, 255, 255, 255], [40, 40, 255, 10]])
         XCTAssertNil(topology.distance(fromNode: 1, toNode: 2))
     }
 
@@ -157,6 +158,23 @@ final class TopologyReaderTests: XCTestCase {
         // A CPU that cannot exist here: the kernel refuses it and the error says which call.
         XCTAssertThrowsError(try ThreadAffinity.set(CPUSet([CPUSet.maximumCPUNumber]))) { error in
             XCTAssertTrue("\(error)".contains("sched_setaffinity"), "\(error)")
+        }
+    }
+
+    func testLiveSelfCheckPassesAndRestoresTheMask() throws {
+        let before = try ThreadAffinity.current()
+        let snapshot = try TopologySnapshot(machineTopology: try LibnumaTopologyReader.read(), affinity: before,
+                                            quota: nil, gomaxprocsEnvironmentValue: nil)
+        let map = try PlacementMap(topology: snapshot.narrowedTopology, processorCount: before.count, policy: .compact)
+        let outcomes = TopologySelfCheck.run(snapshot: snapshot, placement: map)
+        XCTAssertTrue(outcomes.contains { $0.name == "bind-P0" && $0.status == .passed }, "\(outcomes)")
+        XCTAssertFalse(outcomes.contains { $0.status == .failed }, "\(outcomes)")
+        XCTAssertEqual(try ThreadAffinity.current(), before)
+        // A snapshot that claims a different mask than the thread has fails the mask check.
+        let wrong = try TopologySnapshot(machineTopology: snapshot.machineTopology, affinity: CPUSet([before.cpus[0]]),
+                                         quota: nil, gomaxprocsEnvironmentValue: nil)
+        if before.count > 1 {
+            XCTAssertEqual(TopologySelfCheck.run(snapshot: wrong, placement: map).first?.status, .failed)
         }
     }
 

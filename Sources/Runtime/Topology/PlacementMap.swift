@@ -73,6 +73,9 @@ public struct PlacementMap: Equatable, Sendable {
 
     public var processorCount: Int { processors.count }
 
+    /// Whether Ms bind their threads to their P's CPUs (every policy but `none`).
+    public var bindsThreads: Bool { policy != .none }
+
     /// The P indices on each node, by node number (empty with `none`).
     public var processorsByNode: [Int: [Int]] {
         var groups: [Int: [Int]] = [:]

@@ -126,6 +126,19 @@ public struct Topology: Equatable, Sendable {
         return try Topology(nodes: narrowedNodes, distances: distances, source: source)
     }
 
+    /// The distance matrix indexed by node number instead of position, for code that
+    /// keeps a node number per P: `distancesByNodeID[a][b]`. Rows and columns of numbers
+    /// that are not nodes (holes such as node1 between node0 and node2) hold 255, SLIT's
+    /// "unreachable".
+    public var distancesByNodeID: [[Int]] {
+        let size = (nodes.last?.id ?? -1) + 1
+        var matrix = [[Int]](repeating: [Int](repeating: 255, count: size), count: size)
+        for (fromIndex, from) in nodes.enumerated() {
+            for (toIndex, to) in nodes.enumerated() { matrix[from.id][to.id] = distances[fromIndex][toIndex] }
+        }
+        return matrix
+    }
+
     /// The node numbers ordered for a search that starts at `node`: the node itself, then
     /// the others by increasing distance from it, ties by node number. This is the wake
     /// order for a spawning node: wake an idle P here first, then on the nearest node.
