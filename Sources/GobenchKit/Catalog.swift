@@ -79,8 +79,19 @@ public struct WorkloadParameter: Sendable, Equatable {
 public enum ProcsDimension: Sendable, Equatable {
     /// Every procs value of the sweep.
     case swept
-    /// Only this value, whatever the sweep lists (the workload does not depend on it or forces it).
-    case fixed(Int)
+    /// Always this value: the workload is defined at it (pingpong-hog at GOMAXPROCS=1); `run`
+    /// refuses another.
+    case forced(Int)
+    /// The workload does not depend on it: a sweep runs it at this value only; `run` takes any.
+    case unswept(Int)
+
+    /// The one value a sweep uses, nil when it sweeps them all.
+    public var sweepValue: Int? {
+        switch self {
+        case .swept: return nil
+        case .forced(let value), .unswept(let value): return value
+        }
+    }
 }
 
 /// One workload of the catalog.
@@ -206,7 +217,7 @@ public enum Catalog {
                 .init("n", "5000", .integer(minimum: 1), "round trips"),
                 .init("hog_ms", "0", .integer(minimum: 0), "hog duration (0 = until the ping-pong ends)"),
             ],
-            engines: runtimeOnly, procs: .fixed(1), sweepsScavenge: false, sweepsPlacement: false,
+            engines: runtimeOnly, procs: .forced(1), sweepsScavenge: false, sweepsPlacement: false,
             sweepParameters: [:]),
         WorkloadSpec(
             name: "syscall-heavy",
@@ -243,7 +254,7 @@ public enum Catalog {
                       "overflow: recurse without bound until the stack limit"),
                 .init("maxstack_mb", "64", .integer(minimum: 1), "stack limit for overflow mode, MB"),
             ],
-            engines: runtimeOnly, procs: .fixed(1), sweepsScavenge: false, sweepsPlacement: false,
+            engines: runtimeOnly, procs: .unswept(1), sweepsScavenge: false, sweepsPlacement: false,
             sweepParameters: [:]),
         WorkloadSpec(
             name: "mutex-contention",

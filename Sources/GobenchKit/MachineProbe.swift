@@ -52,25 +52,6 @@ public enum MachineProbe {
         return count > 0 ? count : onlineCPUCount()
     }
 
-    /// The cgroup CPU quota in CPUs (quota / period), nil when there is none.
-    /// Reads cgroup v2 `cpu.max`, else v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`.
-    public static func cgroupQuotaCPUs(root: String = "/sys/fs/cgroup") -> Double? {
-        if let text = try? String(contentsOfFile: root + "/cpu.max", encoding: .utf8) {
-            let parts = text.split(whereSeparator: \.isWhitespace)
-            guard parts.count == 2, let quota = Double(parts[0]), let period = Double(parts[1]),
-                  quota > 0, period > 0 else { return nil }
-            return quota / period
-        }
-        if let quotaText = try? String(contentsOfFile: root + "/cpu/cpu.cfs_quota_us", encoding: .utf8),
-           let periodText = try? String(contentsOfFile: root + "/cpu/cpu.cfs_period_us", encoding: .utf8),
-           let quota = Double(quotaText.trimmingCharacters(in: .whitespacesAndNewlines)),
-           let period = Double(periodText.trimmingCharacters(in: .whitespacesAndNewlines)),
-           quota > 0, period > 0 {
-            return quota / period
-        }
-        return nil
-    }
-
     /// The number of `nodeN` directories under /sys/devices/system/node, at least 1.
     public static func numaNodeCount(root: String = "/sys/devices/system/node") -> Int {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []

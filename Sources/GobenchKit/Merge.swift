@@ -43,7 +43,7 @@ public enum ResultsMerge {
                 }
                 if let first = firstMachine {
                     if !first.machine.sameMachine(as: row.machine), warnedSources.insert(source).inserted {
-                        warnings.append("warning: \(source) was measured on \(row.machine.host) (\(row.machine.cpuModel), \(row.machine.cores) cores) but \(first.source) on \(first.machine.host) (\(first.machine.cpuModel), \(first.machine.cores) cores)")
+                        warnings.append("\(source) was measured on \(row.machine.host) (\(row.machine.cpuModel), \(row.machine.cores) cores) but \(first.source) on \(first.machine.host) (\(first.machine.cpuModel), \(first.machine.cores) cores)")
                     }
                 } else {
                     firstMachine = (source, row.machine)

@@ -77,11 +77,7 @@ public struct SweepGrid: Sendable {
         for spec in workloads {
             let engines = self.engines.filter(spec.applies(to:))
             if engines.isEmpty { continue }
-            let procsValues: [Int]
-            switch spec.procs {
-            case .swept: procsValues = procs
-            case .fixed(let value): procsValues = [value]
-            }
+            let procsValues = spec.procs.sweepValue.map { [$0] } ?? procs
             let scavengeValues = spec.sweepsScavenge ? scavenges.map(\.description) : [ScavengeSetting.off.description]
             let placementValues = spec.sweepsPlacement ? placements.map(\.description) : [PlacementSetting.none.description]
             for params in try parameterCombinations(spec) {

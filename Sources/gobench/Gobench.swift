@@ -12,6 +12,11 @@ struct Gobench: ParsableCommand {
             // Each subcommand adds itself here (one line each).
             ReportCommand.self,
             TopologyCommand.self,
+            ListCommand.self,
+            RunCommand.self,
+            SweepCommand.self,
+            MergeCommand.self,
+            TuneCommand.self,
         ]
     )
 }

@@ -60,7 +60,8 @@ final class CatalogTests: XCTestCase {
         let concurrency = Catalog.workloads.filter { $0.applies(to: .swiftConcurrency) }.map(\.name)
         XCTAssertEqual(concurrency, ["spawn-storm", "gosched-pingpong", "chan-pingpong", "chan-prodcons",
                                      "mutex-contention", "parallel-compute"])
-        XCTAssertEqual(try Catalog.workload(named: "pingpong-hog").procs, .fixed(1))
+        XCTAssertEqual(try Catalog.workload(named: "pingpong-hog").procs, .forced(1))
+        XCTAssertEqual(try Catalog.workload(named: "deep-recursion").procs, .unswept(1))
         XCTAssertFalse(try Catalog.workload(named: "deep-recursion").sweepsScavenge)
         XCTAssertTrue(try Catalog.workload(named: "scavenger-burst").sweepsScavenge)
     }

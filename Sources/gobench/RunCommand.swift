@@ -1,0 +1,217 @@
+// `gobench run`: one workload at one setting, a warm-up run then N measured reps, each in a
+// fresh child process; also the options and error handling that run, sweep and tune share.
+import ArgumentParser
+import Foundation
+import GobenchKit
+
+/// How children are started: shared by run, sweep and tune.
+struct ChildOptions: ParsableArguments {
+    @Option(help: "Per-run timeout (e.g. 90s, 5m); a run past it is stopped and recorded as timeout.")
+    var timeout: String = "120s"
+
+    @Option(name: .customLong("go-peer"), help: "The Go peer binary (default: $GOBENCH_GO_PEER, else peers/go/bin/gobench-go).")
+    var goPeer: String?
+
+    var goPeerExecutable: String { goPeer ?? EngineLauncher.defaultGoPeerExecutable }
+
+    /// A child runner for `engines`, after checking that each engine can start.
+    func childRunner(for engines: [BenchmarkEngine]) throws -> ChildRunner {
+        let timeoutSeconds = try DurationText.seconds(timeout, what: "timeout")
+        let launcher = EngineLauncher.standard(gobenchExecutable: EngineLauncher.currentExecutable,
+                                               goPeerExecutable: goPeerExecutable)
+        if engines.contains(.go) && !FileManager.default.isExecutableFile(atPath: goPeerExecutable) {
+            throw SettingsError("the Go peer \(goPeerExecutable) is not built: run scripts/go-env.sh, pass --go-peer PATH, or leave the go engine out")
+        }
+        if engines.contains(where: { $0 != .go }) {
+            let probe = [EngineLauncher.currentExecutable, "child", "--help"]
+            let execution = try? ProcessExecution.run(probe, timeoutSeconds: 20, killGraceSeconds: 1)
+            guard let execution, execution.termination == .exited(0) else {
+                throw SettingsError("this gobench cannot run the swift engines (`gobench child --help` failed); use --engines go")
+            }
+        }
+        return ChildRunner(launcher: launcher, timeoutSeconds: timeoutSeconds)
+    }
+}
+
+/// Errors of gobench's own (bad settings, unreadable files) as one line and exit status 1;
+/// argument-parser errors and exit codes pass through.
+enum CommandErrors {
+    static func reporting<T>(_ command: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SettingsError {
+            fail(command, error.description)
+        } catch let error as CatalogError {
+            fail(command, error.description)
+        } catch let error as ResultsCSVError {
+            fail(command, error.description)
+        }
+    }
+
+    static func fail(_ command: String, _ message: String) -> Never {
+        FileHandle.standardError.write(Data("gobench \(command): error: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+
+    static func warn(_ message: String) {
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
+}
+
+/// Output formats of run.
+enum RunOutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, json
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run one workload: a warm-up run, then N measured reps, each in a fresh child process.",
+        discussion: """
+        Exit status: 0 when every rep is ok (or not_applicable), 3 when a rep failed \
+        (error, crashed, timeout, garbage), 1 on bad input.
+        """
+    )
+
+    @Argument(help: "The workload (see `gobench list`).")
+    var workload: String
+
+    @Option(help: "swift, go or swift-concurrency.")
+    var engine: String = "swift"
+
+    @Option(help: "GOMAXPROCS (default: the CPUs in this process's affinity mask).")
+    var procs: Int?
+
+    @Option(help: "off, or the scavenger interval (10ms, 2m).")
+    var scavenge: String = "off"
+
+    @Option(help: "none, compact, spread or nodes=0,1.")
+    var placement: String = "none"
+
+    @Option(name: .customLong("param"), help: "A workload parameter KEY=VALUE (repeatable).")
+    var params: [String] = []
+
+    @Option(help: "Measured reps.")
+    var reps: Int = 5
+
+    @Option(help: "Warm-up runs before the reps (not recorded).")
+    var warmup: Int = 1
+
+    @Option(help: "table, csv or json.")
+    var format: RunOutputFormat = .table
+
+    @OptionGroup var child: ChildOptions
+
+    func run() throws {
+        let (settings, runner) = try CommandErrors.reporting("run") { () throws -> (RunSettings, ChildRunner) in
+            let spec = try Catalog.workload(named: workload)
+            let engine = try BenchmarkEngine.parse(self.engine)
+            guard spec.applies(to: engine) else {
+                throw CatalogError("\(spec.name) does not run on engine \(engine.rawValue) (engines: \(spec.engines.map(\.rawValue).joined(separator: ", ")))")
+            }
+            var defaultProcs = MachineProbe.affinityCPUCount()
+            if case .forced(let only) = spec.procs { defaultProcs = only }
+            let procs = self.procs ?? defaultProcs
+            guard procs >= 1, procs <= ProcsList.maximum else {
+                throw SettingsError("procs \(procs) is not from 1 to \(ProcsList.maximum)")
+            }
+            if case .forced(let only) = spec.procs, procs != only {
+                throw SettingsError("\(spec.name) always runs at procs=\(only)")
+            }
+            guard reps >= 1 else { throw SettingsError("reps must be at least 1") }
+            guard warmup >= 0 else { throw SettingsError("warmup must be 0 or more") }
+            let params = try spec.canonicalParameters(try ParameterAssignments.parse(self.params))
+            let settings = RunSettings(workload: spec.name, engine: engine, procs: procs,
+                                       scavenge: try ScavengeSetting.parse(scavenge).description,
+                                       placement: try PlacementSetting.parse(placement).description,
+                                       params: params)
+            return (settings, try child.childRunner(for: [engine]))
+        }
+        let machine = MachineProbe.probe(goPeerExecutable: child.goPeerExecutable)
+        let interrupt = InterruptMonitor.installed
+        let stderrIsTerminal = isatty(STDERR_FILENO) != 0
+
+        for index in 0..<warmup {
+            FileHandle.standardError.write(Data("warm-up \(index + 1)/\(warmup): \(settings)\n".utf8))
+            let outcome = runner.run(settings, interrupt: interrupt)
+            if outcome.interrupted { throw ExitCode(128 + interrupt.signalNumber) }
+            if outcome.status != .ok {
+                CommandErrors.warn("warm-up run \(outcome.status.rawValue): \(outcome.error)")
+            }
+        }
+        var rows: [ResultRow] = []
+        var outcomes: [ChildOutcome] = []
+        for rep in 0..<reps {
+            let outcome = runner.run(settings, interrupt: interrupt)
+            if outcome.interrupted { throw ExitCode(128 + interrupt.signalNumber) }
+            outcomes.append(outcome)
+            rows += outcome.rows(settings: settings, rep: rep, runID: SweepRunner.makeRunID(),
+                                 timestamp: SweepRunner.timestamp(), machine: machine)
+            let status = outcome.status == .ok ? "ok" : "\(outcome.status.rawValue): \(outcome.error)"
+            if stderrIsTerminal || format != .table {
+                FileHandle.standardError.write(Data("rep \(rep + 1)/\(reps): \(String(format: "%.2fs", outcome.wallSeconds)) \(status)\n".utf8))
+            }
+        }
+        switch format {
+        case .csv: print(ResultsCSV.render(rows), terminator: "")
+        case .json: print(RunCommand.json(settings: settings, outcomes: outcomes, machine: machine))
+        case .table: print(RunCommand.table(settings: settings, rows: rows, outcomes: outcomes), terminator: "")
+        }
+        let failed = outcomes.contains { ![.ok, .notApplicable].contains($0.status) }
+        if failed { throw ExitCode(3) }
+    }
+
+    /// Per metric: median, min, max over the ok reps; then each failed rep.
+    static func table(settings: RunSettings, rows: [ResultRow], outcomes: [ChildOutcome]) -> String {
+        var out = "\(settings)\n"
+        var order: [String] = []
+        var samples: [String: (unit: String, values: [Double])] = [:]
+        for row in rows where row.status == "ok" {
+            guard let value = row.value else { continue }
+            if samples[row.metric] == nil { order.append(row.metric); samples[row.metric] = (row.unit, []) }
+            samples[row.metric]!.values.append(value)
+        }
+        var table: [[String]] = [["metric", "median", "min", "max", "unit", "n"]]
+        for name in order {
+            let (unit, values) = samples[name]!
+            table.append([name, format(Statistics.median(values) ?? .nan), format(values.min()!),
+                          format(values.max()!), unit, String(values.count)])
+        }
+        if table.count > 1 {
+            let widths = (0..<table[0].count).map { c in table.map { $0[c].count }.max()! }
+            for line in table {
+                out += line.enumerated().map { c, text in
+                    c == 0 || c == 4 ? text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                        : String(repeating: " ", count: widths[c] - text.count) + text
+                }.joined(separator: "  ") + "\n"
+            }
+        }
+        for (rep, outcome) in outcomes.enumerated() where outcome.status != .ok {
+            out += "rep \(rep): \(outcome.status.rawValue): \(outcome.error)\n"
+        }
+        return out
+    }
+
+    static func format(_ value: Double) -> String {
+        if value.isNaN { return "-" }
+        if value == value.rounded() && abs(value) < 1e15 { return String(Int64(value)) }
+        return String(format: abs(value) >= 100 ? "%.1f" : "%.4g", value)
+    }
+
+    static func json(settings: RunSettings, outcomes: [ChildOutcome], machine: MachineInfo) -> String {
+        let runs: [[String: Any]] = outcomes.enumerated().map { rep, outcome in
+            ["rep": rep, "status": outcome.status.rawValue, "error": outcome.error,
+             "wall_seconds": outcome.wallSeconds,
+             "metrics": outcome.metrics.map { ["name": $0.name, "value": $0.value, "unit": $0.unit, "direction": $0.direction] }]
+        }
+        let object: [String: Any] = [
+            "workload": settings.workload, "engine": settings.engine.rawValue, "procs": settings.procs,
+            "scavenge": settings.scavenge, "placement": settings.placement, "params": settings.params,
+            "host": machine.host, "cpu_model": machine.cpuModel, "cores": machine.cores,
+            "gobench_version": machine.gobenchVersion, "gobench_commit": machine.gobenchCommit,
+            "runs": runs,
+        ]
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}
