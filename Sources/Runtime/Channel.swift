@@ -1,0 +1,287 @@
+// Channel: Go's chan, unbuffered and buffered, with close, receive-with-ok and
+// iteration. Blocked senders and receivers are parked goroutines (Waiter, Go's sudog),
+// never blocked threads. A waiting receiver gets the value copied straight into its
+// slot by the sender (and the reverse), as Go's runtime does.
+import CRuntime
+
+/// A queue of waiters (Go's waitq), intrusive through Waiter.next/prev.
+struct WaitQueue {
+    var first: Waiter?
+    unowned(unsafe) var last: Waiter?
+
+    var isEmpty: Bool { first == nil }
+
+    mutating func enqueue(_ w: Waiter) {
+        w.next = nil
+        w.prev = last
+        if let l = last { l.next = w } else { first = w }
+        last = w
+    }
+
+    /// The first waiter that can still be completed: a select waiter whose select
+    /// already fired elsewhere is skipped (Go's dequeue with selectDone).
+    mutating func dequeue() -> Waiter? {
+        while let w = first {
+            first = w.next
+            if let f = first { f.prev = nil } else { last = nil }
+            w.next = nil
+            w.prev = nil
+            if let done = w.selectDone, !gb_cas_u32(done, 0, 1) { continue }
+            return w
+        }
+        return nil
+    }
+
+    mutating func remove(_ w: Waiter) {
+        let prev = w.prev, next = w.next
+        if let prev {
+            prev.next = next
+        } else if first === w {
+            first = next
+        } else {
+            return // not queued
+        }
+        if let next { next.prev = prev } else { last = prev }
+        w.next = nil
+        w.prev = nil
+    }
+}
+
+/// What every channel shares, whatever its element type (select works on these).
+public class ChannelBase: @unchecked Sendable {
+    let lock = RuntimeLock()
+    public let capacity: Int
+    var count = 0
+    var closed = false
+    var receivers = WaitQueue()
+    var senders = WaitQueue()
+
+    init(bufferCapacity: Int) {
+        self.capacity = bufferCapacity
+    }
+
+    /// Number of buffered elements (Go's len).
+    public var bufferedCount: Int {
+        lock.lock(); defer { lock.unlock() }
+        return count
+    }
+
+    var address: UInt { UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()) }
+}
+
+public final class Channel<Element>: ChannelBase, @unchecked Sendable {
+    private let buffer: UnsafeMutablePointer<Element>
+    private var sendIndex = 0
+    private var receiveIndex = 0
+
+    /// `capacity` 0 makes an unbuffered channel.
+    public init(capacity: Int = 0) {
+        if capacity < 0 { Runtime.panic("makechan: size out of range") }
+        buffer = .allocate(capacity: Swift.max(1, capacity))
+        super.init(bufferCapacity: capacity)
+    }
+
+    deinit {
+        var i = receiveIndex
+        for _ in 0..<count {
+            (buffer + i).deinitialize(count: 1)
+            i = (i + 1) % capacity
+        }
+        buffer.deallocate()
+    }
+
+    // MARK: - Send
+
+    /// Sends `value`, blocking until a receiver takes it or there is room in the buffer.
+    /// Sending on a closed channel panics, as in Go.
+    public func send(_ value: Element) {
+        guard let gp = currentGoroutine() else { fatalUsage("runtime: channel send outside a goroutine") }
+        checkPreempt(gp)
+        lock.lock()
+        if trySendLocked(value) { return }
+        // Block: the receiver will copy from our `value`.
+        var v = value
+        let w = gp.waiter
+        withUnsafeMutablePointer(to: &v) { ptr in
+            w.element = UnsafeMutableRawPointer(ptr)
+            w.selectDone = nil
+            w.success = false
+            w.channel = self
+            senders.enqueue(w)
+            park(gp, reason: .chanSend, unlocking: lock)
+        }
+        w.element = nil
+        w.channel = nil
+        if !w.success { Runtime.panic("send on closed channel") }
+    }
+
+    enum SendOutcome { case closed, handedTo(Goroutine), buffered, wouldBlock }
+
+    /// With `lock` held: the send's effect if it can complete now (the lock stays held;
+    /// the caller unlocks, then readies the goroutine it was handed to).
+    func offerLocked(_ value: Element) -> SendOutcome {
+        if closed { return .closed }
+        if let w = receivers.dequeue() {
+            if let dst = w.element { dst.assumingMemoryBound(to: Element.self).initialize(to: value) }
+            w.success = true
+            w.g.wokenBy = w
+            return .handedTo(w.g)
+        }
+        if count < capacity {
+            (buffer + sendIndex).initialize(to: value)
+            sendIndex = (sendIndex + 1) % capacity
+            count += 1
+            return .buffered
+        }
+        return .wouldBlock
+    }
+
+    /// With `lock` held: completes the send if it can without blocking (and unlocks).
+    /// Returns false, still locked, when the sender must wait.
+    func trySendLocked(_ value: Element) -> Bool {
+        switch offerLocked(value) {
+        case .closed:
+            lock.unlock()
+            Runtime.panic("send on closed channel")
+        case .handedTo(let g):
+            lock.unlock()
+            readyFromHere(g)
+            return true
+        case .buffered:
+            lock.unlock()
+            return true
+        case .wouldBlock:
+            return false
+        }
+    }
+
+    /// Sends without blocking (a select with one send case and a default).
+    public func trySend(_ value: Element) -> Bool {
+        lock.lock()
+        if trySendLocked(value) { return true }
+        lock.unlock()
+        return false
+    }
+
+    // MARK: - Receive
+
+    /// Receives a value; `ok` is false (and the value nil) when the channel is closed and
+    /// drained, as Go's `v, ok := <-c`.
+    public func receiveWithOK() -> (Element?, Bool) {
+        guard let gp = currentGoroutine() else { fatalUsage("runtime: channel receive outside a goroutine") }
+        checkPreempt(gp)
+        lock.lock()
+        if let r = tryReceiveLocked() { return r }
+        let w = gp.waiter
+        return withUnsafeTemporaryAllocation(of: Element.self, capacity: 1) { slot in
+            w.element = UnsafeMutableRawPointer(slot.baseAddress!)
+            w.selectDone = nil
+            w.success = false
+            w.channel = self
+            receivers.enqueue(w)
+            park(gp, reason: .chanReceive, unlocking: lock)
+            w.element = nil
+            w.channel = nil
+            if w.success { return (slot.baseAddress!.move(), true) }
+            return (nil, false)
+        }
+    }
+
+    /// Receives a value, or nil when the channel is closed and drained.
+    @inline(__always)
+    public func receive() -> Element? { receiveWithOK().0 }
+
+    enum ReceiveOutcome { case value(Element, wake: Goroutine?), closed, wouldBlock }
+
+    /// With `lock` held: the receive's result if it can complete now (the lock stays
+    /// held; the caller unlocks, then readies `wake`).
+    func takeLocked() -> ReceiveOutcome {
+        if let w = senders.dequeue() {
+            let src = w.element!.assumingMemoryBound(to: Element.self)
+            let value: Element
+            if capacity == 0 {
+                value = src.pointee
+            } else {
+                // Full buffer: take the head, put the sender's value at the tail.
+                value = (buffer + receiveIndex).move()
+                (buffer + receiveIndex).initialize(to: src.pointee)
+                receiveIndex = (receiveIndex + 1) % capacity
+                sendIndex = receiveIndex
+            }
+            w.success = true
+            w.g.wokenBy = w
+            return .value(value, wake: w.g)
+        }
+        if count > 0 {
+            let value = (buffer + receiveIndex).move()
+            receiveIndex = (receiveIndex + 1) % capacity
+            count -= 1
+            return .value(value, wake: nil)
+        }
+        if closed { return .closed }
+        return .wouldBlock
+    }
+
+    /// With `lock` held: completes the receive if it can without blocking (and unlocks).
+    /// Returns nil, still locked, when the receiver must wait.
+    func tryReceiveLocked() -> (Element?, Bool)? {
+        switch takeLocked() {
+        case .value(let v, let wake):
+            lock.unlock()
+            if let wake { readyFromHere(wake) }
+            return (v, true)
+        case .closed:
+            lock.unlock()
+            return (nil, false)
+        case .wouldBlock:
+            return nil
+        }
+    }
+
+    /// Receives without blocking: nil when nothing is ready (and the channel is open).
+    public func tryReceive() -> (Element?, Bool)? {
+        lock.lock()
+        if let r = tryReceiveLocked() { return r }
+        lock.unlock()
+        return nil
+    }
+
+    // MARK: - Close
+
+    /// Closes the channel: waiting receivers get (nil, false), waiting senders panic.
+    /// Closing twice panics, as in Go.
+    public func close() {
+        lock.lock()
+        if closed {
+            lock.unlock()
+            Runtime.panic("close of closed channel")
+        }
+        closed = true
+        var woken: [Goroutine] = []
+        while let w = receivers.dequeue() {
+            w.success = false
+            w.g.wokenBy = w
+            woken.append(w.g)
+        }
+        while let w = senders.dequeue() {
+            w.success = false
+            w.g.wokenBy = w
+            woken.append(w.g)
+        }
+        lock.unlock()
+        for g in woken { readyFromHere(g) }
+    }
+}
+
+extension Channel: Sequence {
+    /// `for v in channel` receives until the channel is closed and drained.
+    public struct Iterator: IteratorProtocol {
+        let channel: Channel<Element>
+        public mutating func next() -> Element? {
+            let (v, ok) = channel.receiveWithOK()
+            return ok ? v : nil
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(channel: self) }
+}

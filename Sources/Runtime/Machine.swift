@@ -1,0 +1,74 @@
+// Machine (M): an OS thread. Its g0 context is the thread's own stack, on which the
+// scheduler runs between goroutines.
+import CRuntime
+
+/// What a goroutine asks its M's g0 to do after switching to it (Go's mcall targets).
+enum SwitchAction {
+    case none
+    /// Gosched: back on the global queue (Go's gosched_m).
+    case yield
+    /// A sysmon or stop-the-world preemption at a preemption point (Go's gopreempt_m).
+    case preempted
+    /// Park: status waiting; then unlock `lock` if given (Go's park_m with unlockf).
+    case park(RuntimeLock?)
+    /// The goroutine finished or called Goexit (Go's goexit0).
+    case exit
+    /// select: park, then unlock every lock in Machine.parkLocks (its channels).
+    case parkUnlockAll
+    /// exitsyscall found no P: the G goes to the global queue (Go's exitsyscall0).
+    case syscallNoP
+}
+
+final class Machine: @unchecked Sendable {
+    let id: Int64
+    /// The scheduler's context on the thread stack (g0).
+    let g0: UnsafeMutablePointer<gb_context>
+    /// The goroutine running on this M.
+    unowned(unsafe) var current: Goroutine?
+    /// The P this M holds.
+    unowned(unsafe) var p: Processor?
+    /// The P handed to this M by whoever woke it.
+    unowned(unsafe) var nextP: Processor?
+    /// The P held before a system call (Go's oldp).
+    unowned(unsafe) var oldP: Processor?
+    /// LockOSThread: the G locked to this M.
+    unowned(unsafe) var lockedG: Goroutine?
+    var spinning = false
+    /// Sleeps here when idle, or, locked, while its G waits.
+    let park = Note()
+    /// Link on the idle-M list.
+    unowned(unsafe) var link: Machine?
+    var action: SwitchAction = .none
+    /// The channel locks a select parks with, in lock order.
+    var parkLocks: [RuntimeLock] = []
+    let isM0: Bool
+    var tid: Int32 = 0
+    /// True for sysmon's M (no P, never runs goroutines).
+    var isSysmon = false
+    /// Set when this M must end its thread after the current G exits (locked exit).
+    var exitThread = false
+    /// The CPUs this thread is bound to now (placement), to skip redundant affinity calls.
+    var boundCPUs: [Int32] = []
+    var inSyscallSinceNanoseconds: Int64 = 0
+    /// xorshift state (select's poll order).
+    var random: UInt64 = 0x2545_F491_4F6C_DD1D
+    /// Set by startLockedM: the locked G is runnable and this M should run it.
+    unowned(unsafe) var pendingLockedRun: Goroutine?
+
+    init(id: Int64, isM0: Bool) {
+        self.id = id
+        self.isM0 = isM0
+        g0 = .allocate(capacity: 1)
+        g0.initialize(to: gb_context())
+    }
+
+    @inline(__always) static var current: Machine? {
+        guard let p = gb_get_machine() else { return nil }
+        return Unmanaged<Machine>.fromOpaque(p).takeUnretainedValue()
+    }
+
+    func attachToThread() {
+        gb_set_machine(Unmanaged.passUnretained(self).toOpaque())
+        tid = gb_gettid()
+    }
+}

@@ -1,0 +1,92 @@
+// Processor (P): the right to run goroutines, with its local run queue, free-G list,
+// stack cache and id cache. GOMAXPROCS is the number of Ps.
+import CRuntime
+
+/// A P's state; each case says who owns the P in it.
+enum ProcessorStatus: UInt32 {
+    /// On the idle list; owned by the scheduler (sched.lock).
+    case idle = 0
+    /// Held by an M running goroutines or the scheduler; owned by that M.
+    case running = 1
+    /// Its M is in a system call; sysmon or the returning M may take it (CAS).
+    case syscall = 2
+    /// Stopped for stop-the-world; owned by the M that stops the world.
+    case stopped = 3
+    /// Removed by GOMAXPROCS; never used again.
+    case dead = 4
+}
+
+final class Processor: @unchecked Sendable {
+    let id: Int
+    let statusWord: UnsafeMutablePointer<UInt32>
+    let runQueue: RunQueue
+    /// The M holding this P (nil when idle).
+    unowned(unsafe) var m: Machine?
+    /// Link on the idle-P list.
+    unowned(unsafe) var link: Processor?
+    /// Incremented at every schedule (Go's schedtick): the 61-tick global check uses it.
+    var scheduleTick: UInt32 = 0
+    /// Incremented at every system call (Go's syscalltick): sysmon's retake uses it.
+    let syscallTick: UnsafeMutablePointer<UInt32>
+    /// Dead Gs ready for reuse (Go's p.gFree), newest first.
+    var freeGoroutines: Goroutine?
+    var freeCount = 0
+    /// Standard stacks ready for reuse.
+    var stackCache: [Stack] = []
+    /// A batch of goroutine ids (Go's goidcache).
+    var goidNext: Int64 = 0
+    var goidEnd: Int64 = 0
+    /// NUMA node and the CPUs this P's M runs on (placement); empty CPUs: no binding.
+    var node: Int32 = 0
+    var cpus: [Int32] = []
+    /// sysmon's view: the schedtick/syscalltick it last saw and when.
+    var sysmonScheduleTick: UInt32 = 0
+    var sysmonSyscallTick: UInt32 = 0
+    var sysmonWhenNanoseconds: Int64 = 0
+    var sysmonSyscallWhenNanoseconds: Int64 = 0
+    var stats = ProcessorStatistics()
+    /// xorshift state for the steal order (Go's cheaprand).
+    var stealRandom: UInt64
+
+    init(id: Int) {
+        self.id = id
+        statusWord = .allocate(capacity: 1)
+        statusWord.initialize(to: ProcessorStatus.idle.rawValue)
+        syscallTick = .allocate(capacity: 1)
+        syscallTick.initialize(to: 0)
+        runQueue = RunQueue()
+        stealRandom = 0x9E37_79B9_7F4A_7C15 &* UInt64(id + 1)
+    }
+
+    var status: ProcessorStatus { ProcessorStatus(rawValue: gb_load_acquire_u32(statusWord))! }
+    func setStatus(_ s: ProcessorStatus) { gb_store_release_u32(statusWord, s.rawValue) }
+    func casStatus(_ old: ProcessorStatus, _ new: ProcessorStatus) -> Bool {
+        gb_cas_u32(statusWord, old.rawValue, new.rawValue)
+    }
+
+    /// True when the P has nothing to run.
+    var isEmpty: Bool { runQueue.isEmpty }
+}
+
+/// Counters kept per P without atomics (only the owning M writes them) and summed on demand.
+struct ProcessorStatistics {
+    var spawned: UInt64 = 0
+    var steals: UInt64 = 0
+    var stolenGoroutines: UInt64 = 0
+    var remoteSteals: UInt64 = 0
+    var globalOverflows: UInt64 = 0
+    var schedules: UInt64 = 0
+    var remoteRuns: UInt64 = 0
+    var preemptionsHonoured: UInt64 = 0
+    var syscalls: UInt64 = 0
+    var syscallFastExits: UInt64 = 0
+    var freeListReuses: UInt64 = 0
+
+    mutating func add(_ o: ProcessorStatistics) {
+        spawned += o.spawned; steals += o.steals; stolenGoroutines += o.stolenGoroutines
+        remoteSteals += o.remoteSteals; globalOverflows += o.globalOverflows
+        schedules += o.schedules; remoteRuns += o.remoteRuns
+        preemptionsHonoured += o.preemptionsHonoured; syscalls += o.syscalls
+        syscallFastExits += o.syscallFastExits; freeListReuses += o.freeListReuses
+    }
+}

@@ -1,0 +1,285 @@
+// Runtime: Go's runtime API in Swift names, with Go's semantics.
+import CRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts a goroutine (Go's `go` statement).
+@inline(__always)
+public func go(_ body: @escaping () -> Void) {
+    Runtime.spawn(stackBytes: 0, body)
+}
+
+public enum Runtime {
+    // MARK: - Goroutines
+
+    /// Starts a goroutine running `body` with a stack of `stackBytes` (0: the standard
+    /// size). The new G goes to the spawning P's runnext, then wakep (Go's newproc).
+    public static func spawn(stackBytes: Int, _ body: @escaping () -> Void) {
+        guard let m = Machine.current, let p = m.p, let parent = m.current else {
+            fatalUsage("runtime: go statement outside a goroutine (call it inside Runtime.run)")
+        }
+        if stackBytes != 0 && stackBytes < StackAllocator.minimumStackBytes {
+            fatalUsage(StackError.belowMinimum(stackBytes).description)
+        }
+        let s = sched!
+        let gp = s.freeGet(p) ?? s.newGoroutine()
+        gp.entry = body
+        gp.id = s.nextGoid(p)
+        gp.requestedStackBytes = stackBytes == 0 ? 0 : min(stackBytes, s.maxStackBytes)
+        if stackBytes > s.maxStackBytes { gp.requestedStackBytes = s.maxStackBytes }
+        gp.needsContext = true
+        gp.isSystem = false
+        gp.spawnNode = p.node
+        p.stats.spawned += 1
+        _ = gb_add_relaxed_i64(s.liveUserGoroutines, 1)
+        gp.setStatus(.runnable)
+        s.runqPut(p, gp, next: true)
+        if s.mainStarted { s.wakeP() }
+        checkPreempt(parent)
+    }
+
+    /// Go's Gosched: the caller becomes runnable on the global queue.
+    public static func gosched() {
+        guard let gp = currentGoroutine() else { return }
+        switchToScheduler(gp, .yield)
+    }
+
+    /// A preemption point for CPU-bound code: yields when sysmon (a goroutine running
+    /// for more than 10 ms) or stop-the-world asked this goroutine to.
+    @inline(__always)
+    public static func preemptionPoint() {
+        guard let gp = currentGoroutine() else { return }
+        checkPreempt(gp)
+    }
+
+    /// Go's Goexit: runs the goroutine's pending defers, then ends it. Other goroutines
+    /// are not affected. The Swift frames of the goroutine are abandoned, not unwound:
+    /// objects they retained are not released (Swift has no unwinding).
+    public static func goexit() -> Never {
+        guard let gp = currentGoroutine() else {
+            fatalUsage("fatal error: runtime.Goexit called outside a goroutine")
+        }
+        if gp.exiting { goexit1(gp) }
+        gp.exiting = true
+        runDefers(gp)
+        goexit1(gp)
+    }
+
+    /// Registers `f` to run when the current goroutine ends: by returning, by Goexit, or
+    /// by panic (last registered, first run).
+    public static func `defer`(_ f: @escaping () -> Void) {
+        guard let gp = currentGoroutine() else {
+            fatalUsage("runtime: defer outside a goroutine")
+        }
+        gp.defers.append(f)
+    }
+
+    /// Go's NumGoroutine: goroutines that exist now (runnable, running, in a system
+    /// call or waiting), not counting the runtime's own (the scavenger).
+    public static func numGoroutine() -> Int {
+        guard let s = sched else { return 0 }
+        return Int(gb_load_acquire_i64(s.liveUserGoroutines))
+    }
+
+    /// The running goroutine's id, or 0 outside a goroutine.
+    public static var goroutineID: Int64 { currentGoroutine()?.id ?? 0 }
+
+    /// Go's panic, without recover: runs the goroutine's defers, prints
+    /// `panic: MESSAGE` and `goroutine N [running]:`, and exits with status 2.
+    public static func panic(_ message: String) -> Never {
+        if let gp = currentGoroutine() {
+            gp.panicking = true
+            if let s = sched { _ = gb_add_i64(s.panickingCount, 1) }
+            runDefers(gp)
+            flushStandardStreams()
+            gb_fatal_exit("panic: \(message)\n\ngoroutine \(gp.id) [running]:\n", 2)
+        }
+        flushStandardStreams()
+        gb_fatal_exit("panic: \(message)\n", 2)
+    }
+
+    // MARK: - Threads
+
+    /// Go's LockOSThread: the calling goroutine runs only on its current thread, and no
+    /// other goroutine runs there, until as many UnlockOSThread calls.
+    public static func lockOSThread() {
+        guard let gp = currentGoroutine(), let m = gp.m else { return }
+        if gp.lockedExternal == UInt32.max { Runtime.panic("LockOSThread nesting overflow") }
+        gp.lockedExternal += 1
+        m.lockedG = gp
+        gp.lockedM = m
+    }
+
+    public static func unlockOSThread() {
+        guard let gp = currentGoroutine() else { return }
+        if gp.lockedExternal == 0 { return }
+        gp.lockedExternal -= 1
+        dropLockIfUnlocked(gp)
+    }
+
+    /// The runtime's own lock (Go's lockOSThread with a lowercase l): separate counter.
+    static func lockOSThreadInternal() {
+        guard let gp = currentGoroutine(), let m = gp.m else { return }
+        gp.lockedInternal += 1
+        m.lockedG = gp
+        gp.lockedM = m
+    }
+
+    static func unlockOSThreadInternal() {
+        guard let gp = currentGoroutine() else { return }
+        if gp.lockedInternal == 0 { fatalThrow("unlockm: lockcount") }
+        gp.lockedInternal -= 1
+        dropLockIfUnlocked(gp)
+    }
+
+    private static func dropLockIfUnlocked(_ gp: Goroutine) {
+        if gp.lockedInternal != 0 || gp.lockedExternal != 0 { return }
+        gp.m?.lockedG = nil
+        gp.lockedM = nil
+    }
+
+    /// True when the calling goroutine is locked to its thread.
+    public static var isLockedToThread: Bool {
+        guard let gp = currentGoroutine() else { return false }
+        return gp.lockedM != nil
+    }
+
+    /// The kernel thread id the calling goroutine runs on.
+    public static var threadID: Int32 { gb_gettid() }
+
+    // MARK: - GOMAXPROCS and stop-the-world
+
+    /// Go's GOMAXPROCS: n <= 0 only reads; otherwise stops the world, resizes the set of
+    /// Ps (removed Ps' queues go to the head of the global queue), restarts the world,
+    /// and returns the previous value.
+    @discardableResult
+    public static func gomaxprocs(_ n: Int) -> Int {
+        guard let s = sched else { return 0 }
+        let old = s.gomaxprocs
+        if n <= 0 || n == old { return old }
+        if currentGoroutine() == nil { fatalUsage("runtime: GOMAXPROCS(n) outside a goroutine") }
+        s.stopTheWorld()
+        s.lock.lock()
+        let runnable = s.resizeProcessors(n, caller: Machine.current!)
+        s.lock.unlock()
+        s.startTheWorld(runnable)
+        return old
+    }
+
+    // MARK: - Sleep
+
+    /// Parks the goroutine for `nanoseconds`; it holds no M meanwhile.
+    public static func sleep(nanoseconds: Int64) {
+        guard let gp = currentGoroutine() else {
+            var ts = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+            _ = nanosleep(&ts, nil)
+            return
+        }
+        if nanoseconds <= 0 { checkPreempt(gp); return }
+        let s = sched!
+        s.timers.lock.lock()
+        s.timers.addLocked(whenNanoseconds: gb_nanotime() + nanoseconds, g: gp, isSystem: gp.isSystem)
+        gp.waitReason = .sleep
+        switchToScheduler(gp, .park(s.timers.lock))
+        gp.waitReason = .none
+    }
+
+    // MARK: - Statistics and settings
+
+    /// A snapshot of the runtime's counters.
+    public static func statistics() -> RuntimeStatistics {
+        var out = RuntimeStatistics()
+        guard let s = sched else { return out }
+        var st = s.retiredStatistics
+        for p in s.allP { st.add(p.stats) }
+        out.goroutinesSpawned = st.spawned
+        out.schedules = st.schedules
+        out.steals = st.steals
+        out.remoteSteals = st.remoteSteals
+        out.remoteRuns = st.remoteRuns
+        out.globalOverflows = st.globalOverflows
+        out.freeListReuses = st.freeListReuses
+        out.syscalls = st.syscalls
+        out.syscallFastExits = st.syscallFastExits
+        out.preemptionsHonoured = st.preemptionsHonoured
+        let g = Statistics.shared
+        out.syscallSlowExits = g.syscallSlowExits.value
+        out.handoffs = g.handoffs.value
+        out.retakes = g.retakes.value
+        out.preemptionRequests = g.preemptionRequests.value
+        out.lockedHandoffs = g.lockedHandoffs.value
+        out.threadsCreated = g.threadsCreated.value
+        out.threadsExited = g.threadsExited.value
+        out.threadsParked = g.threadsParked.value
+        out.scavengerRuns = g.scavengerRuns.value
+        out.scavengedBytes = g.scavengedBytes.value
+        out.scavengerNanoseconds = g.scavengerNanoseconds.value
+        out.stopTheWorlds = g.stopTheWorlds.value
+        out.remoteWakeups = g.remoteWakeups.value
+        return out
+    }
+
+    /// Go's debug.SetMaxStack: the limit for stacks created from now on; returns the
+    /// previous one. Below the minimum stack size it is an error.
+    @discardableResult
+    public static func setMaxStack(_ bytes: Int) -> Int {
+        if bytes < StackAllocator.minimumStackBytes {
+            fatalUsage("runtime: invalid maximum stack size \(bytes): below the minimum stack of \(StackAllocator.minimumStackBytes) bytes")
+        }
+        guard let s = sched else {
+            let old = pendingMaxStackBytes ?? RuntimeConfiguration.defaultMaxStackBytes
+            pendingMaxStackBytes = bytes
+            return old
+        }
+        let old = s.maxStackBytes
+        s.maxStackBytes = bytes
+        return old
+    }
+
+    /// The standard stack size of `go { }`.
+    public static var standardStackBytes: Int { sched?.stacks.standardBytes ?? RuntimeConfiguration.defaultStandardStackBytes }
+    public static var maxStackBytes: Int { sched?.maxStackBytes ?? RuntimeConfiguration.defaultMaxStackBytes }
+    public static var isRunning: Bool { sched != nil }
+}
+
+nonisolated(unsafe) var pendingMaxStackBytes: Int? = nil
+
+/// Yields if a preemption was requested (the check at every runtime call).
+@inline(__always)
+func checkPreempt(_ gp: Goroutine) {
+    if gp.preempt {
+        gp.preempt = false
+        gp.m?.p?.stats.preemptionsHonoured += 1
+        switchToScheduler(gp, .preempted)
+    }
+}
+
+/// Makes a waiting goroutine runnable (Go's goready): onto `p`'s runnext when given, else
+/// the global queue; then wakep.
+func ready(_ gp: Goroutine, on p: Processor?, next: Bool) {
+    let s = sched!
+    gp.casStatus(.waiting, .runnable)
+    if let p {
+        s.runqPut(p, gp, next: next)
+    } else {
+        s.lock.lock()
+        s.globalPut(gp)
+        s.lock.unlock()
+    }
+    s.wakeP()
+}
+
+/// ready() from a goroutine or g0: the current M's P when it has one.
+@inline(__always)
+func readyFromHere(_ gp: Goroutine) {
+    ready(gp, on: Machine.current?.p, next: true)
+}
+
+/// Parks the running goroutine; g0 unlocks `lock` once the G is off its stack.
+@inline(__always)
+func park(_ gp: Goroutine, reason: WaitReason, unlocking lock: RuntimeLock?) {
+    gp.waitReason = reason
+    switchToScheduler(gp, .park(lock))
+    gp.waitReason = .none
+}

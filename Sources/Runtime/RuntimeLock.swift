@@ -1,0 +1,82 @@
+// RuntimeLock and Note: the runtime's own lock and one-shot sleep, on futexes
+// (Go's lock_futex.go). They block OS threads, so only the runtime itself uses them, for
+// short critical sections; goroutines block on channels, Mutex and WaitGroup instead.
+import CRuntime
+
+/// A futex-based mutual exclusion lock: spin briefly, then sleep in the kernel.
+/// States of the word: 0 unlocked, 1 locked, 2 locked with (possible) sleepers.
+public final class RuntimeLock: @unchecked Sendable {
+    @usableFromInline let word: UnsafeMutablePointer<UInt32>
+
+    public init() {
+        word = .allocate(capacity: 1)
+        word.initialize(to: 0)
+    }
+
+    deinit { word.deallocate() }
+
+    @inlinable public func lock() {
+        if gb_cas_u32(word, 0, 1) { return }
+        lockSlow()
+    }
+
+    @usableFromInline func lockSlow() {
+        // Spin a little (4 rounds of 30 pauses, as Go's active_spin), then yield the CPU
+        // by sleeping on the futex with state 2 so unlock knows to wake someone.
+        for _ in 0..<4 {
+            gb_cpu_relax(30)
+            if gb_load_relaxed_u32(word) == 0 && gb_cas_u32(word, 0, 1) { return }
+        }
+        while gb_exchange_u32(word, 2) != 0 {
+            _ = gb_futex_wait(word, 2, -1)
+        }
+    }
+
+    @inlinable public func unlock() {
+        let old = gb_exchange_u32(word, 0)
+        if old == 2 { _ = gb_futex_wake(word, 1) }
+        else if old == 0 { unlockOfUnlocked() }
+    }
+
+    @usableFromInline func unlockOfUnlocked() { fatal("unlock of unlocked lock") }
+
+    @inlinable public func tryLock() -> Bool { gb_cas_u32(word, 0, 1) }
+}
+
+/// A one-shot wake-up (Go's note): one thread sleeps until another calls wakeup.
+/// `clear` re-arms it. The futex word: 0 not signalled, 1 signalled.
+final class Note: @unchecked Sendable {
+    let word: UnsafeMutablePointer<UInt32>
+
+    init() {
+        word = .allocate(capacity: 1)
+        word.initialize(to: 0)
+    }
+
+    deinit { word.deallocate() }
+
+    func clear() { gb_store_release_u32(word, 0) }
+
+    func wakeup() {
+        let old = gb_exchange_u32(word, 1)
+        if old == 0 { _ = gb_futex_wake(word, 1) }
+    }
+
+    /// Sleeps until woken. Pairs with wakeup's exchange (acquire-release).
+    func sleep() {
+        while gb_load_acquire_u32(word) == 0 {
+            _ = gb_futex_wait(word, 0, -1)
+        }
+    }
+
+    /// Sleeps until woken or `nanoseconds` pass; returns whether it was woken.
+    func sleep(nanoseconds: Int64) -> Bool {
+        let deadline = gb_nanotime() + nanoseconds
+        while gb_load_acquire_u32(word) == 0 {
+            let left = deadline - gb_nanotime()
+            if left <= 0 { return false }
+            _ = gb_futex_wait(word, 0, left)
+        }
+        return true
+    }
+}

@@ -1,0 +1,404 @@
+// The scheduling loop that runs on each M's g0, and the goroutine side of a switch.
+// (The protocol is described at the top of Scheduler.swift.)
+import CRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A new M's thread: take the P it was given, then schedule until the runtime ends.
+func machineMain(_ m: Machine) {
+    m.attachToThread()
+    if m.isSysmon {
+        sysmonMain(m)
+        return
+    }
+    guard let p = m.nextP else { fatal("mstart: M without a P") }
+    m.nextP = nil
+    sched.acquireP(m, p)
+    schedule(m)
+    retireMachine(m)
+}
+
+/// Ends an M's thread (shutdown, or a locked goroutine exited on it).
+func retireMachine(_ m: Machine) {
+    let s = sched!
+    s.lock.lock()
+    s.machineCount -= 1
+    s.lock.unlock()
+    gb_set_machine(nil)
+    if !m.isM0 { gb_thread_exit() }
+}
+
+/// The scheduler loop on g0 (Go's schedule): find a G, run it, carry out what it asked
+/// when it switches back. Returns when the runtime shuts down or the M must end.
+func schedule(_ m: Machine) {
+    let s = sched!
+    while true {
+        if s.isShuttingDown { releaseForShutdown(m); return }
+        if let lg = m.lockedG {
+            // This M belongs to a goroutine: sleep until it is runnable, then run it.
+            if !stopLockedM(m) { return }
+            execute(m, lg, inheritTime: false)
+            if finishSwitch(m) { return }
+            continue
+        }
+        if s.isStopping { if !stopForTheWorld(m) { return }; continue }
+        guard let (gp, inheritTime) = findRunnable(m) else { return }
+        if m.spinning { resetSpinning(m) }
+        if let lm = gp.lockedM, lm !== m {
+            // Hand our P to the goroutine's own M (Go's startlockedm) and stop.
+            startLockedM(m, gp)
+            if !s.stopM(m) { return }
+            continue
+        }
+        execute(m, gp, inheritTime: inheritTime)
+        if finishSwitch(m) { return }
+    }
+}
+
+/// Runs `gp` on `m` until it switches back (Go's execute + gogo).
+@inline(__always)
+func execute(_ m: Machine, _ gp: Goroutine, inheritTime: Bool) {
+    let p = m.p!
+    if !inheritTime { p.scheduleTick &+= 1 }
+    p.stats.schedules += 1
+    if gp.spawnNode != p.node { p.stats.remoteRuns += 1 }
+    if gp.needsContext { sched.prepareToRun(gp, on: p) }
+    gp.casStatus(.runnable, .running)
+    m.current = gp
+    gp.m = m
+    gb_set_current_stack(gp.stackRecord)
+    _ = gb_context_switch(m.g0, gp.context, nil)
+    gb_set_current_stack(nil)
+}
+
+/// Carries out the action of the G that just switched back to g0. Returns true when this
+/// M must stop scheduling (its locked G exited and the thread ends).
+@inline(__always)
+func finishSwitch(_ m: Machine) -> Bool {
+    let s = sched!
+    guard let gp = m.current else { fatal("schedule: no current goroutine after switch") }
+    let action = m.action
+    m.action = .none
+    switch action {
+    case .yield, .preempted:
+        // Go's gosched_m / gopreempt_m: to the global queue.
+        gp.casStatus(.running, .runnable)
+        m.current = nil
+        gp.m = nil
+        s.lock.lock()
+        s.globalPut(gp)
+        s.lock.unlock()
+    case .park(let unlock):
+        gp.casStatus(.running, .waiting)
+        m.current = nil
+        gp.m = nil
+        // Only now, with the G off its stack, may its waker run it.
+        unlock?.unlock()
+    case .parkUnlockAll:
+        gp.casStatus(.running, .waiting)
+        m.current = nil
+        gp.m = nil
+        let locks = m.parkLocks
+        m.parkLocks = []
+        for l in locks.reversed() { l.unlock() }
+    case .exit:
+        return exitGoroutine0(m, gp)
+    case .syscallNoP:
+        // exitsyscall found no P: the G goes to the global queue, this M stops.
+        gp.casStatus(.syscall, .runnable)
+        m.current = nil
+        gp.m = nil
+        s.lock.lock()
+        s.globalPut(gp)
+        s.lock.unlock()
+        if m.lockedG == nil, !s.stopM(m) { return true }
+    case .none:
+        fatal("schedule: goroutine \(gp.id) switched to g0 without an action")
+    }
+    return false
+}
+
+/// Go's goexit0: the G is dead, its stack and the G go back for reuse.
+func exitGoroutine0(_ m: Machine, _ gp: Goroutine) -> Bool {
+    let s = sched!
+    let p = m.p!
+    gp.casStatus(.running, .dead)
+    m.current = nil
+    gp.m = nil
+    if !gp.isSystem { _ = gb_sub_i64(s.liveUserGoroutines, 1) }
+    gp.defers.removeAll()
+    gp.waitReason = .none
+    gp.preempt = false
+    gp.exiting = false
+    let wasLocked = gp.lockedM != nil && (gp.lockedInternal > 0 || gp.lockedExternal > 0)
+    gp.lockedM = nil
+    gp.lockedExternal = 0
+    gp.lockedInternal = 0
+    m.lockedG = nil
+    s.releaseStack(gp, to: p)
+    if gp.isMain {
+        gp.isMain = false
+        s.freePut(p, gp)
+        mainGoroutineExited(m)
+        if s.isShuttingDown { return false }
+    } else {
+        s.freePut(p, gp)
+    }
+    if wasLocked {
+        // A goroutine that exits while locked ends its thread (Go: the thread may be in
+        // a state the next goroutine must not inherit). m0 cannot end; it parks instead.
+        s.handoffP(s.releaseP(m))
+        if m.isM0 {
+            s.lock.lock()
+            s.lockedIdleMCount += 1
+            s.checkDead()
+            s.lock.unlock()
+            while !s.isShuttingDown { m.park.sleep(); m.park.clear() }
+            return true
+        }
+        Statistics.shared.threadsExited.add(1)
+        retireMachine(m)
+        return true // not reached for other Ms
+    }
+    return false
+}
+
+// MARK: - Finding work
+
+/// Go's findRunnable: blocks (parks the M) until there is a G to run. Returns nil when
+/// the runtime shuts down.
+func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
+    let s = sched!
+    while true {
+        if s.isShuttingDown { releaseForShutdown(m); return nil }
+        if s.isStopping {
+            if !stopForTheWorld(m) { return nil }
+            continue
+        }
+        let p = m.p!
+        s.timers.runDue(on: p)
+        // 1. Fairness: every 61st tick, the global queue first (Go's number: a prime
+        //    that is not too small, so neither queue starves).
+        if p.scheduleTick % 61 == 0 && gb_load_relaxed_i64(s.globalSize) > 0 {
+            s.lock.lock()
+            let gp = s.globalGet(p, max: 1)
+            s.lock.unlock()
+            if let gp { return (gp, false) }
+        }
+        // 2. The local queue.
+        if let (w, inherit) = p.runQueue.get() { return (Goroutine.from(word: w), inherit) }
+        // 3. A batch from the global queue.
+        if gb_load_relaxed_i64(s.globalSize) > 0 {
+            s.lock.lock()
+            let gp = s.globalGet(p, max: 0)
+            s.lock.unlock()
+            if let gp { return (gp, false) }
+        }
+        // 4. Steal, if not too many Ms spin already.
+        let busy = Int32(s.gomaxprocs) - gb_load_acquire_i32(s.idlePCount)
+        if m.spinning || 2 * gb_load_acquire_i32(s.spinningCount) < busy {
+            if !m.spinning {
+                m.spinning = true
+                _ = gb_add_i32(s.spinningCount, 1)
+            }
+            if let gp = stealWork(m, p) { return (gp, false) }
+        }
+        // Nothing: give up the P and park.
+        s.lock.lock()
+        if s.isStopping || s.isShuttingDown { s.lock.unlock(); continue }
+        if gb_load_relaxed_i64(s.globalSize) > 0 {
+            let gp = s.globalGet(p, max: 0)
+            s.lock.unlock()
+            if let gp { return (gp, false) }
+            continue
+        }
+        s.releaseP(m)
+        s.idlePPut(p)
+        s.lock.unlock()
+        let wasSpinning = m.spinning
+        if m.spinning {
+            m.spinning = false
+            _ = gb_sub_i32(s.spinningCount, 1)
+            // The re-check of step 3 of the protocol: the decrement above is sequentially
+            // consistent with a submitter's enqueue-then-wakep.
+            gb_fence_seq_cst()
+            if let p2 = anyPWithWork(s) {
+                _ = p2
+                s.lock.lock()
+                if let ip = s.idlePGet() {
+                    s.lock.unlock()
+                    s.acquireP(m, ip)
+                    m.spinning = true
+                    _ = gb_add_i32(s.spinningCount, 1)
+                    continue
+                }
+                s.lock.unlock()
+            }
+        }
+        _ = wasSpinning
+        // Someone must wait for the timers: the first M to go idle while timers are
+        // pending sleeps until the earliest one (Go lets it wait in netpoll).
+        if s.timers.hasTimers && s.timers.becomeWaiter() {
+            s.timers.waitForNext(m)
+            s.lock.lock()
+            let ip = s.idlePGet()
+            s.lock.unlock()
+            if let ip {
+                s.acquireP(m, ip)
+                continue
+            }
+        }
+        if !s.stopM(m) { return nil }
+    }
+}
+
+/// True when some P has queued work (the spinner's re-check before parking).
+func anyPWithWork(_ s: Scheduler) -> Processor? {
+    for p in s.allP where !p.runQueue.isEmpty { return p }
+    if gb_load_relaxed_i64(s.globalSize) > 0 { return s.allP.first }
+    return nil
+}
+
+/// Go's stealWork: 4 rounds over the Ps in a random order (topology-aware: Ps on the same
+/// node first); the victim's runnext only in the last round.
+func stealWork(_ m: Machine, _ p: Processor) -> Goroutine? {
+    let s = sched!
+    let n = s.allP.count
+    if n <= 1 { return nil }
+    let order = s.placement.stealOrder(for: p, allP: s.allP)
+    for round in 0..<4 {
+        let stealRunNext = round == 3
+        for victim in order {
+            if s.isStopping { return nil }
+            if victim === p || victim.runQueue.isEmpty { continue }
+            if let w = p.runQueue.steal(from: victim.runQueue, stealRunNext: stealRunNext,
+                                        victimRunning: victim.status == .running) {
+                p.stats.steals += 1
+                if victim.node != p.node { p.stats.remoteSteals += 1 }
+                return Goroutine.from(word: w)
+            }
+        }
+    }
+    return nil
+}
+
+/// A spinning M found work: stop spinning; if it was the last spinner, wake another so
+/// that the rest of a burst is picked up (Go's resetspinning).
+@inline(__always)
+func resetSpinning(_ m: Machine) {
+    m.spinning = false
+    let n = gb_sub_i32(sched.spinningCount, 1)
+    if n < 0 { fatal("findrunnable: negative nmspinning") }
+    if n == 0 { sched.wakeP() }
+}
+
+// MARK: - Locked goroutines
+
+/// Go's startlockedm: hand our P to the M that `gp` is locked to and wake it.
+func startLockedM(_ m: Machine, _ gp: Goroutine) {
+    let s = sched!
+    guard let lm = gp.lockedM else { return }
+    let p = s.releaseP(m)
+    lm.nextP = p
+    lm.pendingLockedRun = gp
+    Statistics.shared.lockedHandoffs.add(1)
+    lm.park.wakeup()
+}
+
+/// Go's stoplockedm: the locked G is waiting; hand off our P and sleep until the G is
+/// runnable and someone hands us a P. Returns false on shutdown.
+func stopLockedM(_ m: Machine) -> Bool {
+    let s = sched!
+    if m.pendingLockedRun == nil {
+        if m.p != nil { s.handoffP(s.releaseP(m)) }
+        s.lock.lock()
+        s.lockedIdleMCount += 1
+        s.checkDead()
+        s.lock.unlock()
+        while m.pendingLockedRun == nil {
+            m.park.sleep()
+            m.park.clear()
+            if s.isShuttingDown { return false }
+        }
+        s.lock.lock()
+        s.lockedIdleMCount -= 1
+        s.lock.unlock()
+    }
+    m.pendingLockedRun = nil
+    if m.p == nil {
+        guard let p = m.nextP else { fatal("stoplockedm: woken without a P") }
+        m.nextP = nil
+        s.acquireP(m, p)
+    }
+    return true
+}
+
+// MARK: - Stop-the-world, the M side
+
+/// Go's gcstopm: give our P to the world-stopper and park until restarted.
+func stopForTheWorld(_ m: Machine) -> Bool {
+    let s = sched!
+    if m.spinning {
+        m.spinning = false
+        _ = gb_sub_i32(s.spinningCount, 1)
+    }
+    let p = s.releaseP(m)
+    s.lock.lock()
+    p.setStatus(.stopped)
+    s.stopWait -= 1
+    if s.stopWait == 0 { s.stopNote.wakeup() }
+    s.lock.unlock()
+    return s.stopM(m)
+}
+
+/// At shutdown an M gives up its P and its thread ends (m0 returns to Runtime.run).
+func releaseForShutdown(_ m: Machine) {
+    if let p = m.p {
+        m.p = nil
+        p.m = nil
+    }
+}
+
+// MARK: - The goroutine side
+
+/// The first frame of every goroutine (the context's entry).
+func goroutineMain(_ arg: UnsafeMutableRawPointer) {
+    let gp = Unmanaged<Goroutine>.fromOpaque(arg).takeUnretainedValue()
+    runGoroutineBody(gp)
+    goexit1(gp)
+}
+
+/// Runs the body and then the pending defers. A separate frame, so that everything the
+/// body retained is released before the final switch (which never returns).
+@inline(never)
+func runGoroutineBody(_ gp: Goroutine) {
+    let body = gp.entry
+    gp.entry = nil
+    body?()
+    runDefers(gp)
+}
+
+func runDefers(_ gp: Goroutine) {
+    while let d = gp.defers.popLast() { d() }
+}
+
+/// Switches from the running goroutine to its M's g0 with `action` (Go's mcall).
+@inline(__always)
+func switchToScheduler(_ gp: Goroutine, _ action: SwitchAction) {
+    guard let m = gp.m else { fatal("mcall: goroutine \(gp.id) has no M") }
+    m.action = action
+    _ = gb_context_switch(gp.context, m.g0, nil)
+}
+
+/// Ends the running goroutine (after its defers ran).
+func goexit1(_ gp: Goroutine) -> Never {
+    switchToScheduler(gp, .exit)
+    fatal("goexit: dead goroutine \(gp.id) resumed")
+}
+
+/// The running goroutine, or nil on a thread that is not running one.
+@inline(__always)
+func currentGoroutine() -> Goroutine? {
+    Machine.current?.current
+}

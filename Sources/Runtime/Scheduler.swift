@@ -1,0 +1,489 @@
+// Scheduler: Go's G-M-P work-stealing scheduler.
+//
+// # The design
+//
+// Vocabulary (see Glossary.swift): G is a goroutine, M an OS thread, P the right to run
+// goroutines. There are exactly GOMAXPROCS Ps; Ms are created on demand, and an M must
+// hold a P to run goroutines. Each P has a local run queue (RunQueue: 256 slots and a
+// `runnext` slot); there is one global run queue under `lock`.
+//
+// ## The hard problem
+//
+// Keep enough Ms running to use every P when there is work, without burning CPU when
+// there is not, and without losing a wake-up: a G readied just as the last M decides to
+// go to sleep must still run. Go's answer, which this file follows:
+//
+// - Approaches rejected (Go's proc.go discusses them): a central queue with one lock
+//   (contention), handing a G directly to an idle M (the G's locality is lost and the
+//   wake-up costs a thread switch for every G), and parking every M without spinning
+//   (a burst of work wakes one M per G).
+//
+// ## The chosen protocol: spinning Ms ("Worker thread parking/unparking")
+//
+// 1. An M is *spinning* when it has a P and looks for work (steals) without finding any.
+//    At most about half of the busy Ps have a spinning M (findRunnable's check).
+// 2. When work is made ready (spawn, ready) and there is an idle P and no spinning M,
+//    `wakep` starts one spinning M. A spinning M that finds work stops spinning and, if
+//    it was the last spinning M, calls `wakep` again, so that a burst of work ramps up
+//    one M at a time.
+// 3. A spinning M that finds nothing releases its P, decrements the spinning count and
+//    then re-checks every P's queue before parking (the decrement and the re-check
+//    order with the submitter's enqueue-then-check of the spinning count, both
+//    sequentially consistent): either the submitter sees no spinner and wakes an M, or
+//    the spinner sees the work.
+//
+// ## Finding work (findRunnable), in Go's order
+//
+// 1. every 61st schedule, one G from the global queue first (fairness: the local queue
+//    cannot starve the global one);
+// 2. the local queue (runnext first);
+// 3. a batch from the global queue;
+// 4. stealing: up to 4 rounds over all Ps in a random order (a start and a stride
+//    coprime to GOMAXPROCS), taking half of the victim's queue; the victim's runnext
+//    only in the last round. With a NUMA topology, Ps of the same node come first.
+//
+// ## Switching
+//
+// A goroutine that blocks, yields or exits switches to its M's g0 (the thread stack)
+// with a SwitchAction; g0 carries out the action (Go's mcall targets: park_m, gosched_m,
+// goexit0) and schedules the next G. Preemption is cooperative: Swift code cannot be
+// stopped safely at an arbitrary instruction, so a preemption request (sysmon after
+// 10 ms, stop-the-world) is honoured at every runtime call and at
+// `Runtime.preemptionPoint()`, which CPU-bound code calls.
+import CRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The whole scheduler state (Go's schedt plus allp).
+final class Scheduler: @unchecked Sendable {
+    /// Guards the global run queue, idle lists, allP changes and the counters below
+    /// that are not atomic (Go's sched.lock).
+    let lock = RuntimeLock()
+
+    // Global run queue (intrusive list through Goroutine.schedLink).
+    var globalHead: Goroutine?
+    var globalTail: Goroutine?
+    /// Length of the global queue; written under `lock`, read without it (a hint).
+    let globalSize: UnsafeMutablePointer<Int64>
+
+    // Ps.
+    var allP: [Processor] = []
+    /// GOMAXPROCS; written only with the world stopped.
+    var gomaxprocs: Int = 0
+    var idleP: Processor?
+    let idlePCount: UnsafeMutablePointer<Int32>
+
+    // Ms.
+    var allM: [Machine] = []
+    var idleM: Machine?
+    var idleMCount = 0
+    var lockedIdleMCount = 0
+    /// Ms that never count as running for deadlock detection (sysmon).
+    var systemMCount = 0
+    var machineCount = 0
+    var nextMachineID: Int64 = 0
+    let spinningCount: UnsafeMutablePointer<Int32>
+    static let maxMachines = 10_000
+
+    // Goroutines.
+    let allGLock = RuntimeLock()
+    var allGoroutines: [Goroutine] = []
+    let freeLock = RuntimeLock()
+    var globalFree: Goroutine?
+    var globalFreeCount = 0
+    let goidGenerator: UnsafeMutablePointer<Int64>
+    /// Live user goroutines (NumGoroutine).
+    let liveUserGoroutines: UnsafeMutablePointer<Int64>
+    let stacks: StackAllocator
+    var maxStackBytes: Int
+
+    // Stop-the-world.
+    let stopTheWorldLock = RuntimeLock()
+    let gcWaiting: UnsafeMutablePointer<UInt32>
+    var stopWait = 0
+    let stopNote = Note()
+
+    // Lifecycle.
+    var mainStarted = false
+    var mainGoexited = false
+    let shuttingDown: UnsafeMutablePointer<UInt32>
+    unowned(unsafe) var m0: Machine!
+    var exitStatus: Int32 = 0
+
+    /// Serialises stop-the-world (Go's worldsema); a goroutine lock, so waiting for it
+    /// parks the goroutine, not its thread.
+    let worldMutex = GoMutex()
+    /// Goroutines printing a panic (runtime.main waits for them).
+    let panickingCount: UnsafeMutablePointer<Int64>
+    /// Statistics of Ps that GOMAXPROCS removed.
+    var retiredStatistics = ProcessorStatistics()
+    var scavengerID: Int64 = 0
+    let timers = TimerQueue()
+    let sysmonState = SysmonState()
+    let configuration: RuntimeConfiguration
+    var placement: PlacementBinding
+
+    init(configuration: RuntimeConfiguration) {
+        self.configuration = configuration
+        globalSize = .allocate(capacity: 1); globalSize.initialize(to: 0)
+        idlePCount = .allocate(capacity: 1); idlePCount.initialize(to: 0)
+        spinningCount = .allocate(capacity: 1); spinningCount.initialize(to: 0)
+        goidGenerator = .allocate(capacity: 1); goidGenerator.initialize(to: 0)
+        liveUserGoroutines = .allocate(capacity: 1); liveUserGoroutines.initialize(to: 0)
+        gcWaiting = .allocate(capacity: 1); gcWaiting.initialize(to: 0)
+        shuttingDown = .allocate(capacity: 1); shuttingDown.initialize(to: 0)
+        panickingCount = .allocate(capacity: 1); panickingCount.initialize(to: 0)
+        stacks = StackAllocator(standardBytes: configuration.standardStackBytes)
+        maxStackBytes = configuration.maxStackBytes
+        placement = PlacementBinding(configuration: configuration)
+    }
+
+    var isShuttingDown: Bool { gb_load_acquire_u32(shuttingDown) != 0 }
+    var isStopping: Bool { gb_load_acquire_u32(gcWaiting) != 0 }
+
+    // MARK: - Global run queue (caller holds `lock`)
+
+    func globalPut(_ gp: Goroutine) {
+        gp.schedLink = nil
+        if let t = globalTail { t.schedLink = gp } else { globalHead = gp }
+        globalTail = gp
+        gb_store_relaxed_i64(globalSize, gb_load_relaxed_i64(globalSize) + 1)
+    }
+
+    func globalPutHead(_ gp: Goroutine) {
+        gp.schedLink = globalHead
+        globalHead = gp
+        if globalTail == nil { globalTail = gp }
+        gb_store_relaxed_i64(globalSize, gb_load_relaxed_i64(globalSize) + 1)
+    }
+
+    func globalPop() -> Goroutine? {
+        guard let gp = globalHead else { return nil }
+        globalHead = gp.schedLink
+        if globalHead == nil { globalTail = nil }
+        gp.schedLink = nil
+        gb_store_relaxed_i64(globalSize, gb_load_relaxed_i64(globalSize) - 1)
+        return gp
+    }
+
+    /// Go's globrunqget: one G to run now, and up to a fair share more into `p`'s queue.
+    func globalGet(_ p: Processor, max limit: Int) -> Goroutine? {
+        let size = Int(gb_load_relaxed_i64(globalSize))
+        if size == 0 { return nil }
+        var n = min(size, size / max(1, gomaxprocs) + 1)
+        if limit > 0 && n > limit { n = limit }
+        n = min(n, Int(p.runQueue.capacity) / 2)
+        guard let first = globalPop() else { return nil }
+        for _ in 1..<max(1, n) {
+            guard let gp = globalPop() else { break }
+            runqPut(p, gp, next: false)
+        }
+        return first
+    }
+
+    // MARK: - Local run queues
+
+    /// Puts `gp` on `p`'s queue; overflow moves half the queue to the global one.
+    @inline(__always)
+    func runqPut(_ p: Processor, _ gp: Goroutine, next: Bool) {
+        p.runQueue.put(gp.word, next: next) { batch in
+            p.stats.globalOverflows += 1
+            self.lock.lock()
+            for w in batch { self.globalPut(Goroutine.from(word: w)) }
+            self.lock.unlock()
+        }
+    }
+
+    // MARK: - Idle Ps and Ms (caller holds `lock`)
+
+    func idlePPut(_ p: Processor) {
+        p.setStatus(.idle)
+        p.m = nil
+        p.link = idleP
+        idleP = p
+        _ = gb_add_i32(idlePCount, 1)
+    }
+
+    func idlePGet() -> Processor? {
+        guard let p = idleP else { return nil }
+        idleP = p.link
+        p.link = nil
+        _ = gb_sub_i32(idlePCount, 1)
+        return p
+    }
+
+    func idleMPut(_ m: Machine) {
+        m.link = idleM
+        idleM = m
+        idleMCount += 1
+    }
+
+    func idleMGet() -> Machine? {
+        guard let m = idleM else { return nil }
+        idleM = m.link
+        m.link = nil
+        idleMCount -= 1
+        return m
+    }
+
+    // MARK: - P ownership
+
+    func acquireP(_ m: Machine, _ p: Processor) {
+        precondition(m.p == nil, "acquirep: M already has a P")
+        m.p = p
+        p.m = m
+        p.setStatus(.running)
+        placement.bind(m, to: p)
+    }
+
+    @discardableResult
+    func releaseP(_ m: Machine) -> Processor {
+        guard let p = m.p else { fatal("releasep: M has no P") }
+        m.p = nil
+        p.m = nil
+        return p
+    }
+
+    // MARK: - Waking and stopping Ms
+
+    /// Starts a spinning M if there is an idle P and no M spins (Go's wakep).
+    @inline(__always)
+    func wakeP() {
+        if gb_load_acquire_i32(idlePCount) == 0 { return }
+        if gb_load_acquire_i32(spinningCount) != 0 || !gb_cas_i32(spinningCount, 0, 1) { return }
+        startM(nil, spinning: true)
+    }
+
+    /// Runs `p` (or an idle P) on an idle or new M (Go's startm).
+    func startM(_ p: Processor?, spinning: Bool, lockHeld: Bool = false) {
+        if !lockHeld { lock.lock() }
+        var p = p
+        if p == nil {
+            p = idlePGet()
+            if p == nil {
+                if !lockHeld { lock.unlock() }
+                if spinning { _ = gb_sub_i32(spinningCount, 1) }
+                return
+            }
+        }
+        let m = idleMGet()
+        if m == nil {
+            let nm = newMachine(lockHeld: true)
+            nm.spinning = spinning
+            nm.nextP = p
+            if !lockHeld { lock.unlock() }
+            startThread(nm)
+            return
+        }
+        if !lockHeld { lock.unlock() }
+        m!.spinning = spinning
+        m!.nextP = p
+        m!.park.wakeup()
+    }
+
+    /// A new M, counted and registered (caller holds `lock`). Past the limit the program
+    /// fails as Go's does.
+    func newMachine(lockHeld: Bool) -> Machine {
+        if machineCount >= Scheduler.maxMachines {
+            fatalThrow("thread exhaustion")
+        }
+        nextMachineID += 1
+        let m = Machine(id: nextMachineID, isM0: false)
+        machineCount += 1
+        allM.append(m)
+        Statistics.shared.threadsCreated.add(1)
+        return m
+    }
+
+    func startThread(_ m: Machine) {
+        let arg = Unmanaged.passUnretained(m).toOpaque()
+        let r = gb_thread_start({ arg in
+            let m = Unmanaged<Machine>.fromOpaque(arg!).takeUnretainedValue()
+            machineMain(m)
+        }, arg, 0)
+        if r != 0 {
+            fatalThrow("newosproc: cannot create thread (errno \(r))")
+        }
+    }
+
+    /// Parks the M until another M hands it a P (Go's stopm). Returns false when the
+    /// runtime shuts down and the thread should end.
+    func stopM(_ m: Machine) -> Bool {
+        precondition(m.p == nil, "stopm: M holds a P")
+        lock.lock()
+        idleMPut(m)
+        checkDead()
+        lock.unlock()
+        m.park.sleep()
+        m.park.clear()
+        if isShuttingDown { return false }
+        guard let p = m.nextP else { fatal("stopm: woken without a P") }
+        m.nextP = nil
+        acquireP(m, p)
+        return true
+    }
+
+    /// Hands off `p` when its M blocks (Go's handoffp).
+    func handoffP(_ p: Processor) {
+        if !p.runQueue.isEmpty || gb_load_relaxed_i64(globalSize) != 0 {
+            startM(p, spinning: false)
+            return
+        }
+        if gb_load_acquire_i32(spinningCount) + gb_load_acquire_i32(idlePCount) == 0
+            && gb_cas_i32(spinningCount, 0, 1) {
+            startM(p, spinning: true)
+            return
+        }
+        lock.lock()
+        if isStopping {
+            p.setStatus(.stopped)
+            stopWait -= 1
+            if stopWait == 0 { stopNote.wakeup() }
+            lock.unlock()
+            return
+        }
+        if gb_load_relaxed_i64(globalSize) != 0 {
+            lock.unlock()
+            startM(p, spinning: false)
+            return
+        }
+        if timers.hasUserTimers, gb_load_acquire_i32(idlePCount) + 1 == Int32(gomaxprocs) {
+            // The last running P: someone must wait for the timers.
+            lock.unlock()
+            startM(p, spinning: false)
+            return
+        }
+        idlePPut(p)
+        lock.unlock()
+    }
+
+    // MARK: - Deadlock (caller holds `lock`)
+
+    /// Go's checkdead: no M is running and nothing can make one run again.
+    func checkDead() {
+        if !mainStarted || isShuttingDown { return }
+        let run = machineCount - idleMCount - lockedIdleMCount - systemMCount
+            - (timers.waiterActive ? 1 : 0)
+        if run > 0 { return }
+        if run < 0 {
+            fatalThrow("checkdead: inconsistent counts mcount=\(machineCount) nmidle=\(idleMCount) nmidlelocked=\(lockedIdleMCount) nmsys=\(systemMCount)")
+        }
+        if gb_load_relaxed_i64(globalSize) > 0 { return }
+        for p in allP where !p.runQueue.isEmpty { return }
+        let live = gb_load_acquire_i64(liveUserGoroutines)
+        if live == 0 && mainGoexited {
+            fatalThrow("no goroutines (main called runtime.Goexit) - deadlock!")
+        }
+        if timers.hasUserTimers { return }
+        fatalThrow("all goroutines are asleep - deadlock!")
+    }
+
+    // MARK: - Goroutine allocation
+
+    /// A dead G from `p`'s free list or the global one (Go's gfget).
+    func freeGet(_ p: Processor) -> Goroutine? {
+        if p.freeGoroutines == nil && globalFree != nil {
+            freeLock.lock()
+            while p.freeCount < 32, let gp = globalFree {
+                globalFree = gp.schedLink
+                globalFreeCount -= 1
+                gp.schedLink = p.freeGoroutines
+                p.freeGoroutines = gp
+                p.freeCount += 1
+            }
+            freeLock.unlock()
+        }
+        guard let gp = p.freeGoroutines else { return nil }
+        p.freeGoroutines = gp.schedLink
+        p.freeCount -= 1
+        gp.schedLink = nil
+        p.stats.freeListReuses += 1
+        return gp
+    }
+
+    /// Puts a dead G on `p`'s free list; past 64, moves some to the global list until 32
+    /// remain (Go's gfput).
+    func freePut(_ p: Processor, _ gp: Goroutine) {
+        gp.schedLink = p.freeGoroutines
+        p.freeGoroutines = gp
+        p.freeCount += 1
+        if p.freeCount >= 64 {
+            freeLock.lock()
+            while p.freeCount > 32, let g = p.freeGoroutines {
+                p.freeGoroutines = g.schedLink
+                p.freeCount -= 1
+                g.schedLink = globalFree
+                globalFree = g
+                globalFreeCount += 1
+            }
+            freeLock.unlock()
+        }
+    }
+
+    func newGoroutine() -> Goroutine {
+        let gp = Goroutine()
+        allGLock.lock()
+        allGoroutines.append(gp)
+        allGLock.unlock()
+        return gp
+    }
+
+    @inline(__always)
+    func nextGoid(_ p: Processor) -> Int64 {
+        if p.goidNext == p.goidEnd {
+            // Go's goidcache: ids in batches of 16 to keep the shared counter cold.
+            let end = gb_add_i64(goidGenerator, 16)
+            p.goidNext = end - 15
+            p.goidEnd = end + 1
+        }
+        let id = p.goidNext
+        p.goidNext += 1
+        return id
+    }
+
+    /// Gives `gp` a stack and a fresh context at its first run (stacks are not assigned
+    /// at spawn: a million spawned-but-not-yet-run goroutines need no stacks).
+    func prepareToRun(_ gp: Goroutine, on p: Processor) {
+        if gp.stack == nil {
+            do {
+                if gp.requestedStackBytes == 0 || gp.requestedStackBytes == stacks.standardBytes {
+                    if p.stackCache.isEmpty { try stacks.refill(&p.stackCache, count: 16) }
+                    gp.stack = p.stackCache.removeLast()
+                } else {
+                    gp.stack = try stacks.allocateDedicated(limitBytes: gp.requestedStackBytes)
+                }
+            } catch {
+                fatalThrow("\(error)")
+            }
+        }
+        let s = gp.stack!
+        gp.stackRecord.pointee = gb_stack_record(lo: s.lo, hi: s.hi, guard_lo: s.guardLo,
+                                                 limit: s.limitBytes, goid: gp.id)
+        let arg = Unmanaged.passUnretained(gp).toOpaque()
+        if gb_context_make(gp.context, UnsafeMutableRawPointer(bitPattern: s.lo), s.usableBytes,
+                           { _, arg in goroutineMain(arg!) }, arg) != 0 {
+            fatalThrow("cannot make goroutine context")
+        }
+        gp.needsContext = false
+    }
+
+    /// Returns a dead G's stack: standard stacks to the P's cache, others unmapped.
+    func releaseStack(_ gp: Goroutine, to p: Processor) {
+        guard let s = gp.stack else { return }
+        gp.stack = nil
+        gb_context_release(gp.context)
+        if s.dedicated {
+            stacks.release(s)
+            return
+        }
+        p.stackCache.append(s)
+        if p.stackCache.count > 32 {
+            stacks.release(p.stackCache[16...])
+            p.stackCache.removeSubrange(16...)
+        }
+    }
+}
+
+/// The scheduler of the running runtime (nil outside Runtime.run).
+nonisolated(unsafe) var sched: Scheduler!

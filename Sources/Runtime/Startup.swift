@@ -1,0 +1,321 @@
+// Start-up and shut-down, in the seed's order (DESIGN.md section 1):
+//
+//   m0 and its g0 → the main goroutine (G1) runs on m0 and: sets the maximum stack size
+//   → starts sysmon → locks itself to m0 with a deferred unlock → checks that it runs on
+//   m0 → creates the scavenger as goroutine 2 → runs the registered init functions →
+//   clears the deferred unlock and unlocks → runs main → checks for a panicking
+//   goroutine → exits.
+import CRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Settings of one runtime, usually from the environment.
+public struct RuntimeConfiguration: Sendable {
+    /// Go's maxstacksize on 64-bit systems: 1,000,000,000 bytes (runtime/proc.go).
+    public static let defaultMaxStackBytes = 1_000_000_000
+    /// The stack of `go { }`: committed page by page, so a goroutine pays for what it uses.
+    public static let defaultStandardStackBytes = 256 * 1024
+    /// The seed's scavenger period: 2 minutes.
+    public static let defaultScavengeIntervalNanoseconds: Int64 = 120_000_000_000
+
+    public var procs: Int
+    /// Why `procs` has its value (Go 1.25's rule, or the GOMAXPROCS variable).
+    public var procsRule: String
+    public var standardStackBytes = RuntimeConfiguration.defaultStandardStackBytes
+    public var maxStackBytes = RuntimeConfiguration.defaultMaxStackBytes
+    /// nil: the scavenger is off.
+    public var scavengeIntervalNanoseconds: Int64? = RuntimeConfiguration.defaultScavengeIntervalNanoseconds
+    /// Resident bytes of free stacks the scavenger keeps.
+    public var scavengeRetainBytes = 4 << 20
+    /// Print a line per scavenger run on standard error (GODEBUG=scavtrace=1).
+    public var scavengeTrace = false
+    public var contextBackend: ContextBackend = .assembly
+    /// `none`, `compact`, `spread` or `nodes=0,1`.
+    public var placement = "none"
+    /// Ends the process with exit(0) when main returns, as Go does; otherwise Runtime.run
+    /// returns (for tests and embedding).
+    public var exitProcessWhenMainReturns = false
+
+    public enum ContextBackend: String, Sendable {
+        case assembly = "asm"
+        case ucontext
+    }
+
+    public init(procs: Int? = nil) {
+        let cpus = max(1, RuntimeConfiguration.affinityCPUCount())
+        self.procs = procs ?? cpus
+        self.procsRule = procs == nil ? "CPUs in the affinity mask (\(cpus))" : "set by the caller"
+    }
+
+    /// The CPUs in the process's affinity mask.
+    public static func affinityCPUCount() -> Int {
+        var words = [UInt64](repeating: 0, count: 16)
+        if words.withUnsafeMutableBufferPointer({ gb_sched_getaffinity(0, $0.baseAddress, $0.count) }) != 0 {
+            return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        }
+        return words.reduce(0) { $0 + $1.nonzeroBitCount }
+    }
+
+    public struct Error: Swift.Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads GOMAXPROCS, GOBENCH_SCAVENGE, GOBENCH_MAXSTACK, GOBENCH_STACK_SIZE,
+    /// GOBENCH_CONTEXT, GOBENCH_PLACEMENT and GODEBUG=scavtrace=1 over `self`.
+    public mutating func applyEnvironment(_ env: [String: String]) throws {
+        if let v = env["GOMAXPROCS"] {
+            guard let n = Int(v.trimmingCharacters(in: " ")), n > 0 else {
+                throw Error(description: "runtime: invalid GOMAXPROCS value \"\(v)\": must be a positive integer")
+            }
+            procs = n
+            procsRule = "GOMAXPROCS=\(n) in the environment"
+        }
+        if let v = env["GOBENCH_SCAVENGE"] {
+            scavengeIntervalNanoseconds = try RuntimeConfiguration.parseInterval(v, name: "GOBENCH_SCAVENGE")
+        }
+        if let v = env["GOBENCH_MAXSTACK"] {
+            let n = try RuntimeConfiguration.parseBytes(v, name: "GOBENCH_MAXSTACK")
+            if n < StackAllocator.minimumStackBytes {
+                throw Error(description: "runtime: invalid GOBENCH_MAXSTACK \"\(v)\": below the minimum stack of \(StackAllocator.minimumStackBytes) bytes")
+            }
+            maxStackBytes = n
+        }
+        if let v = env["GOBENCH_STACK_SIZE"] {
+            let n = try RuntimeConfiguration.parseBytes(v, name: "GOBENCH_STACK_SIZE")
+            if n < StackAllocator.minimumStackBytes {
+                throw Error(description: "runtime: invalid GOBENCH_STACK_SIZE \"\(v)\": below the minimum stack of \(StackAllocator.minimumStackBytes) bytes")
+            }
+            standardStackBytes = StackAllocator.roundUp(n, StackAllocator.pageBytes)
+        }
+        if let v = env["GOBENCH_CONTEXT"] {
+            guard let b = ContextBackend(rawValue: v) else {
+                throw Error(description: "runtime: invalid GOBENCH_CONTEXT \"\(v)\": expected asm or ucontext")
+            }
+            contextBackend = b
+        }
+        if let v = env["GOBENCH_PLACEMENT"] { placement = v }
+        if let v = env["GODEBUG"] {
+            for part in v.split(separator: ",") where part.hasPrefix("scavtrace=") {
+                scavengeTrace = part.dropFirst("scavtrace=".count) != "0"
+            }
+        }
+        if standardStackBytes > maxStackBytes { standardStackBytes = maxStackBytes }
+    }
+
+    /// The configuration from the process environment; bad values end the process with
+    /// one line on standard error and status 2.
+    public static func fromEnvironment() -> RuntimeConfiguration {
+        var c = RuntimeConfiguration()
+        do { try c.applyEnvironment(processEnvironment()) } catch {
+            fatalUsage("\(error)")
+        }
+        return c
+    }
+
+    /// `off`, or a duration: `500us`, `10ms`, `1.5s`, `2m`, `1h` (a bare number is ns).
+    public static func parseInterval(_ text: String, name: String) throws -> Int64? {
+        let t = text.trimmingCharacters(in: " ")
+        if t == "off" { return nil }
+        let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6),
+                                         ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
+        // Longest suffixes first: "ms" before "s" and "m".
+        for (suffix, scale) in units where t.hasSuffix(suffix) {
+            guard let v = Double(t.dropLast(suffix.count)), v > 0, v.isFinite, v * scale < 9e18 else { break }
+            return Int64(v * scale)
+        }
+        throw Error(description: "runtime: invalid \(name) \"\(text)\": expected off or a positive duration such as 10ms, 2m")
+    }
+
+    /// Bytes with an optional K, M, G suffix (powers of 1024), or a plain number.
+    public static func parseBytes(_ text: String, name: String) throws -> Int {
+        let t = text.trimmingCharacters(in: " ")
+        let scales: [(String, Int)] = [("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30),
+                                       ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
+        for (suffix, scale) in scales where t.uppercased().hasSuffix(suffix) {
+            if let v = Int(t.dropLast(suffix.count)), v > 0, v <= Int.max / scale { return v * scale }
+            throw Error(description: "runtime: invalid \(name) \"\(text)\": expected a positive size such as 65536, 64K, 1G")
+        }
+        guard let v = Int(t), v > 0 else {
+            throw Error(description: "runtime: invalid \(name) \"\(text)\": expected a positive size such as 65536, 64K, 1G")
+        }
+        return v
+    }
+}
+
+func processEnvironment() -> [String: String] {
+    var out: [String: String] = [:]
+    var p = environ
+    while let entry = p.pointee {
+        let s = String(cString: entry)
+        if let eq = s.firstIndex(of: "=") {
+            out[String(s[..<eq])] = String(s[s.index(after: eq)...])
+        }
+        p += 1
+    }
+    return out
+}
+
+/// Init functions registered before Runtime.run, run by the main goroutine in order.
+nonisolated(unsafe) var registeredInits: [() -> Void] = []
+nonisolated(unsafe) var startupTraceEvents: [String] = []
+
+extension Runtime {
+    /// Registers a package init function (run by the main goroutine before main).
+    public static func registerInit(_ f: @escaping () -> Void) {
+        registeredInits.append(f)
+    }
+
+    /// The start-up steps of the last Runtime.run, in the order they happened.
+    public static var startupTrace: [String] { startupTraceEvents }
+
+    /// Runs `main` as the main goroutine of a fresh runtime on the calling thread (m0).
+    /// Returns when main returns (or exits the process, when so configured); the
+    /// goroutines still alive then are abandoned, as Go's are when main returns.
+    @discardableResult
+    public static func run(_ configuration: RuntimeConfiguration = .fromEnvironment(),
+                           main: @escaping () -> Void) -> Int32 {
+        if sched != nil { fatalUsage("runtime: Runtime.run called while a runtime is running") }
+        startupTraceEvents = []
+        Statistics.shared.reset()
+        if gb_context_set_backend(configuration.contextBackend == .assembly ? Int32(GB_CONTEXT_ASM) : Int32(GB_CONTEXT_UCONTEXT)) != 0 {
+            fatalUsage("runtime: unknown context back end")
+        }
+        gb_signals_install()
+        _ = gb_signal_stack_install()
+        var config = configuration
+        if let pending = pendingMaxStackBytes { config.maxStackBytes = pending; pendingMaxStackBytes = nil }
+        let s = Scheduler(configuration: config)
+        sched = s
+        // m0 and its g0: this thread and its own stack.
+        let m0 = Machine(id: 0, isM0: true)
+        m0.attachToThread()
+        s.m0 = m0
+        s.lock.lock()
+        s.allM.append(m0)
+        s.machineCount = 1
+        startupTraceEvents.append("m0")
+        _ = s.resizeProcessors(config.procs, caller: m0)
+        s.lock.unlock()
+        // The main goroutine: goroutine 1, with a stack as large as the maximum.
+        let p0 = m0.p!
+        let mainG = s.newGoroutine()
+        mainG.id = s.nextGoid(p0)
+        mainG.isMain = true
+        mainG.requestedStackBytes = config.maxStackBytes
+        mainG.entry = { runtimeMain(main) }
+        _ = gb_add_i64(s.liveUserGoroutines, 1)
+        mainG.setStatus(.runnable)
+        s.runqPut(p0, mainG, next: true)
+
+        schedule(m0)
+
+        // Shut down: wait (bounded) for the other Ms to end their threads.
+        s.lock.lock()
+        s.machineCount -= 1
+        s.lock.unlock()
+        let deadline = gb_nanotime() + 5_000_000_000
+        while gb_nanotime() < deadline {
+            s.lock.lock()
+            let left = s.machineCount
+            s.lock.unlock()
+            if left == 0 { break }
+            for m in s.allM { m.park.wakeup() }
+            usleep(200)
+        }
+        s.lock.lock()
+        let clean = s.machineCount == 0
+        s.lock.unlock()
+        s.timers.removeAll()
+        if clean { s.releaseAllMemory() }
+        gb_set_machine(nil)
+        sched = nil
+        retiredSchedulers.append(s) // threads that did not end in time may still read it
+        return s.exitStatus
+    }
+}
+
+nonisolated(unsafe) var retiredSchedulers: [Scheduler] = []
+
+/// The main goroutine's body (Go's runtime.main).
+func runtimeMain(_ main: @escaping () -> Void) {
+    let s = sched!
+    s.mainStarted = true
+    // 1. The maximum stack size (1 GB on 64-bit).
+    startupTraceEvents.append("maxstack \(s.maxStackBytes)")
+    // 2. sysmon, on its own M without a P.
+    startSysmon()
+    startupTraceEvents.append("sysmon")
+    // 3. Lock to m0 during initialisation, with a deferred unlock that also runs if
+    //    initialisation ends the goroutine early.
+    Runtime.lockOSThreadInternal()
+    var needUnlock = true
+    Runtime.defer {
+        if needUnlock {
+            startupTraceEvents.append("deferred unlock")
+            Runtime.unlockOSThreadInternal()
+        }
+    }
+    startupTraceEvents.append("lock m0")
+    // 4. This must be m0.
+    guard let m = Machine.current, m === s.m0 else {
+        fatalThrow("runtime.main not on m0")
+    }
+    startupTraceEvents.append("m0 check")
+    // 5. The scavenger, goroutine 2, spawned like any go statement.
+    startScavenger()
+    startupTraceEvents.append("scavenger g\(s.scavengerID)")
+    // 6. The init functions.
+    let inits = registeredInits
+    for (i, f) in inits.enumerated() {
+        f()
+        startupTraceEvents.append("init \(i)")
+    }
+    // 7. The deferred unlock is no longer needed: unlock now.
+    needUnlock = false
+    Runtime.unlockOSThreadInternal()
+    startupTraceEvents.append("unlock m0")
+    startupTraceEvents.append("main")
+    main()
+    startupTraceEvents.append("main returned")
+    // 8. A goroutine that is panicking is printing its message: let it finish.
+    while gb_load_acquire_i64(s.panickingCount) > 0 { Runtime.gosched() }
+    startupTraceEvents.append("exit")
+    if s.configuration.exitProcessWhenMainReturns {
+        flushStandardStreams()
+        exit(0)
+    }
+    initiateShutdown()
+}
+
+/// Main returned (library mode): stop every M and return from Runtime.run on m0.
+func initiateShutdown() {
+    let s = sched!
+    s.lock.lock()
+    gb_store_release_u32(s.shuttingDown, 1)
+    s.lock.unlock()
+    for m in s.allM { m.park.wakeup() }
+    s.timers.waiterNote.wakeup()
+    s.stopNote.wakeup()
+    s.sysmonState.note.wakeup()
+}
+
+/// The main goroutine ended through Goexit: the program goes on until the others end.
+func mainGoroutineExited(_ m: Machine) {
+    let s = sched!
+    if s.isShuttingDown { return }
+    s.lock.lock()
+    s.mainGoexited = true
+    s.lock.unlock()
+}
+
+extension Scheduler {
+    /// Unmaps every stack (shutdown, when no thread can still run on one).
+    func releaseAllMemory() {
+        for gp in allGoroutines {
+            if let st = gp.stack, st.dedicated { stacks.release(st) }
+            gp.stack = nil
+        }
+        stacks.unmapAll()
+    }
+}

@@ -1,0 +1,142 @@
+// Stop-the-world and resizing the set of Ps (Go's stopTheWorldWithSema, procresize).
+import CRuntime
+
+extension Scheduler {
+    /// Stops every P but the caller's: idle Ps and Ps in system calls are taken at once;
+    /// running ones are asked to yield at their next preemption point and give up their
+    /// P (stopForTheWorld). Returns with the world stopped and `worldMutex` held.
+    func stopTheWorld() {
+        worldMutex.lock()
+        Statistics.shared.stopTheWorlds.add(1)
+        let m = Machine.current!
+        let myP = m.p!
+        lock.lock()
+        gb_store_release_u32(gcWaiting, 1)
+        stopNote.clear()
+        stopWait = gomaxprocs - 1
+        for p in allP where p !== myP {
+            if p.status == .syscall && p.casStatus(.syscall, .stopped) {
+                stopWait -= 1
+            }
+        }
+        while let p = idlePGet() {
+            p.setStatus(.stopped)
+            stopWait -= 1
+        }
+        let wait = stopWait > 0
+        lock.unlock()
+        if wait {
+            while true {
+                preemptAll(except: myP)
+                if stopNote.sleep(nanoseconds: 100_000) { break }
+            }
+        }
+        lock.lock()
+        if stopWait != 0 { fatal("stopTheWorld: not stopped (stopwait=\(stopWait))") }
+        for p in allP where p !== myP && p.status != .stopped {
+            fatal("stopTheWorld: P \(p.id) not stopped (\(p.status))")
+        }
+        lock.unlock()
+    }
+
+    /// Asks the goroutine running on every P but `except` to yield.
+    func preemptAll(except: Processor?) {
+        for p in allP where p !== except && p.status == .running {
+            if let gp = p.m?.current {
+                gp.preempt = true
+            }
+        }
+    }
+
+    /// Restarts the Ps in `runnable` on Ms, clears the stop flag, releases `worldMutex`.
+    func startTheWorld(_ runnable: [Processor]) {
+        lock.lock()
+        gb_store_release_u32(gcWaiting, 0)
+        lock.unlock()
+        for p in runnable { startM(p, spinning: false) }
+        wakeP()
+        worldMutex.unlock()
+    }
+
+    /// Go's procresize (caller holds `lock`, the world is stopped or not yet started):
+    /// makes `n` Ps, destroys the rest (their queues go to the head of the global queue,
+    /// their free Gs and stacks to the global lists), keeps or gives the caller a P, puts
+    /// the empty Ps on the idle list and returns those with work.
+    func resizeProcessors(_ n: Int, caller m: Machine) -> [Processor] {
+        precondition(n > 0)
+        let old = allP.count
+        if n > old {
+            for i in old..<n { allP.append(Processor(id: i)) }
+        } else if n < old {
+            for p in allP[n...].reversed() { destroyProcessor(p) }
+            allP.removeSubrange(n...)
+        }
+        gomaxprocs = n
+        placement.apply(to: allP)
+        if let mine = m.p, mine.id >= n {
+            m.p = nil
+            mine.m = nil
+        }
+        if m.p == nil {
+            let p = allP[0]
+            if p.status == .idle { removeFromIdle(p) }
+            acquireP(m, p)
+        } else {
+            placement.bind(m, to: m.p!)
+        }
+        var runnable: [Processor] = []
+        for p in allP.reversed() where p !== m.p {
+            if p.status == .idle && isOnIdleList(p) { continue }
+            if p.runQueue.isEmpty {
+                idlePPut(p)
+            } else {
+                p.setStatus(.idle)
+                runnable.append(p)
+            }
+        }
+        return runnable
+    }
+
+    private func isOnIdleList(_ p: Processor) -> Bool {
+        var q = idleP
+        while let x = q { if x === p { return true }; q = x.link }
+        return false
+    }
+
+    private func removeFromIdle(_ p: Processor) {
+        var prev: Processor? = nil
+        var q = idleP
+        while let x = q {
+            if x === p {
+                if let prev { prev.link = x.link } else { idleP = x.link }
+                x.link = nil
+                _ = gb_sub_i32(idlePCount, 1)
+                return
+            }
+            prev = x
+            q = x.link
+        }
+    }
+
+    /// Go's (*p).destroy: everything the P holds goes to the global structures.
+    private func destroyProcessor(_ p: Processor) {
+        if p.status == .idle { removeFromIdle(p) }
+        // runnext first, then the ring in order, all at the head of the global queue.
+        for w in p.runQueue.drain().reversed() { globalPutHead(Goroutine.from(word: w)) }
+        freeLock.lock()
+        while let gp = p.freeGoroutines {
+            p.freeGoroutines = gp.schedLink
+            gp.schedLink = globalFree
+            globalFree = gp
+            globalFreeCount += 1
+        }
+        p.freeCount = 0
+        freeLock.unlock()
+        stacks.release(p.stackCache[...])
+        p.stackCache.removeAll()
+        retiredStatistics.add(p.stats)
+        p.stats = ProcessorStatistics()
+        p.m = nil
+        p.setStatus(.dead)
+    }
+}

@@ -1,0 +1,88 @@
+// Blocking system calls (Go's entersyscall / exitsyscall / entersyscallblock).
+//
+// A goroutine about to block in the kernel keeps its P attached but marks it "in a
+// syscall"; if the call is quick, it takes the P back with one CAS on return. If it
+// blocks for longer than a sysmon tick, sysmon retakes the P and hands it to another M,
+// so the other goroutines keep running. On return without its P, the G takes an idle
+// P, or else goes to the global queue and its M parks.
+import CRuntime
+
+extension Runtime {
+    /// Runs `body` (a blocking system call) as Go's syscall wrappers do.
+    @inline(__always)
+    public static func syscall<T>(_ body: () throws -> T) rethrows -> T {
+        guard let gp = currentGoroutine() else { return try body() }
+        enterSyscall(gp, handOffNow: false)
+        defer { exitSyscall(gp) }
+        return try body()
+    }
+
+    /// For a call known to block for long (Go's entersyscallblock): the P is handed off
+    /// at once instead of waiting for sysmon.
+    public static func blockingSyscall<T>(_ body: () throws -> T) rethrows -> T {
+        guard let gp = currentGoroutine() else { return try body() }
+        enterSyscall(gp, handOffNow: true)
+        defer { exitSyscall(gp) }
+        return try body()
+    }
+}
+
+func enterSyscall(_ gp: Goroutine, handOffNow: Bool) {
+    let s = sched!
+    guard let m = gp.m, let p = m.p else { fatal("entersyscall: no P") }
+    checkPreempt(gp)
+    gp.casStatus(.running, .syscall)
+    p.stats.syscalls += 1
+    _ = gb_add_u32(p.syscallTick, 1)
+    m.oldP = p
+    m.p = nil
+    p.m = nil
+    if handOffNow {
+        Statistics.shared.handoffs.add(1)
+        p.setStatus(.idle)
+        s.handoffP(p)
+        return
+    }
+    p.setStatus(.syscall)
+    if s.isStopping {
+        // Go's entersyscall_gcwait: give the P to the world-stopper right away.
+        s.lock.lock()
+        if s.isStopping && p.casStatus(.syscall, .stopped) {
+            s.stopWait -= 1
+            if s.stopWait == 0 { s.stopNote.wakeup() }
+        }
+        s.lock.unlock()
+    }
+}
+
+func exitSyscall(_ gp: Goroutine) {
+    let s = sched!
+    guard let m = gp.m else { fatal("exitsyscall: no M") }
+    let oldP = m.oldP
+    m.oldP = nil
+    // Fast path: our P is still ours.
+    if let oldP, oldP.casStatus(.syscall, .running) {
+        m.p = oldP
+        oldP.m = m
+        oldP.stats.syscallFastExits += 1
+        gp.casStatus(.syscall, .running)
+        checkPreempt(gp)
+        return
+    }
+    // An idle P.
+    if !s.isStopping {
+        s.lock.lock()
+        let p = s.idlePGet()
+        s.lock.unlock()
+        if let p {
+            s.acquireP(m, p)
+            Statistics.shared.syscallSlowExits.add(1)
+            gp.casStatus(.syscall, .running)
+            return
+        }
+    }
+    // No P: to the global queue; this M parks (Go's exitsyscall0).
+    Statistics.shared.syscallSlowExits.add(1)
+    Statistics.shared.threadsParked.add(1)
+    switchToScheduler(gp, .syscallNoP)
+}

@@ -1,0 +1,113 @@
+// sysmon: the system monitor on its own M without a P (Go's sysmon). It catches what the
+// scheduler misses: Ps stuck in system calls (retake and hand off), goroutines running
+// too long (ask them to yield), overdue timers, and the scavenger's schedule.
+import CRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class SysmonState: @unchecked Sendable {
+    let note = Note()
+    var started = false
+    /// Nanoseconds sysmon slept last round (for tests and statistics).
+    var delayNanoseconds: Int64 = 0
+    var rounds: UInt64 = 0
+}
+
+/// Go's numbers: 20 µs at first, doubling after 50 idle rounds (1 ms of nothing), up to
+/// 10 ms; a P in a syscall for one sysmon tick is retaken; a G running for 10 ms
+/// (forcePreemptNS) is asked to yield.
+enum SysmonTuning {
+    static let minimumDelayNanoseconds: Int64 = 20_000
+    static let maximumDelayNanoseconds: Int64 = 10_000_000
+    static let idleRoundsBeforeBackoff = 50
+    static let forcePreemptNanoseconds: Int64 = 10_000_000
+}
+
+func startSysmon() {
+    let s = sched!
+    s.lock.lock()
+    let m = s.newMachine(lockHeld: true)
+    m.isSysmon = true
+    s.systemMCount += 1
+    s.sysmonState.started = true
+    s.lock.unlock()
+    s.startThread(m)
+}
+
+func sysmonMain(_ m: Machine) {
+    let s = sched!
+    let st = s.sysmonState
+    var idle = 0
+    var delay = SysmonTuning.minimumDelayNanoseconds
+    while !s.isShuttingDown {
+        if idle == 0 {
+            delay = SysmonTuning.minimumDelayNanoseconds
+        } else if idle > SysmonTuning.idleRoundsBeforeBackoff {
+            delay = min(delay * 2, SysmonTuning.maximumDelayNanoseconds)
+        }
+        st.delayNanoseconds = delay
+        _ = st.note.sleep(nanoseconds: delay)
+        st.note.clear()
+        if s.isShuttingDown { break }
+        st.rounds += 1
+        let now = gb_nanotime()
+        // Timers nobody ran (every P busy with long-running goroutines).
+        if gb_load_acquire_i64(s.timers.nextWhen) <= now && !s.timers.waiterActive {
+            s.timers.runDue(on: nil)
+        }
+        if retake(now) > 0 { idle = 0 } else { idle += 1 }
+        wakeScavengerIfDue(now)
+    }
+    s.lock.lock()
+    s.systemMCount -= 1
+    s.lock.unlock()
+    retireMachine(m)
+}
+
+/// Go's retake: hand off Ps blocked in system calls, preempt long-running goroutines.
+/// Returns how many Ps were retaken.
+func retake(_ now: Int64) -> Int {
+    let s = sched!
+    s.lock.lock()
+    let ps = s.allP
+    s.lock.unlock()
+    var n = 0
+    for p in ps {
+        let status = p.status
+        if status == .running || status == .syscall {
+            let t = p.scheduleTick
+            if p.sysmonScheduleTick != t {
+                p.sysmonScheduleTick = t
+                p.sysmonWhenNanoseconds = now
+            } else if status == .running && p.sysmonWhenNanoseconds + SysmonTuning.forcePreemptNanoseconds <= now {
+                if let gp = p.m?.current, !gp.preempt {
+                    gp.preempt = true
+                    Statistics.shared.preemptionRequests.add(1)
+                }
+            }
+        }
+        if status == .syscall {
+            let t = gb_load_acquire_u32(p.syscallTick)
+            if p.sysmonSyscallTick != t {
+                p.sysmonSyscallTick = t
+                p.sysmonSyscallWhenNanoseconds = now
+                continue
+            }
+            // In the same syscall for at least one sysmon tick. Don't retake a P with no
+            // work when others spin or idle, unless it has been 10 ms (Go's rule).
+            if p.runQueue.isEmpty
+                && gb_load_acquire_i32(s.spinningCount) + gb_load_acquire_i32(s.idlePCount) > 0
+                && p.sysmonSyscallWhenNanoseconds + 10_000_000 > now {
+                continue
+            }
+            if p.casStatus(.syscall, .idle) {
+                Statistics.shared.retakes.add(1)
+                Statistics.shared.handoffs.add(1)
+                n += 1
+                s.handoffP(p)
+            }
+        }
+    }
+    return n
+}
