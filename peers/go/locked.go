@@ -84,11 +84,13 @@ func runLockedThread(ctx *runContext) (measurement, error) {
 		defer runtime.UnlockOSThread()
 		<-ready
 		start := time.Now()
-		for i := range n {
-			sent := time.Now()
+		previous := time.Duration(0)
+		for i := range n { // one clock reading per round trip, as in chan-pingpong
 			ping <- i
 			<-pong
-			latencies[i] = time.Since(sent).Nanoseconds()
+			now := time.Since(start)
+			latencies[i] = int64(now - previous)
+			previous = now
 		}
 		elapsed = time.Since(start)
 	}()

@@ -80,8 +80,8 @@ func runSyscallHeavy(ctx *runContext) (measurement, error) {
 			mine := latencies[g*n : (g+1)*n]
 			buffer := []byte{1}
 			pause := syscall.Timespec{Nsec: 1_000} // 1 µs
+			previous := time.Now()                 // one clock reading per op, as in chan-pingpong
 			for i := range mine {
-				began := time.Now()
 				var err error
 				switch kind {
 				case "pipe":
@@ -103,7 +103,9 @@ func runSyscallHeavy(ctx *runContext) (measurement, error) {
 					failures <- fmt.Errorf("syscall-heavy %s: %v", kind, err)
 					return
 				}
-				mine[i] = time.Since(began).Nanoseconds()
+				now := time.Now()
+				mine[i] = now.Sub(previous).Nanoseconds()
+				previous = now
 			}
 		}()
 	}

@@ -28,10 +28,12 @@ func runTimerStorm(ctx *runContext) (measurement, error) {
 		go func() {
 			defer wg.Done()
 			mine := oversleeps[g*rounds : (g+1)*rounds]
+			previous := time.Now() // one clock reading per sleep
 			for i := range mine {
-				began := time.Now()
 				time.Sleep(sleep)
-				mine[i] = (time.Since(began) - sleep).Nanoseconds()
+				now := time.Now()
+				mine[i] = (now.Sub(previous) - sleep).Nanoseconds()
+				previous = now
 			}
 		}()
 	}
