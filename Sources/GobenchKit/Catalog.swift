@@ -173,7 +173,7 @@ public enum Catalog {
             mechanism: "memory per goroutine",
             parameters: [.init("n", "100000", .integer(minimum: 1), "goroutines parked")],
             engines: runtimeOnly, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
-            sweepParameters: [:]),
+            sweepParameters: ["n": "50000"]),
         WorkloadSpec(
             name: "steal-imbalance",
             summary: "one spawner creates n compute goroutines for the others to steal",
@@ -255,7 +255,9 @@ public enum Catalog {
                 .init("maxstack_mb", "64", .integer(minimum: 1), "stack limit for overflow mode, MB"),
             ],
             engines: runtimeOnly, procs: .unswept(1), sweepsScavenge: false, sweepsPlacement: false,
-            sweepParameters: [:]),
+            // The catalog default (1e6 frames of 150 bytes, about 216 bytes each in Go) needs
+            // a 256 MB stack, above maxstack_mb=64: the Go peer refuses it. 1e5 frames fit.
+            sweepParameters: ["depth": "100000"]),
         WorkloadSpec(
             name: "mutex-contention",
             summary: "goroutines doing Lock/increment/Unlock on one Mutex",
@@ -297,7 +299,7 @@ public enum Catalog {
                 .init("sample_ms", "10", .integer(minimum: 1), "RSS sampling interval, ms"),
             ],
             engines: runtimeOnly, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
-            sweepParameters: ["idle_ms": "200"]),
+            sweepParameters: ["n": "50000", "idle_ms": "200"]),
     ]
 
     public static var names: [String] { workloads.map(\.name) }

@@ -117,8 +117,13 @@ public enum MachineProbe {
         text.split(whereSeparator: { $0.isWhitespace || $0 == ":" }).first { $0.hasPrefix("go1") }.map(String.init)
     }
 
-    /// `git rev-parse --short HEAD` in the current directory, "unknown" outside a checkout.
-    public static func gitCommit() -> String {
-        ProcessExecution.output(of: ["git", "rev-parse", "--short", "HEAD"]).flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
+    /// `git rev-parse --short HEAD` in the directory of this executable (a build under the
+    /// checkout it was built from), "unknown" when that is not in a checkout. The current
+    /// directory is not asked: it may be another repository.
+    public static func gitCommit(executable: String = EngineLauncher.currentExecutable) -> String {
+        let directory = (executable as NSString).deletingLastPathComponent
+        guard !directory.isEmpty else { return "unknown" }
+        return ProcessExecution.output(of: ["git", "-C", directory, "rev-parse", "--short", "HEAD"])
+            .flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
     }
 }

@@ -25,7 +25,8 @@ struct ChildOptions: ParsableArguments {
         if engines.contains(where: { $0 != .go }) {
             let probe = [EngineLauncher.currentExecutable, "child", "--help"]
             let execution = try? ProcessExecution.run(probe, timeoutSeconds: 20, killGraceSeconds: 1)
-            guard let execution, execution.termination == .exited(0) else {
+            let help = execution.map { String(decoding: $0.standardOutput, as: UTF8.self) } ?? ""
+            guard let execution, execution.termination == .exited(0), help.contains("gobench child") else {
                 throw SettingsError("this gobench cannot run the swift engines (`gobench child --help` failed); use --engines go")
             }
         }

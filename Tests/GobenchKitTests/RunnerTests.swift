@@ -298,3 +298,35 @@ final class SweepRunnerTests: XCTestCase {
         XCTAssertEqual(SweepPlan.doneRuns(in: try ResultsCSV.read(path: path)), Set(plan.runs))
     }
 }
+
+final class MachineProbeTests: XCTestCase {
+    func testParsers() throws {
+        XCTAssertEqual(MachineProbe.cpuModel(cpuinfo: "processor\t: 0\nmodel name\t: Intel(R)  Xeon(R) CPU @ 2.20GHz\n"),
+                       "Intel(R) Xeon(R) CPU @ 2.20GHz")
+        XCTAssertEqual(MachineProbe.cpuModel(cpuinfo: "processor : 0\n"), "unknown")
+        XCTAssertEqual(MachineProbe.parseSwiftVersion("Swift version 6.3.1 (swift-6.3.1-RELEASE)\nTarget: x"), "6.3.1")
+        XCTAssertEqual(MachineProbe.parseGoVersion("go version go1.27.3 linux/amd64"), "go1.27.3")
+        XCTAssertEqual(MachineProbe.parseGoVersion("peers/go/bin/gobench-go: go1.27.3"), "go1.27.3")
+        XCTAssertEqual(MachineProbe.affinityCPUCount(status: "Name:\tx\nCpus_allowed_list:\t0-3,8,10-11\n"), 7)
+    }
+
+    func testNumaNodesFromSysfs() throws {
+        let root = NSTemporaryDirectory() + "gobench-nodes-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for name in ["node0", "node1", "node12", "nodes", "possible"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + name, withIntermediateDirectories: true)
+        }
+        XCTAssertEqual(MachineProbe.numaNodeCount(root: root), 3)
+        XCTAssertEqual(MachineProbe.numaNodeCount(root: root + "/missing"), 1)
+    }
+
+    func testProbeFillsEveryColumn() {
+        let machine = MachineProbe.probe()
+        XCTAssertFalse(machine.host.isEmpty)
+        XCTAssertGreaterThanOrEqual(machine.cores, 1)
+        XCTAssertGreaterThanOrEqual(machine.numaNodes, 1)
+        XCTAssertFalse(machine.kernel.isEmpty)
+        XCTAssertTrue(machine.swiftVersion.hasPrefix("6."), machine.swiftVersion)
+        XCTAssertEqual(machine.gobenchVersion, GobenchVersion.string)
+    }
+}
