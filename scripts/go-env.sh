@@ -55,9 +55,12 @@ current=$(
 )
 if [ ! -x "$binary" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$current" ]; then
   mkdir -p "$peer_dir/bin" "$GOCACHE"
-  # Build to a temporary name and rename, so a failed build never leaves a broken binary.
-  (cd "$peer_dir" && "$go" build -o "$binary.tmp" .) || { rm -f "$binary.tmp"; fail "building the Go peer failed"; }
-  mv -f "$binary.tmp" "$binary"
-  echo "$current" >"$stamp.tmp" && mv -f "$stamp.tmp" "$stamp"
+  # Build to a temporary name and rename, so a failed build never leaves a broken binary
+  # and two concurrent callers never write the same file.
+  binary_tmp=$(mktemp "$binary.XXXXXX")
+  stamp_tmp=$(mktemp "$stamp.XXXXXX")
+  (cd "$peer_dir" && "$go" build -o "$binary_tmp" .) || { rm -f "$binary_tmp" "$stamp_tmp"; fail "building the Go peer failed"; }
+  mv -f "$binary_tmp" "$binary"
+  echo "$current" >"$stamp_tmp" && mv -f "$stamp_tmp" "$stamp"
 fi
 echo "$binary"

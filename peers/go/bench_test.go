@@ -291,19 +291,30 @@ func BenchmarkDeepRecursion(b *testing.B) {
 	}
 }
 
-// BenchmarkMutexContention is mutex-contention goroutines=4xGOMAXPROCS: one op is one
-// Lock/increment/Unlock.
+// BenchmarkMutexContention is mutex-contention goroutines=0: 4 x GOMAXPROCS goroutines
+// share b.N Lock/increment/Unlock operations evenly (a static split, as the peer does,
+// rather than RunParallel's batches handed out on demand).
 func BenchmarkMutexContention(b *testing.B) {
+	goroutines := 4 * runtime.GOMAXPROCS(0)
 	var mu sync.Mutex
 	counter := 0
-	b.SetParallelism(4)
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			mu.Lock()
-			counter++
-			mu.Unlock()
+	var wg sync.WaitGroup
+	wg.Add(goroutines)
+	for g := 0; g < goroutines; g++ {
+		increments := b.N / goroutines
+		if g < b.N%goroutines {
+			increments++
 		}
-	})
+		go func() {
+			for i := 0; i < increments; i++ {
+				mu.Lock()
+				counter++
+				mu.Unlock()
+			}
+			wg.Done()
+		}()
+	}
+	wg.Wait()
 	if counter != b.N {
 		b.Fatalf("counter %d, want %d", counter, b.N)
 	}
