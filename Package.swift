@@ -31,7 +31,7 @@ let package = Package(
         // The workload catalog (swift and swift-concurrency engines).
         .target(
             name: "Workloads",
-            dependencies: ["Runtime", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["Runtime", "GobenchKit", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         // CSV schema, statistics, compare, sweep planning, tune, report: no runtime inside.
         .target(
@@ -45,7 +45,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRuntime"], exclude: ["Fixtures"]),
+        // Scenarios that end the process (deadlock, panic, overflow), run by RuntimeTests.
+        .executableTarget(name: "runtime-scenarios", dependencies: ["Runtime"], path: "Sources/RuntimeScenarios"),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "CRuntime", "runtime-scenarios"], exclude: ["Fixtures"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "GobenchKit"]),
         .testTarget(name: "GobenchKitTests", dependencies: ["GobenchKit"], exclude: ["Fixtures"]),
     ],

@@ -8,6 +8,7 @@ import CRuntime
 struct WaitQueue {
     var first: Waiter?
     unowned(unsafe) var last: Waiter?
+    var count = 0
 
     var isEmpty: Bool { first == nil }
 
@@ -16,6 +17,7 @@ struct WaitQueue {
         w.prev = last
         if let l = last { l.next = w } else { first = w }
         last = w
+        count += 1
     }
 
     /// The first waiter that can still be completed: a select waiter whose select
@@ -26,6 +28,7 @@ struct WaitQueue {
             if let f = first { f.prev = nil } else { last = nil }
             w.next = nil
             w.prev = nil
+            count -= 1
             if let done = w.selectDone, !gb_cas_u32(done, 0, 1) { continue }
             return w
         }
@@ -44,6 +47,7 @@ struct WaitQueue {
         if let next { next.prev = prev } else { last = prev }
         w.next = nil
         w.prev = nil
+        count -= 1
     }
 }
 
@@ -64,6 +68,12 @@ public class ChannelBase: @unchecked Sendable {
     public var bufferedCount: Int {
         lock.lock(); defer { lock.unlock() }
         return count
+    }
+
+    /// Goroutines parked receiving on this channel.
+    public var waitingReceivers: Int {
+        lock.lock(); defer { lock.unlock() }
+        return receivers.count
     }
 
     var address: UInt { UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()) }

@@ -17,6 +17,7 @@ struct Gobench: ParsableCommand {
             SweepCommand.self,
             MergeCommand.self,
             TuneCommand.self,
+            ChildCommand.self,
         ]
     )
 }

@@ -1,0 +1,85 @@
+// mutex-contention, timer-storm and parallel-compute on this runtime.
+import Foundation
+import Runtime
+
+enum ComputeWorkloads {
+    /// `goroutines` goroutines (0: 4 x GOMAXPROCS) taking one Mutex n times in all.
+    static func mutexContention(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+        let n = p.int("n")
+        let goroutines = p.int("goroutines") == 0 ? 4 * procs : p.int("goroutines")
+        let mu = GoMutex()
+        var counter = 0
+        let wg = WaitGroup()
+        wg.add(goroutines)
+        let start = now()
+        for k in 0..<goroutines {
+            let count = n / goroutines + (k < n % goroutines ? 1 : 0)
+            go {
+                for _ in 0..<count {
+                    mu.lock()
+                    counter += 1
+                    mu.unlock()
+                }
+                wg.done()
+            }
+        }
+        wg.wait()
+        let elapsed = now() - start
+        if counter != n { return .error("mutex-contention: counter \(counter) != \(n): lost updates") }
+        return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + runtimeMetrics())
+    }
+
+    /// n goroutines each sleeping `sleep_us` `rounds` times; latency = oversleep.
+    static func timerStorm(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+        let n = p.int("n"), sleepUs = p.int("sleep_us"), rounds = p.int("rounds")
+        let wg = WaitGroup()
+        wg.add(n)
+        let lock = GoMutex()
+        var merged = newLatencyHistogram()
+        let start = now()
+        for _ in 0..<n {
+            go {
+                var h = newLatencyHistogram()
+                for _ in 0..<rounds {
+                    let t0 = now()
+                    Runtime.sleep(nanoseconds: Int64(sleepUs) * 1000)
+                    let late = now() - t0 - Int64(sleepUs) * 1000
+                    _ = h.record(UInt64(max(1, late)))
+                }
+                lock.lock(); merged.add(h); lock.unlock()
+                wg.done()
+            }
+        }
+        wg.wait()
+        let elapsed = now() - start
+        let ops = n * rounds
+        return .ok(ops: ops, metrics: standardMetrics(ops: ops, wallNanoseconds: elapsed) + latencyMetrics(merged) + runtimeMetrics())
+    }
+
+    /// `work` kernel iterations split over `tasks` goroutines (ops = work).
+    static func parallelCompute(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+        let work = p.int("work"), tasks = p.int("tasks")
+        let wg = WaitGroup()
+        wg.add(tasks)
+        let start = now()
+        for t in 0..<tasks {
+            let share = work / tasks + (t < work % tasks ? 1 : 0)
+            go {
+                // In slices, with a preemption point between them (cooperative preemption).
+                var x = UInt64(t + 1)
+                var left = share
+                while left > 0 {
+                    let step = min(left, 100_000)
+                    x = computeKernel(seed: x, rounds: step)
+                    left -= step
+                    Runtime.preemptionPoint()
+                }
+                Sink.shared.add(x & 1)
+                wg.done()
+            }
+        }
+        wg.wait()
+        let elapsed = now() - start
+        return .ok(ops: work, metrics: standardMetrics(ops: work, wallNanoseconds: elapsed) + runtimeMetrics())
+    }
+}

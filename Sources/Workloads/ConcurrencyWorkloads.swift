@@ -1,0 +1,249 @@
+// The swift-concurrency engine: Swift's own Task pool, for the workloads that have an
+// equal there (spawn, yield, channels, a mutex, parallel work). Swift's cooperative pool
+// has one thread per CPU and no way to set its width, so a run at another GOMAXPROCS is
+// "not applicable" rather than a figure that does not mean what its label says.
+import Foundation
+import Synchronization
+
+enum ConcurrencyWorkloads {
+    static let applicable: Set<String> = ["spawn-storm", "gosched-pingpong", "chan-pingpong",
+                                          "chan-prodcons", "mutex-contention", "parallel-compute"]
+
+    static var poolWidth: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    static func run(_ workload: String, _ p: Parameters, procs: Int) -> WorkloadOutcome {
+        guard applicable.contains(workload) else {
+            return .notApplicable("\(workload) has no equal on Swift's Task pool")
+        }
+        if procs != poolWidth {
+            return .notApplicable("Swift's cooperative pool has \(poolWidth) threads; GOMAXPROCS=\(procs) cannot be set")
+        }
+        let box = OutcomeBox()
+        let sem = DispatchSemaphore(value: 0)
+        Task.detached {
+            box.outcome = await runAsync(workload, p, procs: procs)
+            sem.signal()
+        }
+        sem.wait()
+        return box.outcome ?? .error("\(workload): no result")
+    }
+
+    final class OutcomeBox: @unchecked Sendable { var outcome: WorkloadOutcome? }
+
+    static func runAsync(_ workload: String, _ p: Parameters, procs: Int) async -> WorkloadOutcome {
+        switch workload {
+        case "spawn-storm":
+            let n = p.int("n")
+            let start = now()
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<n { group.addTask { } }
+            }
+            let elapsed = now() - start
+            return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + threadMetric())
+        case "gosched-pingpong":
+            let n = p.int("n")
+            let start = now()
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<2 {
+                    group.addTask { for _ in 0..<n { await Task.yield() } }
+                }
+            }
+            let elapsed = now() - start
+            return .ok(ops: 2 * n, metrics: standardMetrics(ops: 2 * n, wallNanoseconds: elapsed) + threadMetric())
+        case "chan-pingpong":
+            let n = p.int("n")
+            let ping = AsyncChannel<Int>(capacity: 0), pong = AsyncChannel<Int>(capacity: 0)
+            let echo = Task { while let v = await ping.receive() { await pong.send(v) } }
+            var h = newLatencyHistogram()
+            let start = now()
+            for i in 0..<n {
+                let t0 = now()
+                await ping.send(i)
+                _ = await pong.receive()
+                if i & 15 == 0 { _ = h.record(UInt64(max(1, now() - t0))) }
+            }
+            let elapsed = now() - start
+            ping.close()
+            await echo.value
+            return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + latencyMetrics(h) + threadMetric())
+        case "chan-prodcons":
+            let n = p.int("n"), buffer = p.int("buffer")
+            let pairs = p.int("pairs") == 0 ? procs : p.int("pairs")
+            let c = AsyncChannel<Int>(capacity: buffer)
+            let start = now()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    await withDiscardingTaskGroup { producers in
+                        for k in 0..<pairs {
+                            let count = n / pairs + (k < n % pairs ? 1 : 0)
+                            producers.addTask {
+                                for i in 0..<count {
+                                    Sink.shared.addLocal(computeKernel(seed: UInt64(i + 1), rounds: 10))
+                                    await c.send(1)
+                                }
+                            }
+                        }
+                    }
+                    c.close()
+                }
+                for _ in 0..<pairs {
+                    group.addTask {
+                        var got = 0
+                        while let v = await c.receive() {
+                            got += v
+                            Sink.shared.addLocal(computeKernel(seed: UInt64(got), rounds: 10))
+                        }
+                    }
+                }
+            }
+            let elapsed = now() - start
+            return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + threadMetric())
+        case "mutex-contention":
+            let n = p.int("n")
+            let tasks = p.int("goroutines") == 0 ? 4 * procs : p.int("goroutines")
+            let counter = Mutex(0)
+            let start = now()
+            await withDiscardingTaskGroup { group in
+                for k in 0..<tasks {
+                    let count = n / tasks + (k < n % tasks ? 1 : 0)
+                    group.addTask { for _ in 0..<count { counter.withLock { $0 += 1 } } }
+                }
+            }
+            let elapsed = now() - start
+            let total = counter.withLock { $0 }
+            if total != n { return .error("mutex-contention: counter \(total) != \(n)") }
+            return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + threadMetric())
+        default: // parallel-compute
+            let work = p.int("work"), tasks = p.int("tasks")
+            let start = now()
+            await withDiscardingTaskGroup { group in
+                for t in 0..<tasks {
+                    let share = work / tasks + (t < work % tasks ? 1 : 0)
+                    group.addTask {
+                        var x = UInt64(t + 1)
+                        var left = share
+                        while left > 0 {
+                            let step = min(left, 100_000)
+                            x = computeKernel(seed: x, rounds: step)
+                            left -= step
+                            await Task.yield()
+                        }
+                        Sink.shared.add(x & 1)
+                    }
+                }
+            }
+            let elapsed = now() - start
+            return .ok(ops: work, metrics: standardMetrics(ops: work, wallNanoseconds: elapsed) + threadMetric())
+        }
+    }
+
+    static func threadMetric() -> [Metric] {
+        [Metric("threads_created", Double(ProcessMemory.threadCount()), "count", "lower")]
+    }
+}
+
+/// A Go-like channel for Tasks: bounded (capacity 0 is a rendezvous), with close.
+/// Suspended senders and receivers wait on continuations; one Mutex guards the state.
+final class AsyncChannel<T: Sendable>: @unchecked Sendable {
+    private struct State {
+        var buffer: [T] = []
+        var head = 0
+        var receivers: [CheckedContinuation<T?, Never>] = []
+        var senders: [(T, CheckedContinuation<Void, Never>)] = []
+        var closed = false
+    }
+    private let state = Mutex(State())
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    private enum SendAction { case done, resume(CheckedContinuation<T?, Never>), wait }
+    private enum SendThen { case handTo(CheckedContinuation<T?, Never>), buffered, queued }
+    private enum ReceiveAction { case value(T?, CheckedContinuation<Void, Never>?), wait }
+
+    func send(_ value: T) async {
+        let action: SendAction = state.withLock { s in
+            if s.closed { fatalError("send on closed channel") }
+            if !s.receivers.isEmpty { return .resume(s.receivers.removeFirst()) }
+            if s.buffer.count - s.head < capacity { s.buffer.append(value); return .done }
+            return .wait
+        }
+        switch action {
+        case .done: return
+        case .resume(let c): c.resume(returning: value)
+        case .wait:
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let then: SendThen = state.withLock { s in
+                    // Re-check under the lock: a receiver may have come meanwhile.
+                    if !s.receivers.isEmpty { return .handTo(s.receivers.removeFirst()) }
+                    if s.buffer.count - s.head < capacity { s.buffer.append(value); return .buffered }
+                    s.senders.append((value, c))
+                    return .queued
+                }
+                switch then {
+                case .handTo(let r): r.resume(returning: value); c.resume()
+                case .buffered: c.resume()
+                case .queued: break
+                }
+            }
+        }
+    }
+
+    func receive() async -> T? {
+        let action: ReceiveAction = state.withLock { s in
+            if s.head < s.buffer.count {
+                let v = s.buffer[s.head]
+                s.head += 1
+                if s.head > 64 && s.head * 2 > s.buffer.count { s.buffer.removeFirst(s.head); s.head = 0 }
+                var woken: CheckedContinuation<Void, Never>? = nil
+                if !s.senders.isEmpty {
+                    let (sv, sc) = s.senders.removeFirst()
+                    s.buffer.append(sv)
+                    woken = sc
+                }
+                return .value(v, woken)
+            }
+            if !s.senders.isEmpty {
+                let (sv, sc) = s.senders.removeFirst()
+                return .value(sv, sc)
+            }
+            if s.closed { return .value(nil, nil) }
+            return .wait
+        }
+        switch action {
+        case .value(let v, let c):
+            c?.resume()
+            return v
+        case .wait:
+            return await withCheckedContinuation { (c: CheckedContinuation<T?, Never>) in
+                let immediate: (T?, CheckedContinuation<Void, Never>?)? = state.withLock { s in
+                    if !s.senders.isEmpty {
+                        let (sv, sc) = s.senders.removeFirst()
+                        return (sv, sc)
+                    }
+                    if s.head < s.buffer.count {
+                        let v = s.buffer[s.head]; s.head += 1
+                        return (v, nil)
+                    }
+                    if s.closed { return (nil, nil) }
+                    s.receivers.append(c)
+                    return nil
+                }
+                if let (v, sc) = immediate {
+                    sc?.resume()
+                    c.resume(returning: v)
+                }
+            }
+        }
+    }
+
+    func close() {
+        let waiting: [CheckedContinuation<T?, Never>] = state.withLock { s in
+            s.closed = true
+            let r = s.receivers
+            s.receivers = []
+            return r
+        }
+        for c in waiting { c.resume(returning: nil) }
+    }
+}

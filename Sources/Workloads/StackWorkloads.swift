@@ -1,0 +1,201 @@
+// deep-recursion on this runtime: recursion to a depth on a goroutine whose stack is as
+// large as the limit, and the overflow case, run in a child process (the overflow ends
+// the process the way Go's does: Go's lines on standard error, exit status 2).
+import Foundation
+import Runtime
+
+enum StackWorkloads {
+    /// Go's default maximum stack on 64-bit systems (runtime/proc.go).
+    static let goDefaultMaxStackBytes = 1_000_000_000
+    /// The overflow child stores its depth here (a shared mapping of a file).
+    static let depthFileVariable = "GOBENCH_OVERFLOW_DEPTH_FILE"
+
+    static func deepRecursion(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+        let frame = FrameClass.nearest(p.int("frame"))
+        let maxMB = p.int("maxstack_mb")
+        if p.string("mode") == "overflow" {
+            return overflowParent(frame: frame, maxStackBytes: maxMB << 20)
+        }
+        let depth = p.int("depth")
+        // Depth mode: the recursion runs on a goroutine whose stack is the limit
+        // (maxstack_mb, like Go's debug.SetMaxStack), as the main goroutine's would be.
+        let limit = maxMB << 20
+        let frameBytes = measureFrameBytes(frame)
+        let need = depth * frameBytes + 64 * 1024
+        if need > limit {
+            return .error("deep-recursion: depth=\(depth) with \(frameBytes)-byte frames needs a \(need >> 20) MB stack, above the \(maxMB) MB limit (raise maxstack_mb or use mode=overflow)")
+        }
+        let done = Channel<(UInt64, Int64)>(capacity: 1)
+        Runtime.spawn(stackBytes: limit) {
+            let start = now()
+            let sink = frame.recurse(depth)
+            done.send((sink, now() - start))
+        }
+        let (sink, elapsed) = done.receive()!
+        Sink.shared.add(sink & 1)
+        var metrics = standardMetrics(ops: depth, wallNanoseconds: elapsed)
+        metrics.append(Metric("depth_reached", Double(depth), "count", "higher"))
+        metrics.append(Metric("frame_bytes", Double(frameBytes), "bytes", "none"))
+        return .ok(ops: depth, metrics: metrics + runtimeMetrics())
+    }
+
+    /// Stack bytes per frame, from the addresses of two frames 1000 apart.
+    static func measureFrameBytes(_ frame: FrameClass) -> Int {
+        let ch = Channel<Int>(capacity: 1)
+        Runtime.spawn(stackBytes: 64 << 20) {
+            ch.send(frame.measure())
+        }
+        return ch.receive()!
+    }
+
+    /// Runs the overflow in a child: its time to failure, the depth it reached and its
+    /// exit status.
+    static func overflowParent(frame: FrameClass, maxStackBytes: Int) -> WorkloadOutcome {
+        let path = NSTemporaryDirectory() + "gobench-depth-\(getpid())"
+        guard FileManager.default.createFile(atPath: path, contents: Data(count: 8)) else {
+            return .error("deep-recursion: cannot create \(path)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: exe)
+        proc.arguments = ["child", "--workload", "deep-recursion", "--engine", "swift", "--procs", "1",
+                          "--param", "mode=overflow", "--param", "frame=\(frame.bytes)",
+                          "--param", "maxstack_mb=\(maxStackBytes >> 20)"]
+        var env = ProcessInfo.processInfo.environment
+        env[depthFileVariable] = path
+        proc.environment = env
+        let errPipe = Pipe()
+        proc.standardError = errPipe
+        proc.standardOutput = FileHandle.nullDevice
+        let start = now()
+        do { try Runtime.blockingSyscall { try proc.run() } } catch {
+            return .error("deep-recursion: cannot start the overflow child: \(error)")
+        }
+        let stderrData = Runtime.blockingSyscall { errPipe.fileHandleForReading.readDataToEndOfFile() }
+        Runtime.blockingSyscall { proc.waitUntilExit() }
+        let elapsed = now() - start
+        let status = proc.terminationStatus
+        let text = String(decoding: stderrData, as: UTF8.self)
+        let depthData = FileManager.default.contents(atPath: path) ?? Data(count: 8)
+        let depth = depthData.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }
+        guard text.contains("fatal error: stack overflow"), text.contains("runtime: goroutine stack exceeds") else {
+            return .error("deep-recursion: the overflow child exited \(status) without Go's stack overflow report: \(text.split(separator: "\n").first ?? "")")
+        }
+        var metrics = standardMetrics(ops: Int(depth), wallNanoseconds: elapsed)
+        metrics.append(Metric("depth_reached", Double(depth), "count", "higher"))
+        metrics.append(Metric("time_to_failure_ns", Double(elapsed), "ns", "lower"))
+        metrics.append(Metric("exit_status", Double(status), "count", "none"))
+        metrics.append(Metric("frame_bytes", Double(measureFrameBytes(frame)), "bytes", "none"))
+        return .ok(ops: Int(depth), metrics: metrics)
+    }
+
+    /// In the overflow child: recurse without bound on a goroutine with the limit as its
+    /// stack, storing the depth in the shared file at every frame. Never returns.
+    static func overflowChild(frame: FrameClass, maxStackBytes: Int, depthFile: String) -> Never {
+        let fd = open(depthFile, O_RDWR)
+        guard fd >= 0, let map = mmap(nil, 8, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), map != MAP_FAILED else {
+            FileHandle.standardError.write("deep-recursion: cannot map \(depthFile)\n".data(using: .utf8)!)
+            exit(1)
+        }
+        let depthCell = map.assumingMemoryBound(to: Int64.self)
+        let done = Channel<UInt64>()
+        Runtime.spawn(stackBytes: maxStackBytes) {
+            done.send(frame.recurseForever(depthCell))
+        }
+        _ = done.receive()
+        exit(1) // not reached: the recursion ends the process
+    }
+}
+
+/// Recursive functions with frames of fixed sizes (Swift cannot size a frame at run
+/// time without moving it to the heap). Each keeps a local array the compiler cannot
+/// remove, and does work after the call, so there is no tail call.
+enum FrameClass: Sendable {
+    case small, medium, large
+
+    var bytes: Int {
+        switch self { case .small: return 64; case .medium: return 150; case .large: return 512 }
+    }
+
+    static func nearest(_ bytes: Int) -> FrameClass {
+        [FrameClass.small, .medium, .large].min { abs($0.bytes - bytes) < abs($1.bytes - bytes) }!
+    }
+
+    func recurse(_ depth: Int) -> UInt64 {
+        switch self {
+        case .small: return recurseSmall(depth, nil)
+        case .medium: return recurseMedium(depth, nil)
+        case .large: return recurseLarge(depth, nil)
+        }
+    }
+
+    func recurseForever(_ cell: UnsafeMutablePointer<Int64>) -> UInt64 {
+        switch self {
+        case .small: return recurseSmall(Int.max, cell)
+        case .medium: return recurseMedium(Int.max, cell)
+        case .large: return recurseLarge(Int.max, cell)
+        }
+    }
+
+    func measure() -> Int {
+        probeAddresses = (0, 0)
+        probing = true
+        _ = recurse(1100)
+        probing = false
+        return Int(probeAddresses.0 - probeAddresses.1) / 1000
+    }
+}
+
+nonisolated(unsafe) var probing = false
+nonisolated(unsafe) var probeAddresses: (UInt, UInt) = (0, 0)
+
+@inline(__always)
+private func visit(_ depth: Int, _ address: UnsafeRawPointer, _ cell: UnsafeMutablePointer<Int64>?) {
+    if let cell { cell.pointee = Int64(depth) }
+    if probing {
+        if depth == 1100 { probeAddresses.0 = UInt(bitPattern: address) }
+        if depth == 100 { probeAddresses.1 = UInt(bitPattern: address) }
+    }
+}
+
+@inline(never)
+private func recurseSmall(_ depth: Int, _ cell: UnsafeMutablePointer<Int64>?) -> UInt64 {
+    var a: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (UInt64(depth), 1, 2, 3, 4, 5, 6, 7)
+    return withUnsafeMutableBytes(of: &a) { raw in
+        visit(depth, raw.baseAddress!, cell)
+        if depth <= 1 { return raw.load(as: UInt64.self) }
+        let r = recurseSmall(depth - 1, cell)
+        return r &+ raw.load(fromByteOffset: 8 * (depth & 7), as: UInt64.self)
+    }
+}
+
+@inline(never)
+private func recurseMedium(_ depth: Int, _ cell: UnsafeMutablePointer<Int64>?) -> UInt64 {
+    var a: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+            UInt64, UInt64) = (UInt64(depth), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17)
+    return withUnsafeMutableBytes(of: &a) { raw in
+        visit(depth, raw.baseAddress!, cell)
+        if depth <= 1 { return raw.load(as: UInt64.self) }
+        let r = recurseMedium(depth - 1, cell)
+        return r &+ raw.load(fromByteOffset: 8 * (depth % 18), as: UInt64.self)
+    }
+}
+
+@inline(never)
+private func recurseLarge(_ depth: Int, _ cell: UnsafeMutablePointer<Int64>?) -> UInt64 {
+    var a = (UInt64(depth), UInt64(1), UInt64(2), UInt64(3), UInt64(4), UInt64(5), UInt64(6), UInt64(7))
+    var b = a, c = a, d = a, e = a, f = a, g = a, h = a
+    return withUnsafeMutableBytes(of: &a) { ra in
+        withUnsafeMutableBytes(of: &h) { rh in
+            visit(depth, ra.baseAddress!, cell)
+            if depth <= 1 { return ra.load(as: UInt64.self) }
+            let r = recurseLarge(depth - 1, cell)
+            withUnsafeMutableBytes(of: &b) { _ in }; withUnsafeMutableBytes(of: &c) { _ in }
+            withUnsafeMutableBytes(of: &d) { _ in }; withUnsafeMutableBytes(of: &e) { _ in }
+            withUnsafeMutableBytes(of: &f) { _ in }; withUnsafeMutableBytes(of: &g) { _ in }
+            return r &+ rh.load(fromByteOffset: 8 * (depth & 7), as: UInt64.self)
+        }
+    }
+}

@@ -1,0 +1,144 @@
+// What a workload measured, and the result line of the child protocol (docs/PROTOCOL.md
+// section 2) that carries it to the sweep.
+import Foundation
+import Histogram
+import Runtime
+
+/// One metric: name, value, unit and which direction is better.
+public struct Metric: Sendable, Equatable {
+    public var name: String
+    public var value: Double
+    public var unit: String
+    /// `lower`, `higher` or `none`.
+    public var direction: String
+
+    public init(_ name: String, _ value: Double, _ unit: String, _ direction: String) {
+        self.name = name; self.value = value; self.unit = unit; self.direction = direction
+    }
+}
+
+/// The outcome of one run of a workload.
+public enum WorkloadOutcome: Sendable {
+    case ok(ops: Int, metrics: [Metric])
+    case notApplicable(String)
+    case error(String)
+
+    /// The JSON result line.
+    public func resultLine(workload: String, engine: String) -> String {
+        func esc(_ s: String) -> String {
+            var out = ""
+            for ch in s.unicodeScalars {
+                switch ch {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                default:
+                    if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
+                }
+            }
+            return out
+        }
+        func num(_ v: Double) -> String {
+            if !v.isFinite { return "0" }
+            if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+            return String(v)
+        }
+        let head = "{\"gobench_result\":1,\"workload\":\"\(esc(workload))\",\"engine\":\"\(esc(engine))\","
+        switch self {
+        case .ok(let ops, let metrics):
+            let ms = metrics.map {
+                "{\"name\":\"\(esc($0.name))\",\"value\":\(num($0.value)),\"unit\":\"\(esc($0.unit))\",\"direction\":\"\($0.direction)\"}"
+            }.joined(separator: ",")
+            return head + "\"status\":\"ok\",\"ops\":\(ops),\"metrics\":[\(ms)]}"
+        case .notApplicable(let reason):
+            return head + "\"status\":\"not_applicable\",\"reason\":\"\(esc(reason))\"}"
+        case .error(let e):
+            return head + "\"status\":\"error\",\"error\":\"\(esc(e))\"}"
+        }
+    }
+}
+
+/// The standard metrics of a timed section of `ops` operations (PROTOCOL.md section 2).
+func standardMetrics(ops: Int, wallNanoseconds: Int64) -> [Metric] {
+    let wall = Double(max(1, wallNanoseconds))
+    return [
+        Metric("wall_seconds", wall / 1e9, "s", "lower"),
+        Metric("ops", Double(ops), "count", "none"),
+        Metric("ns_per_op", wall / Double(max(1, ops)), "ns", "lower"),
+        Metric("ops_per_sec", Double(ops) / (wall / 1e9), "ops/s", "higher"),
+        Metric("final_rss_bytes", Double(ProcessMemory.residentBytes()), "bytes", "lower"),
+    ]
+}
+
+/// Latency percentiles from a histogram of nanoseconds.
+func latencyMetrics(_ h: Histogram<UInt64>) -> [Metric] {
+    [Metric("latency_p50_ns", Double(h.valueAtPercentile(50)), "ns", "lower"),
+     Metric("latency_p99_ns", Double(h.valueAtPercentile(99)), "ns", "lower"),
+     Metric("latency_p999_ns", Double(h.valueAtPercentile(99.9)), "ns", "lower")]
+}
+
+func newLatencyHistogram() -> Histogram<UInt64> {
+    Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+}
+
+/// The runtime's statistics as metrics (swift engine).
+func runtimeMetrics() -> [Metric] {
+    let st = Runtime.statistics()
+    var out = st.metrics.map { Metric($0.0, Double($0.1), $0.0.hasSuffix("bytes") ? "bytes" : "count", "none") }
+    out.append(Metric("threads_created", Double(st.threadsCreated + 1), "count", "lower"))
+    return out
+}
+
+/// Resident memory and threads of this process, from /proc.
+public enum ProcessMemory {
+    public static func residentBytes() -> Int {
+        guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let parts = s.split(separator: " ")
+        guard parts.count > 1, let pages = Int(parts[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    public static func threadCount() -> Int {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in s.split(separator: "\n") where line.hasPrefix("Threads:") {
+            return Int(line.dropFirst("Threads:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        return 0
+    }
+}
+
+@inline(__always) func now() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
+
+/// The compute kernel of PROTOCOL.md section 1 (xorshift), `rounds` times from `seed`.
+@inline(never)
+public func computeKernel(seed: UInt64, rounds: Int) -> UInt64 {
+    var x = seed
+    for _ in 0..<rounds {
+        x ^= x << 13
+        x ^= x >> 7
+        x ^= x << 17
+    }
+    return x
+}
+
+/// Keeps results alive so the compiler cannot remove the work.
+final class Sink: @unchecked Sendable {
+    static let shared = Sink()
+    private let lock = NSLock()
+    private var value: UInt64 = 0
+    func add(_ v: UInt64) { lock.lock(); value &+= v; lock.unlock() }
+    var total: UInt64 { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+/// Resolved integer and choice parameters.
+public struct Parameters: Sendable {
+    public var values: [String: String]
+    public init(_ values: [String: String]) { self.values = values }
+    public func int(_ k: String) -> Int { Int(values[k] ?? "") ?? 0 }
+    public func string(_ k: String) -> String { values[k] ?? "" }
+}
