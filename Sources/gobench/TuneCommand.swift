@@ -60,6 +60,7 @@ struct TuneCommand: ParsableCommand {
                 throw SettingsError("tune measures GOMAXPROCS, which swift-concurrency does not have; use --engine swift or go")
             }
             guard reps >= 1 else { throw SettingsError("reps must be at least 1") }
+            if reps < 4 { CommandErrors.warn("with fewer than 4 reps no difference can reach p < 0.05: the default will stand") }
             var candidates = try procs.map(ProcsList.parse) ?? Array(1...(2 * cpus))
             if procs == nil, let limit = quota?.cpuLimitRoundedUp, !candidates.contains(limit) {
                 candidates.append(limit)
@@ -108,9 +109,14 @@ struct TuneCommand: ParsableCommand {
         guard let overall = recommendation.overall else {
             CommandErrors.fail("tune", "no candidate has results on every workload (see the failed runs above)")
         }
-        // The overall recommendation TuneAnalysis printed: the best geometric mean over the mix.
-        let chosen = overall.candidate.procs
-        if overall.candidate.placement != "none" {
+        // The best geometric mean over the mix, unless no workload showed a significant gain
+        // over the default (then the ranking is noise, and the default stands).
+        var chosen = overall.candidate.procs
+        let anySignificant = recommendation.workloads.contains { $0.defaultCandidate != nil && $0.recommended != $0.defaultCandidate }
+        if overall.relativeToDefault && !anySignificant && overall.candidate.procs != defaultProcs {
+            print("no candidate beats the default significantly on any workload: keeping the default procs=\(defaultProcs) (more --reps may separate them)")
+            chosen = defaultProcs
+        } else if overall.candidate.placement != "none" {
             print("placement: \(overall.candidate.placement) (gobench/Go peer setting; pin threads accordingly)")
         }
         print("export GOMAXPROCS=\(chosen)")
