@@ -1,0 +1,221 @@
+// runtime-scenarios: runs one named scenario (argv[1]) in a fresh runtime, for the
+// behaviours that end the process (deadlock, panic, stack overflow, bad settings), which
+// RuntimeTests checks from the outside: the exact lines on standard error and the status.
+import Runtime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes `text` and a newline to standard error at once (unbuffered), so that its order
+/// against the runtime's own fatal lines is the order of the calls.
+func writeStandardError(_ text: String) {
+    let line = text + "\n"
+    line.withCString { pointer in
+        var left = strlen(pointer)
+        var at = pointer
+        while left > 0 {
+            let written = write(2, at, left)
+            if written < 0 { if errno == EINTR { continue }; return }
+            left -= written
+            at += written
+        }
+    }
+}
+
+/// Writes `text` and a newline to standard output and flushes it.
+func writeStandardOutput(_ text: String) {
+    print(text)
+    fflush(stdout)
+}
+
+/// A configuration that ends the process when main returns, as Go's programs do.
+func goConfiguration(procs: Int = 2) -> RuntimeConfiguration {
+    var configuration = RuntimeConfiguration(procs: procs)
+    configuration.exitProcessWhenMainReturns = true
+    return configuration
+}
+
+/// Recursion that the optimizer can neither turn into a loop nor inline: the work after
+/// the call keeps each frame alive, and the buffer gives each frame a known minimum size.
+@inline(never)
+func recurse(depth: Int, until limit: Int) -> Int {
+    if depth >= limit { return depth }
+    var frame = (UInt64(depth), UInt64(depth) &* 3, UInt64(depth) &* 7, UInt64(depth) &* 11)
+    let below = withUnsafeMutablePointer(to: &frame) { pointer -> Int in
+        recurse(depth: depth + 1, until: limit) &+ Int(truncatingIfNeeded: pointer.pointee.0 & 1)
+    }
+    return below &- Int(truncatingIfNeeded: frame.0 & 1)
+}
+
+/// One scenario: its name, what it shows, and what it runs.
+struct Scenario {
+    let name: String
+    let summary: String
+    let body: () -> Void
+}
+
+let scenarios: [Scenario] = [
+    Scenario(name: "deadlock", summary: "main blocks on a channel nobody sends to") {
+        Runtime.run(goConfiguration()) {
+            let never = Channel<Int>()
+            _ = never.receive()
+            writeStandardOutput("unreachable: received")
+        }
+    },
+    Scenario(name: "select-no-cases", summary: "main blocks in select {} with nothing else alive") {
+        Runtime.run(goConfiguration()) {
+            Runtime.select([])
+            writeStandardOutput("unreachable: select returned")
+        }
+    },
+    Scenario(name: "main-goexit", summary: "main calls Goexit while another goroutine finishes") {
+        Runtime.run(goConfiguration()) {
+            go {
+                Runtime.sleep(nanoseconds: 20_000_000)
+                writeStandardOutput("worker finished")
+            }
+            Runtime.defer { writeStandardOutput("main deferred") }
+            Runtime.goexit()
+        }
+    },
+    Scenario(name: "main-returns", summary: "main returns while a goroutine is blocked: exit 0 at once") {
+        Runtime.run(goConfiguration()) {
+            go {
+                let never = Channel<Int>()
+                _ = never.receive()
+            }
+            Runtime.gosched()
+            writeStandardOutput("main returning")
+        }
+    },
+    Scenario(name: "goroutine-panic", summary: "a goroutine panics after deferring a print") {
+        Runtime.run(goConfiguration()) {
+            let done = WaitGroup()
+            done.add(1)
+            go {
+                Runtime.defer { writeStandardError("deferred 1 ran") }
+                Runtime.defer { writeStandardError("deferred 2 ran") }
+                Runtime.panic("boom in goroutine")
+            }
+            done.wait()
+            writeStandardOutput("unreachable: main continued")
+        }
+    },
+    Scenario(name: "main-panic", summary: "the main goroutine panics") {
+        Runtime.run(goConfiguration()) {
+            Runtime.defer { writeStandardError("main deferred ran") }
+            Runtime.panic("boom in main")
+        }
+    },
+    Scenario(name: "stack-overflow-main", summary: "unbounded recursion on main with a 256 KiB maximum stack") {
+        Runtime.setMaxStack(256 * 1024)
+        Runtime.run(goConfiguration()) {
+            writeStandardOutput("depth \(recurse(depth: 0, until: .max))")
+        }
+    },
+    Scenario(name: "stack-overflow-goroutine", summary: "unbounded recursion in a goroutine spawned with a 64 KiB stack") {
+        Runtime.run(goConfiguration()) {
+            let done = WaitGroup()
+            done.add(1)
+            Runtime.spawn(stackBytes: 64 * 1024) {
+                writeStandardOutput("depth \(recurse(depth: 0, until: .max))")
+                done.done()
+            }
+            done.wait()
+        }
+    },
+    Scenario(name: "stack-overflow-standard", summary: "unbounded recursion in a go { } goroutine (standard stack)") {
+        Runtime.run(goConfiguration()) {
+            let done = WaitGroup()
+            done.add(1)
+            go {
+                writeStandardOutput("depth \(recurse(depth: 0, until: .max))")
+                done.done()
+            }
+            done.wait()
+        }
+    },
+    Scenario(name: "deep-recursion", summary: "1,000,000 frames on the main goroutine (1 GB maximum stack)") {
+        Runtime.run(goConfiguration()) {
+            writeStandardOutput("depth \(recurse(depth: 0, until: 1_000_000))")
+        }
+    },
+    Scenario(name: "environment", summary: "a runtime configured from the environment prints its settings") {
+        Runtime.run(.fromEnvironment()) {
+            writeStandardOutput("procs \(Runtime.gomaxprocs(0)) maxstack \(Runtime.maxStackBytes)")
+        }
+    },
+    Scenario(name: "goexit-outside", summary: "Goexit called outside any goroutine") {
+        Runtime.goexit()
+    },
+    Scenario(name: "stack-below-minimum", summary: "a goroutine spawned with a 4 KiB stack") {
+        Runtime.run(goConfiguration()) {
+            Runtime.spawn(stackBytes: 4096) {}
+            writeStandardOutput("unreachable: spawned")
+        }
+    },
+    Scenario(name: "max-stack-below-minimum", summary: "SetMaxStack below the minimum stack") {
+        Runtime.setMaxStack(1024)
+        writeStandardOutput("unreachable: set")
+    },
+    Scenario(name: "close-closed-channel", summary: "closing a channel twice") {
+        Runtime.run(goConfiguration()) {
+            let channel = Channel<Int>(capacity: 1)
+            channel.close()
+            channel.close()
+            writeStandardOutput("unreachable: closed twice")
+        }
+    },
+    Scenario(name: "send-closed-channel", summary: "sending on a closed channel") {
+        Runtime.run(goConfiguration()) {
+            let channel = Channel<Int>(capacity: 1)
+            channel.close()
+            channel.send(1)
+            writeStandardOutput("unreachable: sent")
+        }
+    },
+    Scenario(name: "send-closed-while-blocked", summary: "a blocked sender whose channel is closed") {
+        Runtime.run(goConfiguration()) {
+            let channel = Channel<Int>()
+            go {
+                Runtime.sleep(nanoseconds: 10_000_000)
+                channel.close()
+            }
+            channel.send(1)
+            writeStandardOutput("unreachable: sent")
+        }
+    },
+    Scenario(name: "unlock-unlocked-mutex", summary: "unlocking a Mutex that is not locked") {
+        Runtime.run(goConfiguration()) {
+            let mutex = GoMutex()
+            mutex.unlock()
+            writeStandardOutput("unreachable: unlocked")
+        }
+    },
+    Scenario(name: "startup-trace", summary: "two init functions, main, and the start-up steps in order") {
+        Runtime.registerInit { writeStandardOutput("init A") }
+        Runtime.registerInit { writeStandardOutput("init B") }
+        var configuration = RuntimeConfiguration(procs: 2)
+        configuration.exitProcessWhenMainReturns = false
+        Runtime.run(configuration) {
+            writeStandardOutput("main")
+        }
+        for step in Runtime.startupTrace { writeStandardOutput("trace: \(step)") }
+    },
+]
+
+let arguments = CommandLine.arguments
+let usage = "usage: runtime-scenarios NAME (one of: \(scenarios.map(\.name).joined(separator: ", ")))"
+if arguments.count == 2 && (arguments[1] == "--list" || arguments[1] == "-l") {
+    for scenario in scenarios { writeStandardOutput("\(scenario.name)\t\(scenario.summary)") }
+    exit(0)
+}
+guard arguments.count == 2 else {
+    writeStandardError(usage)
+    exit(64)
+}
+guard let scenario = scenarios.first(where: { $0.name == arguments[1] }) else {
+    writeStandardError("runtime-scenarios: unknown scenario \"\(arguments[1])\"; \(usage)")
+    exit(64)
+}
+scenario.body()
