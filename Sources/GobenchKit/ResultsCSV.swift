@@ -1,6 +1,5 @@
-// The results file: schema version 1 of docs/PROTOCOL.md section 3, read and written as
-// RFC 4180 through CSV.swift.
-import CSV
+// The results file: schema version 1 of docs/PROTOCOL.md section 3, read strictly and
+// written as RFC 4180, with errors that name the file and the physical line.
 import Foundation
 
 /// One row of a results file: one metric of one run.
@@ -12,6 +11,10 @@ public struct ResultRow: Equatable, Sendable {
         "host", "cpu_model", "cores", "numa_nodes", "kernel", "swift_version", "go_version",
         "gobench_version", "gobench_commit",
     ]
+    /// The run statuses of docs/PROTOCOL.md section 2.
+    public static let statuses = ["ok", "not_applicable", "error", "crashed", "timeout", "garbage"]
+    /// The statuses that mean a run failed (`not_applicable` is expected, not a failure).
+    public static let failureStatuses: Set<String> = ["error", "crashed", "timeout", "garbage"]
 
     public var schemaVersion: String = ResultRow.schemaVersion
     public var runID: String
@@ -50,6 +53,12 @@ public struct ResultRow: Equatable, Sendable {
                 placement: placement, params: params, metric: metric)
     }
 
+    /// True for a row that is a sample: status `ok` with a value.
+    public var isSample: Bool { status == "ok" && value != nil }
+
+    /// True for a run that failed (`error`, `crashed`, `timeout`, `garbage`).
+    public var isFailedRun: Bool { ResultRow.failureStatuses.contains(status) }
+
     public var fields: [String] {
         [schemaVersion, runID, timestamp, workload, engine, String(procs), scavenge, placement,
          params, String(rep), status, error, metric, value.map(ResultRow.format) ?? "", unit,
@@ -86,10 +95,17 @@ public struct CellKey: Hashable, Comparable, Sendable, CustomStringConvertible {
             < (b.scavenge, b.placement, b.params, b.metric)
     }
 
+    /// The same settings without the metric: what a run (and a failed run) belongs to.
+    public var configuration: CellKey {
+        var c = self
+        c.metric = ""
+        return c
+    }
+
     public var description: String {
         var s = "\(workload) \(engine) procs=\(procs) scavenge=\(scavenge) placement=\(placement)"
         if !params.isEmpty { s += " [\(params)]" }
-        return s + " \(metric)"
+        return metric.isEmpty ? s : s + " \(metric)"
     }
 }
 
@@ -113,92 +129,290 @@ public struct MachineInfo: Equatable, Hashable, Sendable {
         host == other.host && cpuModel == other.cpuModel && cores == other.cores
             && numaNodes == other.numaNodes
     }
+
+    /// A short description for messages: `host (cpu model, N cores, M nodes)`.
+    public var summary: String {
+        "\(host) (\(cpuModel), \(cores) cores, \(numaNodes) NUMA nodes)"
+    }
 }
 
+/// A results file that cannot be used. The description is one line that names the file and,
+/// where there is one, the line.
 public struct ResultsCSVError: Error, CustomStringConvertible, Equatable {
+    /// What went wrong, so that callers can pick an exit code.
+    public enum Kind: Equatable, Sendable {
+        /// The file cannot be read (missing, unreadable, not UTF-8).
+        case unreadable
+        /// The file is not valid CSV or a field is malformed.
+        case malformed
+        /// The file is a results file of another schema version (or another column set).
+        case unsupportedSchema
+    }
+
     public var description: String
-    public init(_ description: String) { self.description = description }
+    public var kind: Kind
+
+    public init(_ description: String, kind: Kind = .malformed) {
+        self.description = description.singleLineForMessage
+        self.kind = kind
+    }
 }
 
 public enum ResultsCSV {
-    /// Parses a whole results file. Errors name the file, the line and the bad field.
+    /// Parses a whole results file. Errors name the source, the physical line and the field.
+    /// Only rows of schema version 1 are accepted; `ok` rows must carry a metric and a value.
     public static func parse(_ text: String, source: String = "<input>") throws -> [ResultRow] {
-        let reader: CSVReader
+        let records: [CSVRecordReader.Record]
         do {
-            reader = try CSVReader(string: text, hasHeaderRow: true)
-        } catch {
-            throw ResultsCSVError("\(source): not a CSV file (\(error))")
+            records = try CSVRecordReader.records(in: text)
+        } catch let error as CSVRecordReader.SyntaxError {
+            throw ResultsCSVError("\(source):\(error.line): malformed CSV: \(error.message)")
         }
-        guard let header = reader.headerRow else {
+        guard let header = records.first else {
             throw ResultsCSVError("\(source): empty file, expected the header row")
         }
-        guard header == ResultRow.columns else {
-            if let v = header.first, v != "schema_version" {
-                throw ResultsCSVError("\(source): not a gobench results file (first column is '\(v)', expected 'schema_version')")
+        guard header.fields == ResultRow.columns else {
+            if let first = header.fields.first, first != "schema_version" {
+                throw ResultsCSVError("\(source):\(header.line): not a gobench results file (first column is '\(first.clippedForMessage)', expected 'schema_version')")
             }
-            throw ResultsCSVError("\(source): header does not match schema version \(ResultRow.schemaVersion) (\(header.count) columns, expected \(ResultRow.columns.count))")
+            throw ResultsCSVError("\(source):\(header.line): header does not match schema version \(ResultRow.schemaVersion) (\(header.fields.count) columns, expected \(ResultRow.columns.count): \(ResultRow.columns.joined(separator: ",")))", kind: .unsupportedSchema)
         }
         var rows: [ResultRow] = []
-        var line = 1
-        while let f = reader.next() {
-            line += 1
-            if f.count == 1 && f[0].isEmpty { continue }
-            guard f.count == ResultRow.columns.count else {
-                throw ResultsCSVError("\(source):\(line): \(f.count) fields, expected \(ResultRow.columns.count)")
-            }
-            func int(_ i: Int) throws -> Int {
-                guard let v = Int(f[i]) else {
-                    throw ResultsCSVError("\(source):\(line): column \(ResultRow.columns[i]) is '\(f[i])', expected an integer")
-                }
-                return v
-            }
-            guard f[0] == ResultRow.schemaVersion else {
-                throw ResultsCSVError("\(source):\(line): schema_version '\(f[0])' is not supported (expected \(ResultRow.schemaVersion))")
-            }
-            var value: Double? = nil
-            if !f[13].isEmpty {
-                guard let v = Double(f[13]), v.isFinite else {
-                    throw ResultsCSVError("\(source):\(line): column value is '\(f[13])', expected a number")
-                }
-                value = v
-            }
-            let direction = f[15]
-            guard ["lower", "higher", "none", ""].contains(direction) else {
-                throw ResultsCSVError("\(source):\(line): column direction is '\(direction)', expected lower, higher or none")
-            }
-            let machine = MachineInfo(host: f[16], cpuModel: f[17], cores: try int(18),
-                                      numaNodes: try int(19), kernel: f[20], swiftVersion: f[21],
-                                      goVersion: f[22], gobenchVersion: f[23], gobenchCommit: f[24])
-            rows.append(ResultRow(runID: f[1], timestamp: f[2], workload: f[3], engine: f[4],
-                                  procs: try int(5), scavenge: f[6], placement: f[7], params: f[8],
-                                  rep: try int(9), status: f[10], error: f[11], metric: f[12],
-                                  value: value, unit: f[14], direction: direction, machine: machine))
-        }
-        if let e = reader.error {
-            throw ResultsCSVError("\(source):\(line + 1): malformed CSV (\(e))")
+        rows.reserveCapacity(records.count - 1)
+        for record in records.dropFirst() {
+            if record.fields == [""] { continue }  // a blank line
+            rows.append(try row(record.fields, line: record.line, source: source))
         }
         return rows
     }
 
-    public static func read(path: String) throws -> [ResultRow] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ResultsCSVError("\(path): cannot read the file")
+    /// One data record to a row, validated.
+    private static func row(_ f: [String], line: Int, source: String) throws -> ResultRow {
+        func fail(_ message: String, _ kind: ResultsCSVError.Kind = .malformed) -> ResultsCSVError {
+            ResultsCSVError("\(source):\(line): \(message)", kind: kind)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ResultsCSVError("\(path): not UTF-8 text")
+        guard f.count == ResultRow.columns.count else {
+            throw fail("\(f.count) fields, expected \(ResultRow.columns.count) (truncated or hand-edited row?)")
         }
-        return try parse(text, source: path)
+        guard f[0] == ResultRow.schemaVersion else {
+            throw fail("schema_version '\(f[0].clippedForMessage)' is not supported (expected \(ResultRow.schemaVersion))", .unsupportedSchema)
+        }
+        func int(_ i: Int, minimum: Int) throws -> Int {
+            guard let v = Int(f[i]), v >= minimum else {
+                throw fail("column \(ResultRow.columns[i]) is '\(f[i].clippedForMessage)', expected an integer >= \(minimum)")
+            }
+            return v
+        }
+        let status = f[10]
+        guard ResultRow.statuses.contains(status) else {
+            throw fail("column status is '\(status.clippedForMessage)', expected one of \(ResultRow.statuses.joined(separator: ", "))")
+        }
+        var value: Double? = nil
+        if !f[13].isEmpty {
+            guard let v = Double(f[13]), v.isFinite else {
+                throw fail("column value is '\(f[13].clippedForMessage)', expected a finite number")
+            }
+            value = v
+        }
+        let direction = f[15]
+        guard ["lower", "higher", "none", ""].contains(direction) else {
+            throw fail("column direction is '\(direction.clippedForMessage)', expected lower, higher or none")
+        }
+        if status == "ok" {
+            guard !f[12].isEmpty else { throw fail("status is ok but column metric is empty") }
+            guard value != nil else { throw fail("status is ok but column value is empty") }
+            guard !direction.isEmpty else { throw fail("status is ok but column direction is empty") }
+        }
+        let machine = MachineInfo(host: f[16], cpuModel: f[17], cores: try int(18, minimum: 0),
+                                  numaNodes: try int(19, minimum: 0), kernel: f[20],
+                                  swiftVersion: f[21], goVersion: f[22], gobenchVersion: f[23],
+                                  gobenchCommit: f[24])
+        return ResultRow(runID: f[1], timestamp: f[2], workload: f[3], engine: f[4],
+                         procs: try int(5, minimum: 0), scavenge: f[6], placement: f[7],
+                         params: f[8], rep: try int(9, minimum: 0), status: status, error: f[11],
+                         metric: f[12], value: value, unit: f[14], direction: direction,
+                         machine: machine)
     }
 
-    /// The text of a file holding `rows`, header first.
+    /// Reads and parses the file at `path`.
+    public static func read(path: String) throws -> [ResultRow] {
+        try parse(try readText(path: path), source: path)
+    }
+
+    /// The UTF-8 text of the file at `path`, or an `.unreadable` error naming it.
+    public static func readText(path: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ResultsCSVError("\(path): is a directory, expected a file", kind: .unreadable)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
+            throw ResultsCSVError("\(path): \(reason)", kind: .unreadable)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ResultsCSVError("\(path): not UTF-8 text", kind: .unreadable)
+        }
+        return text
+    }
+
+    /// The text of a file holding `rows`, header first (RFC 4180, LF line ends).
     public static func render(_ rows: [ResultRow], header: Bool = true) -> String {
-        let w = try! CSVWriter(stream: .toMemory())
-        if header { try! w.write(row: ResultRow.columns) }
-        for r in rows { try! w.write(row: r.fields) }
-        w.stream.close()
-        let data = w.stream.property(forKey: .dataWrittenToMemoryStreamKey) as! Data
-        var s = String(decoding: data, as: UTF8.self)
-        if !s.isEmpty && !s.hasSuffix("\n") { s += "\n" }
+        var s = ""
+        if header { s += CSVRecordWriter.line(ResultRow.columns) }
+        for r in rows { s += CSVRecordWriter.line(r.fields) }
         return s
+    }
+
+    /// Writes `rows` (with the header) to `path` atomically: a temporary file in the same
+    /// folder, then a rename, so that an existing file is never left half-written.
+    public static func write(_ rows: [ResultRow], toPath path: String) throws {
+        try writeAtomically(render(rows), toPath: path)
+    }
+
+    /// Writes `text` to `path` through a temporary file and a rename.
+    public static func writeAtomically(_ text: String, toPath path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+        do {
+            try Data(text.utf8).write(to: temporary)
+        } catch {
+            throw ResultsCSVError("\(path): cannot write (\(error.localizedDescription))", kind: .unreadable)
+        }
+        if rename(temporary.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw ResultsCSVError("\(path): cannot write (\(reason))", kind: .unreadable)
+        }
+    }
+}
+
+/// A strict RFC 4180 reader that remembers the physical line each record starts on.
+/// (CSV.swift's reader accepts an unterminated quote silently and loses characters after a
+/// stray quote, and cannot say which line a record came from.)
+struct CSVRecordReader {
+    struct Record: Equatable {
+        var fields: [String]
+        /// 1-based physical line where the record starts.
+        var line: Int
+    }
+
+    struct SyntaxError: Error {
+        var line: Int
+        var message: String
+    }
+
+    /// All records of `text`. Line ends may be LF, CRLF or CR; a leading byte-order mark is
+    /// skipped; a final line end is optional. A blank line is a record of one empty field.
+    static func records(in text: String) throws -> [Record] {
+        var scalars = Array(text.unicodeScalars)
+        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+        var records: [Record] = []
+        var fields: [String] = []
+        var field = String.UnicodeScalarView()
+        var line = 1
+        var recordLine = 1
+        var i = 0
+        let n = scalars.count
+        var atFieldStart = true
+        var recordHasContent = false  // anything read since the last line end
+
+        func endRecord() {
+            fields.append(String(field))
+            records.append(Record(fields: fields, line: recordLine))
+            fields = []
+            field = String.UnicodeScalarView()
+            atFieldStart = true
+        }
+
+        while i < n {
+            let c = scalars[i]
+            if c != "\r" && c != "\n" { recordHasContent = true }
+            if atFieldStart && c == "\"" {
+                // A quoted field: up to the closing quote; "" is one quote.
+                let startLine = line
+                i += 1
+                var closed = false
+                while i < n {
+                    let q = scalars[i]
+                    if q == "\"" {
+                        if i + 1 < n && scalars[i + 1] == "\"" {
+                            field.append("\"")
+                            i += 2
+                            continue
+                        }
+                        closed = true
+                        i += 1
+                        break
+                    }
+                    if q == "\n" || (q == "\r" && !(i + 1 < n && scalars[i + 1] == "\n")) { line += 1 }
+                    field.append(q)
+                    i += 1
+                }
+                guard closed else {
+                    throw SyntaxError(line: startLine, message: "a quoted field that starts here is never closed")
+                }
+                // After the closing quote: a comma, a line end or the end of the text.
+                if i < n && scalars[i] != "," && scalars[i] != "\n" && scalars[i] != "\r" {
+                    throw SyntaxError(line: line, message: "unexpected character '\(Character(scalars[i]))' after a closing quote")
+                }
+                atFieldStart = false
+                continue
+            }
+            atFieldStart = false
+            switch c {
+            case ",":
+                fields.append(String(field))
+                field = String.UnicodeScalarView()
+                atFieldStart = true
+                i += 1
+            case "\r", "\n":
+                if c == "\r" && i + 1 < n && scalars[i + 1] == "\n" { i += 1 }
+                i += 1
+                endRecord()
+                recordHasContent = false
+                line += 1
+                recordLine = line
+            case "\"":
+                throw SyntaxError(line: line, message: "a quote inside an unquoted field (quote the field and double the quote)")
+            default:
+                field.append(c)
+                i += 1
+            }
+        }
+        if recordHasContent { endRecord() }
+        return records
+    }
+}
+
+/// Writes RFC 4180 records: a field is quoted when it holds a comma, a quote or a line end.
+enum CSVRecordWriter {
+    static func field(_ s: String) -> String {
+        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return s
+    }
+
+    /// One record and its LF line end.
+    static func line(_ fields: [String]) -> String {
+        fields.map(field).joined(separator: ",") + "\n"
+    }
+}
+
+extension String {
+    /// The text on one line: line ends shown as `\n`, for error messages.
+    var singleLineForMessage: String {
+        var s = self
+        for (from, to) in [("\r\n", "\\n"), ("\n", "\\n"), ("\r", "\\r")] {
+            s = s.replacingOccurrences(of: from, with: to)
+        }
+        return s
+    }
+
+    /// At most 60 characters of the text, for quoting a bad field in a message.
+    var clippedForMessage: String {
+        let one = singleLineForMessage
+        return one.count <= 60 ? one : String(one.prefix(57)) + "..."
     }
 }
