@@ -70,9 +70,14 @@ pass "setup: tools present (qemu $(qemu-system-x86_64 --version | head -1 | awk 
 # ---- 2. the static binary ---------------------------------------------------------------
 if [ -z "$BINARY" ]; then
     note "building a static gobench (swift build -c release -static-executable)"
-    (cd "$ROOT" && timeout 3600 swift build -c release --scratch-path .build-static \
-        -Xswiftc -static-executable --product gobench) >"$WORK/build.log" 2>&1 \
-        || { tail -20 "$WORK/build.log"; die "static build failed (log: $WORK/build.log)"; }
+    # Retried (up to 3 tries) only when a source file changed under the build, which
+    # happens in a checkout that others edit; any other failure stops at once.
+    for attempt in 1 2 3; do
+        (cd "$ROOT" && timeout 3600 swift build -c release --scratch-path .build-static \
+            -Xswiftc -static-executable --product gobench) >"$WORK/build.log" 2>&1 && break
+        grep -q 'was modified during the build' "$WORK/build.log" && [ $attempt -lt 3 ] && { sleep 20; continue; }
+        tail -20 "$WORK/build.log"; die "static build failed (log: $WORK/build.log)"
+    done
     BINARY=$ROOT/.build-static/release/gobench
 fi
 [ -x "$BINARY" ] || die "no executable at $BINARY"

@@ -49,7 +49,15 @@ public struct TopologySnapshot: Equatable, Sendable {
             affinity = affinityOverride ?? machine.allCPUs
         } else {
             machine = try LibnumaTopologyReader.read()
-            affinity = try affinityOverride ?? ThreadAffinity.current()
+            if let affinityOverride {
+                affinity = affinityOverride
+            } else {
+                // The thread's mask can name CPUs that went offline since; keep the ones the
+                // topology knows, unless none is left (then narrowing reports the mask).
+                let threadMask = try ThreadAffinity.current()
+                let known = threadMask.intersection(machine.allCPUs)
+                affinity = known.isEmpty ? threadMask : known
+            }
         }
         var quota: CgroupQuota? = nil
         var problem: String? = nil
