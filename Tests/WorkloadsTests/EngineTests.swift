@@ -1,8 +1,17 @@
 import XCTest
+import GobenchKit
 @testable import Workloads
 
 final class EngineTests: XCTestCase {
-    func testEngineNames() {
-        XCTAssertEqual(InProcessEngine.allCases.map(\.rawValue), ["swift", "swift-concurrency"])
+    func testEveryCatalogWorkloadHasASwiftImplementation() {
+        XCTAssertEqual(WorkloadRunner.implementedNames, Catalog.names.sorted())
+    }
+
+    func testResultLineIsValidJSON() throws {
+        let line = WorkloadOutcome.ok(ops: 3, metrics: [Metric("ns_per_op", 1.5, "ns", "lower")])
+            .resultLine(workload: "a\"b", engine: "swift")
+        let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+        XCTAssertEqual(obj["workload"] as? String, "a\"b")
+        XCTAssertEqual(obj["ops"] as? Int, 3)
     }
 }
