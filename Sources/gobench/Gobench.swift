@@ -11,6 +11,7 @@ struct Gobench: ParsableCommand {
         subcommands: [
             // Each subcommand adds itself here (one line each).
             ReportCommand.self,
+            CompareCommand.self,
             TopologyCommand.self,
             ListCommand.self,
             RunCommand.self,

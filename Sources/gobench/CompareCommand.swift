@@ -1,0 +1,142 @@
+// `gobench compare BASE NEW`: benchstat-style comparison of two results CSVs, with exit
+// codes that let CI tell regressions from errors.
+import ArgumentParser
+import Foundation
+import GobenchKit
+
+struct CompareCommand: ParsableCommand {
+    /// The exit statuses, as the help documents them.
+    enum Status: Int32 {
+        case noRegression = 0
+        case usageOrInputError = 1
+        case regression = 2
+        case incomparable = 3
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare two results CSVs cell by cell: medians, confidence intervals, Mann-Whitney p, verdicts.",
+        discussion: """
+        A cell is (workload, engine, procs, scavenge, placement, params, metric); its samples \
+        are the values of the `ok` runs. For every cell in both files compare prints both \
+        medians with 95% confidence intervals, the change, the two-sided Mann-Whitney U \
+        p-value (exact for small samples) and a verdict: `~` when p >= alpha; a regression \
+        when the change is significant, beyond the cell's threshold and in the metric's bad \
+        direction (metrics with direction `none` never regress); an improvement likewise in the \
+        good direction; otherwise "within threshold". A configuration that fails (error, \
+        crashed, timeout, garbage) in NEW but ran cleanly in BASE also counts as a regression. \
+        Warnings: too few samples to reach p < alpha, different machines, cells in one file \
+        only, failed runs.
+
+        Thresholds (--thresholds, e.g. results/thresholds.csv): `workload,metric,relative_percent,absolute`, \
+        `*` matches any, the most specific row wins; without a matching row: 5% for times and \
+        rates, 10% for bytes, counts and ratios.
+
+        Exit status:
+          0  no regression
+          1  usage or input error (unreadable or malformed file: one line naming file and line)
+          2  at least one regression
+          3  incomparable inputs: no cell in common, or a different schema version
+        (An option given without its value is caught by the argument parser, which exits 64.)
+        """
+    )
+
+    @Argument(help: "The base results CSV (before the change).")
+    var base: String?
+
+    @Argument(help: "The new results CSV (after the change).")
+    var new: String?
+
+    @Option(help: "A thresholds CSV: workload,metric,relative_percent,absolute.")
+    var thresholds: String?
+
+    @Option(help: "Output format: text, markdown or csv.")
+    var format: String = "text"
+
+    @Option(help: "Significance level for the Mann-Whitney U test, between 0 and 1.")
+    var alpha: String = "0.05"
+
+    @Option(name: .shortAndLong, help: "Write the comparison to this file (replaced atomically) instead of standard output.")
+    var output: String?
+
+    // Anything argument-parser does not recognise lands here, so that a usage mistake exits
+    // with status 1 as documented rather than argument-parser's 64.
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var unrecognized: [String] = []
+
+    func run() throws {
+        guard unrecognized.isEmpty else {
+            fail(.usageOrInputError, "unexpected argument '\(unrecognized[0])' (usage: gobench compare BASE NEW [--thresholds FILE] [--format text|markdown|csv] [--alpha 0.05] [--output FILE])")
+        }
+        guard let basePath = base, let newPath = new else {
+            fail(.usageOrInputError, "two results files are needed (usage: gobench compare BASE NEW)")
+        }
+        guard let outputFormat = CompareFormat(rawValue: format) else {
+            fail(.usageOrInputError, "--format is '\(format)', expected text, markdown or csv")
+        }
+        guard let alphaValue = Double(alpha), alphaValue > 0, alphaValue < 1 else {
+            fail(.usageOrInputError, "--alpha is '\(alpha)', expected a number between 0 and 1")
+        }
+
+        let baseRows = readResults(basePath)
+        let newRows = readResults(newPath)
+        var table = ThresholdTable()
+        if let path = thresholds {
+            do {
+                table = try ThresholdTable.read(path: path)
+            } catch {
+                fail(.usageOrInputError, "\(error)")
+            }
+        }
+
+        let report = compare(base: baseRows, new: newRows, thresholds: table, alpha: alphaValue)
+        guard report.isComparable else {
+            var reason = "no cell in common between \(basePath) (\(cellCount(baseRows)) cells) and \(newPath) (\(cellCount(newRows)) cells)"
+            if let w = report.warnings.first(where: { if case .differentMachines = $0 { return true } else { return false } }) {
+                reason += "; \(w)"
+            }
+            fail(.incomparable, reason)
+        }
+        let text = CompareRender.render(report, format: outputFormat, baseLabel: basePath, newLabel: newPath)
+        if let path = output {
+            do {
+                try ResultsCSV.writeAtomically(text, toPath: path)
+            } catch {
+                fail(.usageOrInputError, "\(error)")
+            }
+            FileHandle.standardError.write(Data("gobench compare: \(report.summaryLine); wrote \(path)\n".utf8))
+        } else {
+            print(text, terminator: "")
+        }
+        // CSV has no room for warnings: they go to standard error.
+        if outputFormat == .csv {
+            for w in report.warnings {
+                FileHandle.standardError.write(Data("gobench compare: warning: \(w)\n".utf8))
+            }
+        }
+        if report.hasRegression {
+            throw ExitCode(Status.regression.rawValue)
+        }
+    }
+
+    /// The rows of a results file, or exit 1 (malformed, unreadable) or 3 (other schema).
+    private func readResults(_ path: String) -> [ResultRow] {
+        do {
+            return try ResultsCSV.read(path: path)
+        } catch let error as ResultsCSVError {
+            fail(error.kind == .unsupportedSchema ? .incomparable : .usageOrInputError, error.description)
+        } catch {
+            fail(.usageOrInputError, "\(path): \(error)")
+        }
+    }
+
+    private func cellCount(_ rows: [ResultRow]) -> Int {
+        Set(rows.filter(\.isSample).map(\.cellKey)).count
+    }
+
+    /// One error line on standard error and the exit status.
+    private func fail(_ status: Status, _ message: String) -> Never {
+        FileHandle.standardError.write(Data("gobench compare: error: \(message)\n".utf8))
+        CompareCommand.exit(withError: ExitCode(status.rawValue))
+    }
+}
