@@ -1,0 +1,201 @@
+// Behaviours that end the process, checked from outside through runtime-scenarios: the
+// exact lines Go prints on standard error, and exit status 2.
+import XCTest
+
+final class ScenarioProcessTests: XCTestCase {
+    private func run(_ name: String, _ environment: [String: String] = [:],
+                     timeoutSeconds: Double = 30) throws -> RuntimeTestSupport.ProcessResult {
+        var result = try RuntimeTestSupport.runScenario(name, environment: environment, timeoutSeconds: timeoutSeconds)
+        if !name.contains("deadlock") && name != "select-no-cases" && name != "main-goexit" {
+            // The start-up false deadlock hits about one run in ten: retry twice, then skip
+            // naming the bug (the scenario's own check is what this test is about).
+            for _ in 0..<2 where RuntimeTestSupport.isFalseStartupDeadlock(result) {
+                print("\(name): false start-up deadlock (known runtime bug); retrying")
+                result = try RuntimeTestSupport.runScenario(name, environment: environment, timeoutSeconds: timeoutSeconds)
+            }
+            try RuntimeTestSupport.skipIfFalseStartupDeadlock(result)
+        }
+        XCTAssertFalse(result.timedOut, "\(name): still running after \(timeoutSeconds) s; stderr: \(result.standardError)")
+        return result
+    }
+
+    /// Asserts that `lines` appear in standard error in this order, each line exactly.
+    private func assertStandardError(_ result: RuntimeTestSupport.ProcessResult, containsInOrder lines: [String],
+                                     file: StaticString = #filePath, line: UInt = #line) {
+        let actual = result.standardErrorLines
+        var from = 0
+        for expected in lines {
+            guard let at = actual[from...].firstIndex(of: expected) else {
+                XCTFail("missing line \"\(expected)\" (in order) in stderr:\n\(result.standardError)", file: file, line: line)
+                return
+            }
+            from = at + 1
+        }
+    }
+
+    /// No Swift crash report, no signal: a clean fatal exit.
+    private func assertNoCrashTrace(_ result: RuntimeTestSupport.ProcessResult,
+                                    file: StaticString = #filePath, line: UInt = #line) {
+        for marker in ["Fatal error:", "Stack dump", "Current stack trace", "Segmentation fault", "Illegal instruction", "💣"] {
+            XCTAssertFalse(result.standardError.contains(marker), "crash trace (\(marker)) in stderr:\n\(result.standardError)", file: file, line: line)
+        }
+    }
+
+    func testDeadlockIsReported() throws {
+        // The runtime's own scavenger timer must not keep a deadlocked program alive; with
+        // the scavenger off the check works today (see /tmp/runtime-bugs.md).
+        let off = try run("deadlock", ["GOBENCH_SCAVENGE": "off"], timeoutSeconds: 20)
+        XCTAssertEqual(off.status, 2)
+        assertStandardError(off, containsInOrder: ["fatal error: all goroutines are asleep - deadlock!", "goroutine 1 [chan receive]:"])
+        let withScavenger = try RuntimeTestSupport.runScenario("deadlock", timeoutSeconds: 3)
+        try RuntimeTestSupport.requireFixed(.deadlockHiddenByScavengerTimer,
+            !withScavenger.timedOut && withScavenger.status == 2
+                && withScavenger.standardErrorLines.contains("fatal error: all goroutines are asleep - deadlock!"),
+            "status \(withScavenger.status), timed out: \(withScavenger.timedOut)")
+    }
+
+    func testEmptySelectDeadlock() throws {
+        let result = try run("select-no-cases", ["GOBENCH_SCAVENGE": "off"], timeoutSeconds: 20)
+        XCTAssertEqual(result.status, 2)
+        assertStandardError(result, containsInOrder: ["fatal error: all goroutines are asleep - deadlock!", "goroutine 1 [select (no cases)]:"])
+    }
+
+    func testMainGoexitWaitsForOthersThenReportsDeadlock() throws {
+        let result = try run("main-goexit")
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.standardOutputLines, ["main deferred", "worker finished"])
+        assertStandardError(result, containsInOrder: ["fatal error: no goroutines (main called runtime.Goexit) - deadlock!"])
+        assertNoCrashTrace(result)
+    }
+
+    func testMainReturnEndsTheProcessAtOnce() throws {
+        let result = try run("main-returns")
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssertEqual(result.standardOutputLines, ["main returning"])
+    }
+
+    func testGoroutinePanicRunsDefersThenPrintsGoLines() throws {
+        let result = try run("goroutine-panic")
+        XCTAssertEqual(result.status, 2)
+        let lines = result.standardErrorLines
+        XCTAssertEqual(Array(lines.prefix(4)), ["deferred 2 ran", "deferred 1 ran", "panic: boom in goroutine", ""], result.standardError)
+        XCTAssertTrue(lines.count > 4 && lines[4].hasPrefix("goroutine ") && lines[4].hasSuffix(" [running]:") && lines[4] != "goroutine 1 [running]:",
+                      "expected the panicking goroutine's line (not main's): \(result.standardError)")
+        XCTAssertFalse(result.standardOutput.contains("unreachable"))
+        assertNoCrashTrace(result)
+    }
+
+    func testMainPanic() throws {
+        let result = try run("main-panic")
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(Array(result.standardErrorLines.prefix(5)),
+                       ["main deferred ran", "panic: boom in main", "", "goroutine 1 [running]:", ""])
+    }
+
+    func testStackOverflowOnMainAtSmallMaximum() throws {
+        let result = try run("stack-overflow-main")
+        XCTAssertEqual(result.status, 2)
+        assertStandardError(result, containsInOrder: ["runtime: goroutine stack exceeds 262144-byte limit",
+                                                      "fatal error: stack overflow", "", "goroutine 1 [running]:"])
+        XCTAssertTrue(result.standardError.contains("runtime: sp=0x"), result.standardError)
+        assertNoCrashTrace(result)
+    }
+
+    func testStackOverflowInGoroutineWithItsOwnStack() throws {
+        let result = try run("stack-overflow-goroutine")
+        XCTAssertEqual(result.status, 2)
+        assertStandardError(result, containsInOrder: ["runtime: goroutine stack exceeds 65536-byte limit", "fatal error: stack overflow"])
+        XCTAssertFalse(result.standardError.contains("goroutine 1 [running]:"), "the overflowing goroutine is not main")
+    }
+
+    func testStackOverflowInStandardGoroutine() throws {
+        let result = try run("stack-overflow-standard")
+        XCTAssertEqual(result.status, 2)
+        assertStandardError(result, containsInOrder: ["runtime: goroutine stack exceeds 262144-byte limit", "fatal error: stack overflow"])
+    }
+
+    func testMillionFrameRecursionOnMainSucceeds() throws {
+        let result = try run("deep-recursion", timeoutSeconds: 60)
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssertEqual(result.standardOutputLines, ["depth 1000000"])
+    }
+
+    func testEnvironmentIsApplied() throws {
+        let result = try run("environment", ["GOMAXPROCS": "3", "GOBENCH_MAXSTACK": "64M"])
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssertEqual(result.standardOutputLines, ["procs 3 maxstack 67108864"])
+    }
+
+    func testBadEnvironmentGivesOneLineAndStatus2() throws {
+        let cases: [(String, String, String)] = [
+            ("GOMAXPROCS", "abc", "runtime: invalid GOMAXPROCS value \"abc\": must be a positive integer"),
+            ("GOMAXPROCS", "0", "runtime: invalid GOMAXPROCS value \"0\": must be a positive integer"),
+            ("GOBENCH_SCAVENGE", "xyz", "runtime: invalid GOBENCH_SCAVENGE \"xyz\": expected off or a positive duration such as 10ms, 2m"),
+            ("GOBENCH_MAXSTACK", "1", "runtime: invalid GOBENCH_MAXSTACK \"1\": below the minimum stack of 16384 bytes"),
+            ("GOBENCH_MAXSTACK", "lots", "runtime: invalid GOBENCH_MAXSTACK \"lots\": expected a positive size such as 65536, 64K, 1G"),
+            ("GOBENCH_CONTEXT", "fibers", "runtime: invalid GOBENCH_CONTEXT \"fibers\": expected asm or ucontext"),
+        ]
+        for (key, value, expected) in cases {
+            let result = try run("environment", [key: value])
+            XCTAssertEqual(result.status, 2, "\(key)=\(value)")
+            XCTAssertEqual(result.standardError, expected + "\n", "\(key)=\(value)")
+            XCTAssertEqual(result.standardOutput, "", "\(key)=\(value): nothing may run")
+        }
+    }
+
+    func testGoexitOutsideAGoroutine() throws {
+        let result = try run("goexit-outside")
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(result.standardError, "fatal error: runtime.Goexit called outside a goroutine\n")
+    }
+
+    func testStackBelowMinimum() throws {
+        let spawned = try run("stack-below-minimum")
+        XCTAssertEqual(spawned.status, 2)
+        XCTAssertEqual(spawned.standardError, "runtime: stack size 4096 is below the minimum of 16384 bytes\n")
+        XCTAssertFalse(spawned.standardOutput.contains("unreachable"))
+        let maximum = try run("max-stack-below-minimum")
+        XCTAssertEqual(maximum.status, 2)
+        XCTAssertEqual(maximum.standardError, "runtime: invalid maximum stack size 1024: below the minimum stack of 16384 bytes\n")
+    }
+
+    func testCloseOfClosedChannelPanics() throws {
+        let result = try run("close-closed-channel")
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(Array(result.standardErrorLines.prefix(3)), ["panic: close of closed channel", "", "goroutine 1 [running]:"])
+        XCTAssertFalse(result.standardOutput.contains("unreachable"))
+    }
+
+    func testSendOnClosedChannelPanics() throws {
+        for name in ["send-closed-channel", "send-closed-while-blocked"] {
+            let result = try run(name)
+            XCTAssertEqual(result.status, 2, name)
+            XCTAssertEqual(Array(result.standardErrorLines.prefix(3)), ["panic: send on closed channel", "", "goroutine 1 [running]:"], name)
+            XCTAssertFalse(result.standardOutput.contains("unreachable"), name)
+        }
+    }
+
+    func testUnlockOfUnlockedMutexIsFatal() throws {
+        let result = try run("unlock-unlocked-mutex")
+        XCTAssertEqual(result.status, 2)
+        XCTAssertEqual(Array(result.standardErrorLines.prefix(3)), ["fatal error: sync: unlock of unlocked mutex", "", "goroutine 1 [running]:"])
+    }
+
+    func testStartupOrderInAFreshProcess() throws {
+        let result = try run("startup-trace")
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssertEqual(result.standardOutputLines, [
+            "init A", "init B", "main",
+            "trace: m0", "trace: maxstack 1000000000", "trace: sysmon", "trace: lock m0", "trace: m0 check",
+            "trace: scavenger g2", "trace: init 0", "trace: init 1", "trace: unlock m0", "trace: main",
+            "trace: main returned", "trace: exit",
+        ])
+    }
+
+    func testUnknownScenarioIsAUsageError() throws {
+        let result = try run("no-such-scenario")
+        XCTAssertEqual(result.status, 64)
+        XCTAssertTrue(result.standardError.hasPrefix("runtime-scenarios: unknown scenario \"no-such-scenario\""))
+        XCTAssertEqual(result.standardErrorLines.filter { !$0.isEmpty }.count, 1)
+    }
+}
