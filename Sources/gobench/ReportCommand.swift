@@ -10,7 +10,8 @@ struct ReportCommand: ParsableCommand {
         discussion: """
         Throughput against GOMAXPROCS per workload and engine with 95 % confidence intervals \
         and the swift/go ratio, scavenge interval against memory and latency, placements side \
-        by side, failed runs, and with --base a comparison. The page needs no network.
+        by side, failed runs, and with --base a comparison (the statistics of gobench compare). \
+        The page needs no network.
         """
     )
 
@@ -23,6 +24,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "A base results CSV to compare the files against.")
     var base: String?
 
+    @Option(help: "A thresholds CSV for the comparison (workload,metric,relative_percent,absolute).")
+    var thresholds: String?
+
     @Option(help: "The report's title.")
     var title: String = "gobench report"
 
@@ -32,14 +36,17 @@ struct ReportCommand: ParsableCommand {
                 throw ReportError("no results file given (usage: gobench report CSV... -o report.html)")
             }
             let inputs = try files.map { try ReportInput.read(path: $0) }
-            let baseDataset = try base.map { ReportDataset(inputs: [try ReportInput.read(path: $0)]) }
-            let document = ReportDocument(dataset: ReportDataset(inputs: inputs), base: baseDataset,
-                                          options: ReportOptions(title: title, basePath: base))
+            let baseInput = try base.map { try ReportInput.read(path: $0) }
+            let table = try thresholds.map { try ThresholdTable.read(path: $0) } ?? ThresholdTable()
+            let document = ReportDocument(dataset: ReportDataset(inputs: inputs), base: baseInput,
+                                          options: ReportOptions(title: title, thresholds: table))
             try ReportFileWriter.write(document.html(), to: output)
             print("wrote \(output)")
         } catch let error as ResultsCSVError {
             fail(error.description)
         } catch let error as ReportError {
+            fail(error.description)
+        } catch let error as ThresholdsError {
             fail(error.description)
         }
     }

@@ -18,6 +18,14 @@ public enum ChartPalette {
 
     public static func color(at index: Int) -> String { cycle[index % cycle.count] }
 
+    /// Placements get colours no engine uses, so that a bar is never read as an engine:
+    /// grey for the first (the baseline, `none`), then sky blue, reddish purple, orange.
+    public static let placementCycle = ["#8C8C8C", "#56B4E9", "#CC79A7", "#E69F00", "#000000", "#F0E442"]
+
+    public static func placementColor(at index: Int) -> String {
+        placementCycle[index % placementCycle.count]
+    }
+
     /// Dash patterns for lines that share a colour (one per metric).
     public static let dashPatterns: [String?] = [nil, "6 4", "2 3", "8 3 2 3"]
 

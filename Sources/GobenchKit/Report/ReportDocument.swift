@@ -7,29 +7,31 @@ public struct ReportOptions {
     public var title: String
     /// Written in the header; a parameter so that tests get the same text every time.
     public var generatedAt: Date
-    /// The base file's path when a comparison is asked for.
-    public var basePath: String?
+    /// The thresholds of the comparison (built-in defaults unless a file is given).
+    public var thresholds: ThresholdTable
 
-    public init(title: String = "gobench report", generatedAt: Date = Date(), basePath: String? = nil) {
-        self.title = title; self.generatedAt = generatedAt; self.basePath = basePath
+    public init(title: String = "gobench report", generatedAt: Date = Date(),
+                thresholds: ThresholdTable = ThresholdTable()) {
+        self.title = title; self.generatedAt = generatedAt; self.thresholds = thresholds
     }
 }
 
 /// Renders the report page.
 public struct ReportDocument {
     public var dataset: ReportDataset
-    public var base: ReportDataset?
+    /// The base file of the comparison section, when one is asked for.
+    public var base: ReportInput?
     public var options: ReportOptions
 
-    public init(dataset: ReportDataset, base: ReportDataset? = nil, options: ReportOptions = ReportOptions()) {
+    public init(dataset: ReportDataset, base: ReportInput? = nil, options: ReportOptions = ReportOptions()) {
         self.dataset = dataset; self.base = base; self.options = options
     }
 
     static let throughputMetric = "ops_per_sec"
-    static let memoryMetrics = ["final_rss_bytes", "peak_rss_bytes"]
+    static let memoryMetrics = ["final_rss_bytes", "peak_rss_bytes", "rss_after_idle_bytes"]
     static let latencyMetrics = ["latency_p50_ns", "latency_p99_ns", "latency_p999_ns"]
     static let metricLabels = [
-        "final_rss_bytes": "final RSS", "peak_rss_bytes": "peak RSS",
+        "final_rss_bytes": "final RSS", "peak_rss_bytes": "peak RSS", "rss_after_idle_bytes": "RSS after idle",
         "latency_p50_ns": "p50", "latency_p99_ns": "p99", "latency_p999_ns": "p99.9",
     ]
 
@@ -79,10 +81,7 @@ public struct ReportDocument {
         s += "</tbody></table>\n"
         s += "<h2 class=\"small\">Files read</h2>\n<table class=\"files\"><thead><tr><th>file</th><th>rows</th><th>runs</th><th>not ok</th><th>first run</th><th>last run</th></tr></thead><tbody>\n"
         var files = dataset.inputs.map { ($0, "") }
-        if let base, let path = options.basePath {
-            files += base.inputs.map { ($0, " <span class=\"tag\">base</span>") }
-            _ = path
-        }
+        if let base { files.append((base, " <span class=\"tag\">base</span>")) }
         for (input, tag) in files {
             let runs = Dictionary(grouping: input.rows, by: \.runID)
             let notOK = runs.values.filter { $0.first?.status != "ok" }.count
@@ -115,9 +114,10 @@ public struct ReportDocument {
         return s
     }
 
-    /// Per variant (params, scavenge, placement) measured at two or more GOMAXPROCS values:
-    /// throughput against GOMAXPROCS, the swift/go ratio, and the table of medians. The
-    /// variants measured at one GOMAXPROCS value share one table after them.
+    /// Per params, the baseline variant (scavenger off and placement none, or the first
+    /// measured) when it was measured at two or more GOMAXPROCS values: throughput against
+    /// GOMAXPROCS, the swift/go ratio, and the table of medians. Every other variant goes
+    /// into one table after them (the scavenger and placement figures chart those).
     func throughputFigures(_ workload: String) -> String {
         let cells = dataset.cells(metric: ReportDocument.throughputMetric) { $0.workload == workload }
         let variants = Dictionary(grouping: cells) {
@@ -125,13 +125,15 @@ public struct ReportDocument {
         }
         let unit = dataset.metricUnits[ReportDocument.throughputMetric] ?? "ops/s"
         var s = ""
-        var singles: [(variant: ReportVariant, procs: Int)] = []
+        var others: [(variant: ReportVariant, procs: Int)] = []
+        var chartedParams = Set<String>()
         for variant in variants.keys.sorted() {
             let keys = variants[variant]!
             let engines = ReportDataset.orderedEngines(Set(keys.map(\.engine)))
             let procsValues = Array(Set(keys.map(\.procs))).sorted()
-            guard procsValues.count >= 2 else {
-                singles.append((variant, procsValues[0]))
+            // Sorted order puts the baseline first within each params.
+            guard procsValues.count >= 2, chartedParams.insert(variant.params).inserted else {
+                others += procsValues.map { (variant, $0) }
                 continue
             }
             let summaries = throughputSummaries(keys)
@@ -147,8 +149,8 @@ public struct ReportDocument {
             }
             let chart = LineChart(title: "\(workload): throughput vs GOMAXPROCS", xLabel: "GOMAXPROCS",
                                   xAxis: .numeric(ticks: procsValues.map(Double.init)),
-                                  yLabel: "operations per second (median, 95 % CI)", yUnit: unit,
-                                  series: series)
+                                  yLabel: "operations per second (median, \(intervalLabel(summaries.values.flatMap(\.values))))",
+                                  yUnit: unit, series: series)
             s += "<figure>\(chart.svg())</figure>"
             if let ratio = ratioSeries(summaries, procsValues: procsValues), !ratio.points.isEmpty {
                 let ratioChart = LineChart(title: "\(workload): swift / go throughput", xLabel: "GOMAXPROCS",
@@ -161,12 +163,16 @@ public struct ReportDocument {
             s += throughputTable(rows: procsValues.map { (nil, $0, summaries) }, engines: engines, unit: unit)
             s += "</div>\n"
         }
-        if !singles.isEmpty {
-            let keys = singles.flatMap { variants[$0.variant]! }
+        if !others.isEmpty {
+            let keys = others.flatMap { variants[$0.variant]! }
             let engines = ReportDataset.orderedEngines(Set(keys.map(\.engine)))
             let heading = s.isEmpty ? "Throughput" : "Throughput at other settings"
-            s += "<div class=\"variant\"><h3>\(heading) <span class=\"settings\">(one GOMAXPROCS value each)</span></h3>\n"
-            s += throughputTable(rows: singles.map { ($0.variant, $0.procs, throughputSummaries(variants[$0.variant]!)) },
+            var summaries: [ReportVariant: [String: [Int: SampleSummary]]] = [:]
+            for (variant, _) in others where summaries[variant] == nil {
+                summaries[variant] = throughputSummaries(variants[variant]!)
+            }
+            s += "<div class=\"variant\"><h3>\(heading)</h3>\n"
+            s += throughputTable(rows: others.map { ($0.variant, $0.procs, summaries[$0.variant]!) },
                                  engines: engines, unit: unit)
             s += "</div>\n"
         }
@@ -231,16 +237,17 @@ public struct ReportDocument {
         let cells = dataset.samples.keys.filter { $0.workload == workload && metrics.contains($0.metric) }
         let groups = Dictionary(grouping: cells) { Group(params: $0.params, procs: $0.procs, placement: $0.placement) }
         var s = ""
+        var figures = ""
         for group in groups.keys.sorted() {
             let keys = groups[group]!
             let settings = Array(Set(keys.map { ScavengeAxisValue($0.scavenge) })).sorted()
             guard settings.count >= 2 else { continue }
             let engines = ReportDataset.orderedEngines(Set(keys.map(\.engine)))
-            let caption = settingsCaption(ReportVariant(workload: workload, params: group.params, scavenge: "", placement: group.placement), procs: group.procs)
-            var figures = ""
+            let caption = settingsCaption(ReportVariant(workload: workload, params: group.params, scavenge: "", placement: group.placement), procs: group.procs, bare: true)
+            let interval = intervalLabel(keys.compactMap { dataset.summary($0) })
             for (metricSet, yLabel, unit, kind, name) in [
-                (ReportDocument.memoryMetrics, "resident memory (median, 95 % CI)", "bytes", ChartYScaleKind.linear(includeZero: true), "memory"),
-                (ReportDocument.latencyMetrics, "latency (median, 95 % CI, log scale)", "ns", ChartYScaleKind.logarithmic, "latency"),
+                (ReportDocument.memoryMetrics, "resident memory (median, \(interval))", "bytes", ChartYScaleKind.linear(includeZero: true), "memory"),
+                (ReportDocument.latencyMetrics, "latency (median, \(interval), log scale)", "ns", ChartYScaleKind.logarithmic, "latency"),
             ] {
                 var series: [ChartSeries] = []
                 for engine in engines {
@@ -261,14 +268,14 @@ public struct ReportDocument {
                     }
                 }
                 guard !series.isEmpty else { continue }
-                let chart = LineChart(title: "\(workload): scavenge interval vs \(name)", xLabel: "scavenge interval",
-                                      xAxis: .categories(names: settings.map(\.text)), yLabel: yLabel, yUnit: unit,
-                                      yScaleKind: kind, series: series)
-                figures += "<figure>\(chart.svg())</figure>"
+                let chart = LineChart(title: "\(workload): scavenge interval vs \(name) (GOMAXPROCS \(group.procs))",
+                                      xLabel: "scavenge interval", xAxis: .categories(names: settings.map(\.text)),
+                                      yLabel: yLabel, yUnit: unit, yScaleKind: kind, series: series)
+                figures += "<figure>\(chart.svg())<figcaption>\(caption)</figcaption></figure>"
             }
-            if !figures.isEmpty {
-                s += "<div class=\"variant\"><h3>Scavenger \(caption)</h3>\n<div class=\"figures\">\(figures)</div></div>\n"
-            }
+        }
+        if !figures.isEmpty {
+            s += "<div class=\"variant\"><h3>Scavenger</h3>\n<div class=\"figures\">\(figures)</div></div>\n"
         }
         return s
     }
@@ -305,8 +312,9 @@ public struct ReportDocument {
             }
             let chart = GroupedBarChart(title: "\(workload): throughput by placement (\(group.engine))", xLabel: "GOMAXPROCS",
                                         groups: procsValues.map(String.init), seriesNames: placements,
-                                        seriesColors: placements.indices.map(ChartPalette.color(at:)), values: values,
-                                        yLabel: "operations per second (median, 95 % CI)", yUnit: unit)
+                                        seriesColors: placements.indices.map(ChartPalette.placementColor(at:)), values: values,
+                                        yLabel: "operations per second (median, \(intervalLabel(keys.compactMap { dataset.summary($0) })))",
+                                        yUnit: unit)
             var caption = "engine \(esc(group.engine)) · scavenge \(esc(group.scavenge))"
             if !group.params.isEmpty { caption = "<code>\(esc(group.params))</code> · " + caption }
             figures += "<figure>\(chart.svg())<figcaption>\(caption)</figcaption></figure>"
@@ -346,55 +354,74 @@ public struct ReportDocument {
 
     // MARK: Comparison
 
+    /// The comparison of `compare(base:new:thresholds:)`: its summary and warnings, the
+    /// significant changes in a table (regressions first), the rest folded away.
     func comparisonSection() -> String {
         guard let base else { return "" }
-        let entries = ReportComparison.entries(base: base, new: dataset)
+        let report = compare(base: base.rows, new: dataset.inputs.flatMap(\.rows), thresholds: options.thresholds)
         var s = "<section id=\"comparison\"><h2>Comparison with the base</h2>\n"
-        s += "<p class=\"meta\">Base: <span class=\"path\">\(esc(options.basePath ?? base.inputs.map(\.path).joined(separator: ", ")))</span>. A change is marked significant only when both medians have a 95 % interval (6 or more samples) and the intervals do not overlap; otherwise it shows as ~.</p>\n"
-        if let b = base.machines.first, let n = dataset.machines.first, !b.sameMachine(as: n) {
-            s += "<p class=\"warning\">The base was measured on another machine (\(esc(b.host)), \(esc(b.cpuModel))): differences may come from the machine.</p>\n"
+        s += "<p class=\"meta\">Base: <span class=\"path\">\(esc(base.path))</span>. Medians with \(Int(report.confidence * 100)) % intervals; a two-sided Mann-Whitney U test at α = \(ChartNumberFormat.significant(report.alpha, digits: 2)); a regression is significant, in the metric's bad direction and beyond its threshold.</p>\n"
+        if report.warnings.contains(where: { if case .differentMachines = $0 { return true } else { return false } }) {
+            s += "<p class=\"warning\">The base and the new results come from different machines: differences may be the machine's, not the code's.</p>\n"
         }
-        guard !entries.isEmpty else {
+        guard report.isComparable else {
             return s + "<p class=\"empty\">No cell was measured in both the base and the new files.</p></section>\n"
         }
-        let regressed = entries.filter { $0.verdict == .regressed }.count
-        let improved = entries.filter { $0.verdict == .improved }.count
-        s += "<p><span class=\"badge regressed\">\(regressed) regressed</span> <span class=\"badge improved\">\(improved) improved</span> <span class=\"badge\">\(entries.count - regressed - improved) unchanged or informational</span></p>\n"
-        // Significant changes first, the worst at the top; the rest folded away.
-        let order: [ReportComparisonEntry.Verdict: Int] = [.regressed: 0, .improved: 1, .unchanged: 2, .informational: 3]
-        let sorted = entries.sorted { a, b in
-            let (oa, ob) = (order[a.verdict]!, order[b.verdict]!)
-            return oa != ob ? oa < ob : a.key < b.key
+        let regressed = report.regressions.count + report.newlyFailing.count
+        s += "<p><span class=\"badge\(regressed > 0 ? " regressed" : "")\">\(regressed) regression\(regressed == 1 ? "" : "s")</span> <span class=\"badge\(report.improvements.isEmpty ? "" : " improved")\">\(report.improvements.count) improvement\(report.improvements.count == 1 ? "" : "s")</span> \(esc(report.summaryLine))</p>\n"
+        if !report.newlyFailing.isEmpty {
+            s += "<p class=\"warning\">Newly failing (counted as regressions): " + report.newlyFailing.map { "<b>\(esc($0.description))</b>" }.joined(separator: "; ") + "</p>\n"
         }
-        let significant = sorted.filter { $0.verdict == .regressed || $0.verdict == .improved }
-        let rest = sorted.filter { $0.verdict != .regressed && $0.verdict != .improved }
-        if significant.isEmpty {
-            s += "<p class=\"ok\">No significant change.</p>\n"
-        } else {
-            s += comparisonTable(significant)
+        let rank: (CellComparison) -> Int = {
+            switch $0.verdict {
+            case .regression: return 0
+            case .improvement: return 1
+            case .changed: return 2
+            case .withinThreshold: return 3
+            case .insignificant: return 4
+            }
         }
-        if !rest.isEmpty {
-            s += "<details><summary>\(rest.count) cell\(rest.count == 1 ? "" : "s") without a significant change</summary>\n\(comparisonTable(rest))</details>\n"
+        let sorted = report.cells.sorted { a, b in rank(a) != rank(b) ? rank(a) < rank(b) : a.key < b.key }
+        let shown = sorted.filter { $0.verdict == .regression || $0.verdict == .improvement }
+        let folded = sorted.filter { $0.verdict != .regression && $0.verdict != .improvement }
+        s += shown.isEmpty ? "<p class=\"ok\">No significant change beyond its threshold.</p>\n" : comparisonTable(shown)
+        if !folded.isEmpty {
+            s += "<details><summary>\(folded.count) cell\(folded.count == 1 ? "" : "s") without a regression or improvement (not significant, within threshold, or informational)</summary>\n\(comparisonTable(folded))</details>\n"
+        }
+        if !report.geometricMeans.isEmpty {
+            s += "<details><summary>Geometric mean of new/base per metric</summary><table><thead><tr><th>metric</th><th>cells</th><th>new / base</th><th>change</th></tr></thead><tbody>\n"
+            for g in report.geometricMeans {
+                s += "<tr><td>\(esc(g.metric))</td><td class=\"num\">\(g.cellCount)</td><td class=\"num\">\(ChartNumberFormat.significant(g.ratio, digits: 4))</td><td class=\"num\">\(String(format: "%+.1f %%", g.changePercent))</td></tr>\n"
+            }
+            s += "</tbody></table></details>\n"
+        }
+        let otherWarnings = report.warnings.filter { if case .differentMachines = $0 { return false } else { return true } }
+        if !otherWarnings.isEmpty {
+            s += "<details><summary>\(otherWarnings.count) warning\(otherWarnings.count == 1 ? "" : "s")</summary><ul class=\"warnings\">\n"
+            for w in otherWarnings { s += "<li>\(esc(w.description))</li>\n" }
+            s += "</ul></details>\n"
         }
         s += "</section>\n"
         return s
     }
 
-    func comparisonTable(_ entries: [ReportComparisonEntry]) -> String {
-        var s = "<table class=\"comparison\"><thead><tr><th>workload</th><th>engine</th><th>GOMAXPROCS</th><th>settings</th><th>metric</th><th>base</th><th>new</th><th>change</th><th>verdict</th></tr></thead><tbody>\n"
-        for e in entries {
-            let unit = dataset.metricUnits[e.key.metric] ?? ""
-            let change = e.deltaFraction.map { (e.verdict == .unchanged ? "~ " : "") + String(format: "%+.1f %%", $0 * 100) } ?? "–"
-            let verdictText: String
-            switch e.verdict {
-            case .regressed: verdictText = "regressed"
-            case .improved: verdictText = "improved"
-            case .unchanged: verdictText = "~"
-            case .informational: verdictText = "info"
+    func comparisonTable(_ cells: [CellComparison]) -> String {
+        var s = "<table class=\"comparison\"><thead><tr><th>workload</th><th>engine</th><th>GOMAXPROCS</th><th>settings</th><th>metric</th><th>base</th><th>new</th><th>change</th><th>p</th><th>verdict</th></tr></thead><tbody>\n"
+        for c in cells {
+            let change = c.changePercent.map { (c.verdict == .insignificant ? "~ " : "") + String(format: "%+.1f %%", $0) } ?? "–"
+            let (rowClass, verdictText): (String, String)
+            switch c.verdict {
+            case .regression: (rowClass, verdictText) = ("regressed", "regression (threshold \(c.threshold.summary))")
+            case .improvement: (rowClass, verdictText) = ("improved", "improvement")
+            case .withinThreshold: (rowClass, verdictText) = ("same", "within threshold (\(c.threshold.summary))")
+            case .changed: (rowClass, verdictText) = ("same", "changed (informational)")
+            case .insignificant: (rowClass, verdictText) = ("same", "~")
             }
-            var settings = "scavenge \(esc(e.key.scavenge)) · placement \(esc(e.key.placement))"
-            if !e.key.params.isEmpty { settings = "<code>\(esc(e.key.params))</code> · " + settings }
-            s += "<tr class=\"\(verdictText == "~" ? "same" : verdictText)\"><td>\(esc(e.key.workload))</td><td>\(esc(e.key.engine))</td><td class=\"num\">\(e.key.procs)</td><td>\(settings)</td><td>\(esc(e.key.metric))</td><td class=\"num\">\(cellText(e.base, unit: unit))</td><td class=\"num\">\(cellText(e.new, unit: unit))</td><td class=\"num\">\(esc(change))</td><td title=\"\(esc(e.note))\">\(verdictText)</td></tr>\n"
+            let p = c.test.map { "\(ComparisonReport.format(p: $0.pValue))<span class=\"ci\">n=\($0.firstCount)+\($0.secondCount)</span>" } ?? "–"
+            var settings = "scavenge \(esc(c.key.scavenge)) · placement \(esc(c.key.placement))"
+            if !c.key.params.isEmpty { settings = "<code>\(esc(c.key.params))</code> · " + settings }
+            let baseText = medianText(c.base, unit: c.unit), newText = medianText(c.new, unit: c.unit)
+            s += "<tr class=\"\(rowClass)\"><td>\(esc(c.key.workload))</td><td>\(esc(c.key.engine))</td><td class=\"num\">\(c.key.procs)</td><td>\(settings)</td><td>\(esc(c.key.metric))</td><td class=\"num\">\(baseText)</td><td class=\"num\">\(newText)</td><td class=\"num\">\(esc(change))</td><td class=\"num\">\(p)</td><td>\(esc(verdictText))</td></tr>\n"
         }
         s += "</tbody></table>\n"
         return s
@@ -423,6 +450,15 @@ public struct ReportDocument {
         return bare ? text : "<span class=\"settings\">" + text + "</span>"
     }
 
+    /// What the error bars of a chart of these summaries show: the 95 % interval, or the
+    /// sample's range where there are too few samples for one.
+    func intervalLabel(_ summaries: [SampleSummary]) -> String {
+        let confident = summaries.filter(\.confident).count
+        if confident == summaries.count { return "95 % CI" }
+        if confident == 0 { return "bars: min–max, n < 6" }
+        return "95 % CI; min–max where n < 6"
+    }
+
     /// "1.2M ops/s (95 % CI 1.1M–1.3M, n=10)" for tooltips.
     func describe(_ s: SampleSummary, unit: String) -> String {
         let interval = s.confident ? "95 % CI" : "range, n < 6"
@@ -433,6 +469,15 @@ public struct ReportDocument {
     func cellText(_ s: SampleSummary, unit: String) -> String {
         let tick = { ChartNumberFormat.tick($0, unit: unit) }
         return "\(esc(tick(s.median)))<span class=\"ci\">\(esc(tick(s.low)))–\(esc(tick(s.high)))\(s.confident ? "" : " †") · n=\(s.count)</span>"
+    }
+
+    /// A shared-statistics summary for the comparison table: the interval when it has one.
+    func medianText(_ m: MedianSummary, unit: String) -> String {
+        guard let median = m.median else { return "–" }
+        guard let interval = m.interval else {
+            return "\(esc(ChartNumberFormat.tick(median, unit: unit)))<span class=\"ci\">no 95 % interval · n=\(m.count)</span>"
+        }
+        return cellText(SampleSummary(median: median, low: interval.lower, high: interval.upper, count: m.count, confident: true), unit: unit)
     }
 
     func timestamp(_ date: Date) -> String {
@@ -473,6 +518,7 @@ public struct ReportDocument {
     .badge { display: inline-block; padding: 2px 8px; border-radius: 10px; background: #eee; font-size: 12.5px; }
     .badge.regressed { background: #fde2e1; color: #a4161a; }
     .badge.improved { background: #dff3e6; color: #1b6e3f; }
+    table.comparison td:first-child, table.comparison td:nth-child(2) { white-space: nowrap; }
     tr.regressed td { background: #fff1f0; }
     tr.regressed td:last-child { color: #a4161a; font-weight: 600; }
     tr.improved td { background: #f0faf3; }
