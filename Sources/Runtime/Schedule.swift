@@ -239,7 +239,9 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
         _ = wasSpinning
         // Someone must wait for the timers: the first M to go idle while timers are
         // pending sleeps until the earliest one (Go lets it wait in netpoll).
-        if s.timers.hasTimers && s.timers.becomeWaiter() {
+        // Only user timers: the runtime's own (the scavenger's) are run by sysmon, and
+        // must not keep a deadlocked program alive (this M goes to stopM's checkDead).
+        if s.timers.hasUserTimers && s.timers.becomeWaiter() {
             s.timers.waitForNext(m)
             s.lock.lock()
             let ip = s.idlePGet()
@@ -303,6 +305,11 @@ func startLockedM(_ m: Machine, _ gp: Goroutine) {
     lm.nextP = p
     lm.pendingLockedRun = gp
     Statistics.shared.lockedHandoffs.add(1)
+    // The locked M stops counting as idle before it wakes (Go: incidlelocked(-1) before
+    // notewakeup), so checkDead never sees a moment with nobody running.
+    s.lock.lock()
+    s.lockedIdleMCount -= 1
+    s.lock.unlock()
     lm.park.wakeup()
 }
 
@@ -321,9 +328,7 @@ func stopLockedM(_ m: Machine) -> Bool {
             m.park.clear()
             if s.isShuttingDown { return false }
         }
-        s.lock.lock()
-        s.lockedIdleMCount -= 1
-        s.lock.unlock()
+        // startLockedM already took us off lockedIdleMCount.
     }
     m.pendingLockedRun = nil
     if m.p == nil {

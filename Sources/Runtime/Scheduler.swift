@@ -69,6 +69,8 @@ final class Scheduler: @unchecked Sendable {
 
     // Ps.
     var allP: [Processor] = []
+    /// Ps that GOMAXPROCS removed, by id: kept alive and reused when it grows again.
+    var retiredProcessors: [Int: Processor] = [:]
     /// GOMAXPROCS; written only with the world stopped.
     var gomaxprocs: Int = 0
     var idleP: Processor?

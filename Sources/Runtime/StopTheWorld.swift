@@ -66,9 +66,19 @@ extension Scheduler {
         precondition(n > 0)
         let old = allP.count
         if n > old {
-            for i in old..<n { allP.append(Processor(id: i)) }
+            // Reuse destroyed Ps (Go never frees a P: Ms and sysmon may still hold a
+            // pointer to one that GOMAXPROCS removed).
+            for i in old..<n {
+                if let p = retiredProcessors[i], p.status == .dead {
+                    p.setStatus(.idle)
+                    allP.append(p)
+                } else {
+                    allP.append(Processor(id: i))
+                }
+            }
         } else if n < old {
             for p in allP[n...].reversed() { destroyProcessor(p) }
+            for p in allP[n...] { retiredProcessors[p.id] = p }
             allP.removeSubrange(n...)
         }
         gomaxprocs = n
