@@ -83,6 +83,15 @@ final class ReportDocumentTests: XCTestCase {
         XCTAssertTrue(html.contains("These files come from 2 different machines"))
     }
 
+    func testAnotherGobenchCommitIsNotAnotherMachine() throws {
+        var rows = try ReportInput.read(path: Self.fixture("report-sweep.csv")).rows
+        for i in rows.indices where i % 2 == 0 { rows[i].machine.gobenchCommit = "0000000" }
+        let html = ReportDocument(dataset: ReportDataset(inputs: [ReportInput(path: "mixed.csv", rows: rows)])).html()
+        XCTAssertFalse(html.contains("different machines"))
+        XCTAssertTrue(html.contains("0.1.0 (0000000)"))
+        XCTAssertTrue(html.contains("0.1.0 (5c85c5d)"))
+    }
+
     func testComparisonHighlightsTheSignificantChanges() throws {
         let html = try Self.document(["report-sweep.csv"], base: "report-base.csv")
         XCTAssertTrue(html.contains("id=\"comparison\""))

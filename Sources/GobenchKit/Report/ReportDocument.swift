@@ -70,8 +70,11 @@ public struct ReportDocument {
     func header() -> String {
         var s = "<header><h1>\(esc(options.title))</h1>\n"
         s += "<p class=\"meta\">\(dataset.rowCount) rows from \(dataset.inputs.count) file\(dataset.inputs.count == 1 ? "" : "s") · \(dataset.samples.count) cells · \(dataset.failedRuns.count) failed run\(dataset.failedRuns.count == 1 ? "" : "s")</p>\n"
-        if dataset.machines.count > 1 {
-            s += "<p class=\"warning\">These files come from \(dataset.machines.count) different machines: figures from different machines are not comparable.</p>\n"
+        // Distinct by host, CPU, cores and nodes: a new gobench commit is not a new machine.
+        var distinct: [MachineInfo] = []
+        for m in dataset.machines where !distinct.contains(where: { $0.sameMachine(as: m) }) { distinct.append(m) }
+        if distinct.count > 1 {
+            s += "<p class=\"warning\">These files come from \(distinct.count) different machines: figures from different machines are not comparable.</p>\n"
         }
         s += "<h2 class=\"small\">Machine\(dataset.machines.count == 1 ? "" : "s")</h2>\n<table class=\"machines\"><thead><tr><th>host</th><th>CPU</th><th>cores</th><th>NUMA nodes</th><th>kernel</th><th>Swift</th><th>Go</th><th>gobench</th></tr></thead><tbody>\n"
         for m in dataset.machines {
