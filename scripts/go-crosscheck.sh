@@ -75,16 +75,20 @@ for shape in "${shapes[@]}"; do
     # both columns alike. The benchmark gets one process per run, as the peer does: a
     # fresh heap and fresh stack memory each time (with -test.count N in one process,
     # later runs reuse the first run's memory and skip its page faults).
+    # Each process's output is parsed only after it has exited, so that no parser
+    # competes with it for the CPUs while it measures.
     for _ in $(seq "$count"); do
-      value=$("$binary" "${args[@]}" | tail -n 1 | python3 -c '
+      peer_output=$("$binary" "${args[@]}")
+      value=$(tail -n 1 <<<"$peer_output" | python3 -c '
 import json, sys
 line = json.load(sys.stdin)
 if line["status"] != "ok":
     sys.exit("peer: " + line.get("error", line["status"]))
 print(next(m["value"] for m in line["metrics"] if m["name"] == "ns_per_op"))')
       printf '%s\t%s\tpeer\t%s\n' "$name" "$procs" "$value" >>"$results"
-      "$work/peer.test" -test.run '^$' -test.bench "^${benchmark}\$" -test.benchtime "${ops}x" -test.cpu "$procs" |
-        awk -v name="$name" -v procs="$procs" '$1 ~ /^Benchmark/ { for (i = 3; i <= NF; i++) if ($(i+1) == "ns/op") print name "\t" procs "\tbench\t" $i }' >>"$results"
+      bench_output=$("$work/peer.test" -test.run '^$' -test.bench "^${benchmark}\$" -test.benchtime "${ops}x" -test.cpu "$procs")
+      awk -v name="$name" -v procs="$procs" '$1 ~ /^Benchmark/ { for (i = 3; i <= NF; i++) if ($(i+1) == "ns/op") print name "\t" procs "\tbench\t" $i }' \
+        <<<"$bench_output" >>"$results"
     done
   done
 done
