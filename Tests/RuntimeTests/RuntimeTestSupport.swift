@@ -120,12 +120,35 @@ enum RuntimeTestSupport {
         watchdog.stop()
     }
 
+    /// The user goroutines that are not dead, by state (read without locks: for failure
+    /// messages only).
+    static func goroutineStates() -> String {
+        guard let s = sched else { return "no runtime" }
+        var byState: [String: Int] = [:]
+        for gp in s.allGoroutines where !gp.isSystem {
+            let st = gp.status
+            if st == .dead || st == .idle { continue }
+            let key = st == .waiting ? "waiting (\(gp.waitReason.rawValue))" : st.description
+            byState[key, default: 0] += 1
+        }
+        return byState.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+            + "; global queue \(gb_load_relaxed_i64(s.globalSize)), run queues \(s.allP.map { "P\($0.id):\($0.status):\($0.runQueue.count)\($0.runQueue.runnextItem != 0 ? "+next" : "")" }.joined(separator: " "))"
+    }
+
     // MARK: - Known runtime bugs
 
     /// Titles of the bugs filed in /tmp/runtime-bugs.md that tests step around.
     enum KnownBug: String {
         case deadlockHiddenByScavengerTimer = "deadlock not reported while the scavenger's timer is pending"
         case falseDeadlockAtStartup = "false \"all goroutines are asleep - deadlock!\" at start-up (main [runnable])"
+        case stopmWokenWithoutP = "fatal error: stopm: woken without a P (GOMAXPROCS changes while busy)"
+    }
+
+    /// Skips a test that kills the test process because of a filed runtime bug, unless
+    /// GOBENCH_RUN_KNOWN_BUGS=1 (how the runtime's author checks a fix).
+    static func skipUnlessFixed(_ bug: KnownBug) throws {
+        if ProcessInfo.processInfo.environment["GOBENCH_RUN_KNOWN_BUGS"] == "1" { return }
+        throw XCTSkip("known runtime bug (/tmp/runtime-bugs.md): \(bug.rawValue); it ends the test process. Run with GOBENCH_RUN_KNOWN_BUGS=1 to check a fix.")
     }
 
     /// A check that a filed runtime bug breaks: skips the test, naming the bug, while the
@@ -213,8 +236,8 @@ enum RuntimeTestSupport {
         process.environment = env
         let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).out")
         let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outFile)
             try? FileManager.default.removeItem(at: errFile)
