@@ -29,6 +29,10 @@ public struct CellComparison: Equatable, Sendable {
     public var test: MannWhitneyResult?
     public var threshold: Threshold
     public var verdict: Verdict
+    /// Failed runs (error, crashed, timeout, garbage) of this cell's configuration per side;
+    /// they are not samples.
+    public var baseFailedRuns: Int = 0
+    public var newFailedRuns: Int = 0
 
     /// True for a regression, an improvement or a change of an informational metric.
     public var isSignificantChange: Bool {
@@ -259,7 +263,9 @@ struct ComparisonBuilder {
         }
         return CellComparison(key: key, unit: unit, direction: direction, base: baseSummary,
                               new: newSummary, changePercent: change, test: test,
-                              threshold: threshold, verdict: verdict)
+                              threshold: threshold, verdict: verdict,
+                              baseFailedRuns: base.failureCounts(key.configuration).values.reduce(0, +),
+                              newFailedRuns: new.failureCounts(key.configuration).values.reduce(0, +))
     }
 
     /// Per metric, the geometric mean of new/base medians over cells with positive medians.

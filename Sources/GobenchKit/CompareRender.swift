@@ -108,7 +108,8 @@ public enum CompareRender {
         "workload", "engine", "procs", "scavenge", "placement", "params", "metric", "unit",
         "direction", "base_n", "base_median", "base_ci_lower", "base_ci_upper", "new_n",
         "new_median", "new_ci_lower", "new_ci_upper", "change_percent", "p_value", "test",
-        "verdict", "threshold_relative_percent", "threshold_absolute",
+        "verdict", "threshold_relative_percent", "threshold_absolute", "base_failed_runs",
+        "new_failed_runs",
     ]
 
     public static func csv(_ report: ComparisonReport) -> String {
@@ -124,6 +125,7 @@ public enum CompareRender {
                 number(c.new.interval?.upper),
                 number(c.changePercent), number(c.test?.pValue), c.test?.method.rawValue ?? "",
                 c.verdict.rawValue, number(c.threshold.relativePercent), number(c.threshold.absolute),
+                String(c.baseFailedRuns), String(c.newFailedRuns),
             ])
         }
         return out
@@ -259,6 +261,7 @@ public enum ValueFormat {
     /// `v` with 4 significant digits and no exponent, trailing zeros kept off.
     public static func significant(_ v: Double, digits: Int = 4) -> String {
         if v == 0 { return "0" }
+        guard v.isFinite else { return "\(v)" }
         let magnitude = Int(floor(log10(abs(v))))
         let decimals = max(0, digits - 1 - magnitude)
         var s = String(format: "%.\(decimals)f", v)

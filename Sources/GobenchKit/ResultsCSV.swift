@@ -132,7 +132,7 @@ public struct MachineInfo: Equatable, Hashable, Sendable {
 
     /// A short description for messages: `host (cpu model, N cores, M nodes)`.
     public var summary: String {
-        "\(host) (\(cpuModel), \(cores) cores, \(numaNodes) NUMA nodes)"
+        "\(host) (\(cpuModel), \(cores) core\(cores == 1 ? "" : "s"), \(numaNodes) NUMA node\(numaNodes == 1 ? "" : "s"))"
     }
 }
 

@@ -49,7 +49,7 @@ public struct Threshold: Equatable, Sendable {
     }
 
     static func percentText(_ p: Double) -> String {
-        p == p.rounded() ? "\(Int(p))%" : "\(p)%"
+        "\(ResultRow.format(p))%"
     }
 }
 

@@ -154,7 +154,7 @@ public struct TuneRecommendation: Equatable, Sendable {
     static func gainText(_ g: TuneGain) -> String {
         var s = String(format: "%+.1f%%", g.percent)
         if let l = g.lowerPercent, let u = g.upperPercent {
-            s += String(format: " (%d%% CI %+.1f%% .. %+.1f%%)", Int((g.confidence * 100).rounded()), l, u)
+            s += " (\(Int((g.confidence * 100).rounded()))% CI " + String(format: "%+.1f%% .. %+.1f%%)", l, u)
         } else {
             s += " (too few samples for a confidence interval)"
         }

@@ -97,6 +97,9 @@ final class CompareTests: XCTestCase {
         XCTAssertTrue(text.contains("1 cell only in new, not compared: timer-storm"), text)
         XCTAssertTrue(text.contains("failed runs (base: none; new: 1 crashed, 1 timeout)"), text)
         XCTAssertEqual(report.cells.count, 2)
+        let mutex = report.cells.first { $0.key.workload == "mutex-contention" }
+        XCTAssertEqual(mutex?.newFailedRuns, 2)
+        XCTAssertEqual(mutex?.baseFailedRuns, 0)
         // mutex-contention ran cleanly in base and now crashes: a regression.
         XCTAssertEqual(report.newlyFailing.map(\.workload), ["mutex-contention"])
         XCTAssertTrue(report.hasRegression)
@@ -167,5 +170,6 @@ final class CompareTests: XCTestCase {
         XCTAssertEqual(ValueFormat.string(12.5 * 1024 * 1024, unit: "bytes"), "12.5 MiB")
         XCTAssertEqual(ValueFormat.string(3_410_000, unit: "ops/s"), "3.41 M ops/s")
         XCTAssertEqual(ValueFormat.string(12, unit: "count"), "12")
+        XCTAssertEqual(ValueFormat.string(.infinity, unit: "ns"), "inf s")  // no crash on overflowed medians
     }
 }
