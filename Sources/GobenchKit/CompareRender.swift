@@ -41,6 +41,7 @@ public enum CompareRender {
             }
             out += alignedColumns(table, rightAligned: [1, 2, 3])
         }
+        if let note = intervalNote(report) { out += "\n\(note)\n" }
         if !report.warnings.isEmpty {
             out += "\nwarnings:\n"
             for w in report.warnings { out += "  - \(w)\n" }
@@ -93,6 +94,7 @@ public enum CompareRender {
             }
             out += "\n</details>\n\n"
         }
+        if let note = intervalNote(report) { out += "\(note)\n\n" }
         if !report.warnings.isEmpty {
             out += "**Warnings**\n\n"
             for w in report.warnings { out += "- \(markdownCell(w.description))\n" }
@@ -132,6 +134,13 @@ public enum CompareRender {
     }
 
     // MARK: - Pieces
+
+    /// Explains `± ∞` when some median has no confidence interval.
+    static func intervalNote(_ report: ComparisonReport) -> String? {
+        guard report.cells.contains(where: { $0.base.interval == nil || $0.new.interval == nil }) else { return nil }
+        let needed = Statistics.minimumSampleCountForMedianInterval(confidence: report.confidence)
+        return "± ∞: fewer than \(needed) samples, too few for a \(Int((report.confidence * 100).rounded()))% confidence interval of the median."
+    }
 
     static func groupedByMetric(_ cells: [CellComparison]) -> [(String, [CellComparison])] {
         var order: [String] = []

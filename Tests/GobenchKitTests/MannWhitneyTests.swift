@@ -110,3 +110,37 @@ final class MannWhitneyTests: XCTestCase {
         XCTAssertEqual(tiny.estimate, -3)
     }
 }
+
+final class MannWhitneyEnumerationTests: XCTestCase {
+    /// The exact p-value with ties equals brute-force enumeration of every split of the
+    /// pooled sample (the definition of the permutation test), on many small random samples.
+    func testExactWithTiesMatchesEnumeration() throws {
+        var state: UInt64 = 0x2545F4914F6CDD1D
+        func next(_ bound: Int) -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(state % UInt64(bound))
+        }
+        for _ in 0..<60 {
+            let n1 = 1 + next(6), n2 = 1 + next(6)
+            let x = (0..<n1).map { _ in Double(next(4)) }, y = (0..<n2).map { _ in Double(next(4)) }
+            let result = try XCTUnwrap(MannWhitney.test(x, y, method: .exact))
+            let pooled = x + y
+            // Midranks of the pooled sample.
+            let sorted = pooled.sorted()
+            func midrank(_ v: Double) -> Double {
+                let first = sorted.firstIndex(of: v)!, last = sorted.lastIndex(of: v)!
+                return Double(first + last + 2) / 2
+            }
+            let observed = x.map(midrank).reduce(0, +)
+            var below = 0, above = 0, total = 0
+            for mask in 0..<(1 << pooled.count) where mask.nonzeroBitCount == n1 {
+                let sum = (0..<pooled.count).filter { mask & (1 << $0) != 0 }.map { midrank(pooled[$0]) }.reduce(0, +)
+                total += 1
+                if sum <= observed + 1e-9 { below += 1 }
+                if sum >= observed - 1e-9 { above += 1 }
+            }
+            let expected = min(1, 2 * Double(min(below, above)) / Double(total))
+            XCTAssertEqual(result.pValue, expected, accuracy: 1e-12, "x=\(x) y=\(y)")
+        }
+    }
+}
