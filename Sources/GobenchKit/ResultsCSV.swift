@@ -304,40 +304,45 @@ struct CSVRecordReader {
 
     /// All records of `text`. Line ends may be LF, CRLF or CR; a leading byte-order mark is
     /// skipped; a final line end is optional. A blank line is a record of one empty field.
+    /// Works on the UTF-8 bytes: every delimiter is ASCII, so no multi-byte character can
+    /// be mistaken for one.
     static func records(in text: String) throws -> [Record] {
-        var scalars = Array(text.unicodeScalars)
-        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+        var text = text
+        return try text.withUTF8 { try records(inUTF8: $0) }
+    }
+
+    static func records(inUTF8 bytes: UnsafeBufferPointer<UInt8>) throws -> [Record] {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"),
+            cr = UInt8(ascii: "\r")
+        let n = bytes.count
+        var i = 0
+        if n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { i = 3 }
         var records: [Record] = []
         var fields: [String] = []
-        var field = String.UnicodeScalarView()
+        var field: [UInt8] = []
         var line = 1
         var recordLine = 1
-        var i = 0
-        let n = scalars.count
         var atFieldStart = true
         var recordHasContent = false  // anything read since the last line end
 
-        func endRecord() {
-            fields.append(String(field))
-            records.append(Record(fields: fields, line: recordLine))
-            fields = []
-            field = String.UnicodeScalarView()
-            atFieldStart = true
+        func endField() {
+            fields.append(String(decoding: field, as: UTF8.self))
+            field.removeAll(keepingCapacity: true)
         }
 
         while i < n {
-            let c = scalars[i]
-            if c != "\r" && c != "\n" { recordHasContent = true }
-            if atFieldStart && c == "\"" {
+            let c = bytes[i]
+            if c != cr && c != lf { recordHasContent = true }
+            if atFieldStart && c == quote {
                 // A quoted field: up to the closing quote; "" is one quote.
                 let startLine = line
                 i += 1
                 var closed = false
                 while i < n {
-                    let q = scalars[i]
-                    if q == "\"" {
-                        if i + 1 < n && scalars[i + 1] == "\"" {
-                            field.append("\"")
+                    let q = bytes[i]
+                    if q == quote {
+                        if i + 1 < n && bytes[i + 1] == quote {
+                            field.append(quote)
                             i += 2
                             continue
                         }
@@ -345,7 +350,7 @@ struct CSVRecordReader {
                         i += 1
                         break
                     }
-                    if q == "\n" || (q == "\r" && !(i + 1 < n && scalars[i + 1] == "\n")) { line += 1 }
+                    if q == lf || (q == cr && !(i + 1 < n && bytes[i + 1] == lf)) { line += 1 }
                     field.append(q)
                     i += 1
                 }
@@ -353,34 +358,42 @@ struct CSVRecordReader {
                     throw SyntaxError(line: startLine, message: "a quoted field that starts here is never closed")
                 }
                 // After the closing quote: a comma, a line end or the end of the text.
-                if i < n && scalars[i] != "," && scalars[i] != "\n" && scalars[i] != "\r" {
-                    throw SyntaxError(line: line, message: "unexpected character '\(Character(scalars[i]))' after a closing quote")
+                if i < n && bytes[i] != comma && bytes[i] != lf && bytes[i] != cr {
+                    var end = i + 1
+                    while end < n && bytes[end] & 0xC0 == 0x80 { end += 1 }  // the whole character
+                    let shown = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<end]), as: UTF8.self)
+                    throw SyntaxError(line: line, message: "unexpected character '\(shown)' after a closing quote")
                 }
                 atFieldStart = false
                 continue
             }
             atFieldStart = false
             switch c {
-            case ",":
-                fields.append(String(field))
-                field = String.UnicodeScalarView()
+            case comma:
+                endField()
                 atFieldStart = true
                 i += 1
-            case "\r", "\n":
-                if c == "\r" && i + 1 < n && scalars[i + 1] == "\n" { i += 1 }
+            case cr, lf:
+                if c == cr && i + 1 < n && bytes[i + 1] == lf { i += 1 }
                 i += 1
-                endRecord()
+                endField()
+                records.append(Record(fields: fields, line: recordLine))
+                fields = []
+                atFieldStart = true
                 recordHasContent = false
                 line += 1
                 recordLine = line
-            case "\"":
+            case quote:
                 throw SyntaxError(line: line, message: "a quote inside an unquoted field (quote the field and double the quote)")
             default:
                 field.append(c)
                 i += 1
             }
         }
-        if recordHasContent { endRecord() }
+        if recordHasContent {
+            endField()
+            records.append(Record(fields: fields, line: recordLine))
+        }
         return records
     }
 }

@@ -64,8 +64,11 @@ public enum Statistics {
         let sorted = samples.sorted()
         var best: (k: Int, coverage: Double)? = nil
         var k = 1
+        var below = 0.0  // P(B <= k - 1), accumulated term by term
+        let logHalfN = Double(n) * log(0.5)
         while k <= (n + 1) / 2 {
-            let coverage = 1 - 2 * binomialHalfCDF(k - 1, n: n)
+            below += exp(logChoose(n, k - 1) + logHalfN)
+            let coverage = 1 - 2 * below
             if coverage >= confidence - 1e-12 { best = (k, coverage) } else { break }
             k += 1
         }
