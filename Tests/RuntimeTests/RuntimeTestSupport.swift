@@ -141,7 +141,7 @@ enum RuntimeTestSupport {
     enum KnownBug: String {
         case deadlockHiddenByScavengerTimer = "deadlock not reported while the scavenger's timer is pending"
         case falseDeadlockAtStartup = "false \"all goroutines are asleep - deadlock!\" at start-up (main [runnable])"
-        case stopmWokenWithoutP = "fatal error: stopm: woken without a P (GOMAXPROCS changes while busy)"
+        case stopmWokenWithoutP = "fatal error: stopm: woken without a P (also the precondition `stopm: M holds a P`)"
     }
 
     /// Skips a test that kills the test process because of a filed runtime bug, unless
