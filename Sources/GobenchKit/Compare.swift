@@ -50,6 +50,8 @@ public enum ComparisonWarning: Equatable, Sendable, CustomStringConvertible {
     /// Cells that only one file has.
     case onlyInBase([CellKey])
     case onlyInNew([CellKey])
+    /// A cell whose unit or direction differs between the files: its numbers may not compare.
+    case definitionChanged(CellKey, base: String, new: String)
     /// Runs that failed (status error, crashed, timeout, garbage), counted per status.
     case failedRuns(configuration: CellKey, base: [String: Int], new: [String: Int])
 
@@ -65,6 +67,8 @@ public enum ComparisonWarning: Equatable, Sendable, CustomStringConvertible {
             return "\(keys.count) cell\(keys.count == 1 ? "" : "s") only in base, not compared: \(ComparisonReport.list(keys))"
         case let .onlyInNew(keys):
             return "\(keys.count) cell\(keys.count == 1 ? "" : "s") only in new, not compared: \(ComparisonReport.list(keys))"
+        case let .definitionChanged(key, base, new):
+            return "\(key): unit and direction changed from '\(base)' to '\(new)'; the comparison may be meaningless"
         case let .failedRuns(configuration, base, new):
             func counts(_ c: [String: Int]) -> String {
                 c.isEmpty ? "none" : c.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
@@ -192,6 +196,13 @@ struct ComparisonBuilder {
         let common = Set(base.samples.keys).intersection(new.samples.keys).sorted()
         for key in common {
             cells.append(cell(key, base: base, new: new))
+        }
+
+        // Units or directions that changed.
+        for key in common {
+            let b = "\(base.unit[key] ?? "") \(base.direction[key] ?? "")"
+            let n = "\(new.unit[key] ?? "") \(new.direction[key] ?? "")"
+            if b != n { warnings.append(.definitionChanged(key, base: b, new: n)) }
         }
 
         // Machines.

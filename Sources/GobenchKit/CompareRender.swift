@@ -55,6 +55,10 @@ public enum CompareRender {
 
     // MARK: - Markdown
 
+    /// At most this many unremarkable cells go into the Markdown `<details>` table, so that a
+    /// large sweep stays under a pull-request comment's size limit (about 65,000 characters).
+    public static let markdownRowLimit = 250
+
     /// A pull-request comment: a headline, the significant changes in a table, everything
     /// else inside `<details>`, geometric means and warnings.
     public static func markdown(_ report: ComparisonReport, baseLabel: String = "base",
@@ -85,7 +89,11 @@ public enum CompareRender {
         }
         if !rest.isEmpty {
             out += "<details><summary>\(rest.count) other cell\(rest.count == 1 ? "" : "s") (not significant or within threshold)</summary>\n\n"
-            out += header + rows(rest, emphasize: false) + "\n</details>\n\n"
+            out += header + rows(Array(rest.prefix(markdownRowLimit)), emphasize: false)
+            if rest.count > markdownRowLimit {
+                out += "\n\(rest.count - markdownRowLimit) more cells left out to keep the comment short; run `gobench compare --format csv` for all.\n"
+            }
+            out += "\n</details>\n\n"
         }
         if !report.geometricMeans.isEmpty {
             out += "<details><summary>Geometric mean of new/base per metric</summary>\n\n| metric | cells | change |\n|---|--:|--:|\n"

@@ -105,6 +105,20 @@ final class CompareTests: XCTestCase {
         XCTAssertTrue(report.hasRegression)
     }
 
+    func testChangedUnitIsWarned() {
+        let report = compare(base: StatsFixtures.rows([1, 2, 3, 4]),
+                             new: StatsFixtures.rows([1, 2, 3, 4], unit: "s", runPrefix: "n"))
+        XCTAssertTrue(report.warnings.contains(.definitionChanged(report.cells[0].key, base: "ns lower", new: "s lower")), "\(report.warnings)")
+    }
+
+    func testMarkdownStaysShortForLargeSweeps() {
+        let base = (0..<400).flatMap { StatsFixtures.rows([1, 2, 3, 4], procs: $0 + 1) }
+        let new = (0..<400).flatMap { StatsFixtures.rows([1, 2, 3, 4], procs: $0 + 1, runPrefix: "n") }
+        let md = CompareRender.markdown(compare(base: base, new: new))
+        XCTAssertTrue(md.contains("150 more cells left out"), md)
+        XCTAssertLessThan(md.count, 65_000)
+    }
+
     func testNoCellInCommonIsIncomparable() {
         let report = compare(base: StatsFixtures.rows([1, 2, 3, 4]),
                              new: StatsFixtures.rows([1, 2, 3, 4], workload: "spawn-storm"))
