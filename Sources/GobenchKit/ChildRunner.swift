@@ -207,10 +207,13 @@ public struct ProcessExecution: Sendable {
         while !exited {
             // Has the child exited? Look without reaping (see step 4 of the header).
             var info = siginfo_t()
-            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info._sifields._sigchld.si_pid == pid {
+            let waited = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
+            if waited == 0, info._sifields._sigchld.si_pid == pid {
                 exited = true
                 break
             }
+            // ECHILD: someone else reaped it (SIGCHLD ignored); nothing left to wait for.
+            if waited != 0 && errno == ECHILD { break }
             let now = monotonicSeconds()
             if termSentAt == nil {
                 if let deadline, now >= deadline { timedOut = true }
@@ -246,7 +249,7 @@ public struct ProcessExecution: Sendable {
                 if (i == 0 ? output.count : errorOutput.count) == before { break }
             }
         }
-        var status: Int32 = 0
+        var status: Int32 = 255 << 8 // read as exit status 255 if the child cannot be reaped
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         let termination: ProcessTermination = (status & 0x7f) == 0
