@@ -12,7 +12,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
-        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // C and assembly: context switch per ABI, stack mapping, signals, futex,
@@ -26,7 +25,7 @@ let package = Package(
         .target(
             name: "Runtime",
             dependencies: ["CRuntime"],
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"])]
         ),
         // The workload catalog (swift and swift-concurrency engines).
         .target(
@@ -36,7 +35,7 @@ let package = Package(
         // CSV schema, statistics, compare, sweep planning, tune, report: no runtime inside.
         .target(
             name: "GobenchKit",
-            dependencies: [.product(name: "CSV", package: "CSV.swift")]
+            dependencies: []
         ),
         .executableTarget(
             name: "gobench",

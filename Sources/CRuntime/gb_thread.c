@@ -42,3 +42,11 @@ void gb_cpu_relax(unsigned count) {
 #endif
     }
 }
+
+extern void *swift_retain(void *);
+extern void swift_release(void *);
+
+void gb_swift_retain_release(void *object, int times) {
+    for (int i = 0; i < times; i++) swift_retain(object);
+    for (int i = 0; i < times; i++) swift_release(object);
+}

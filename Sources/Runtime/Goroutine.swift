@@ -99,6 +99,8 @@ public final class Goroutine: @unchecked Sendable {
         stackRecord.initialize(to: gb_stack_record())
         waiter = Waiter()
         waiter.g = self
+        makeImmortal(self)
+        makeImmortal(waiter)
     }
 
     var status: GoroutineStatus {

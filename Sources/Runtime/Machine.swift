@@ -60,6 +60,8 @@ final class Machine: @unchecked Sendable {
         self.isM0 = isM0
         g0 = .allocate(capacity: 1)
         g0.initialize(to: gb_context())
+        makeImmortal(self)
+        makeImmortal(park)
     }
 
     @inline(__always) static var current: Machine? {

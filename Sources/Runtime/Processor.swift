@@ -56,6 +56,8 @@ final class Processor: @unchecked Sendable {
         syscallTick.initialize(to: 0)
         runQueue = RunQueue()
         stealRandom = 0x9E37_79B9_7F4A_7C15 &* UInt64(id + 1)
+        makeImmortal(self)
+        makeImmortal(runQueue)
     }
 
     var status: ProcessorStatus { ProcessorStatus(rawValue: gb_load_acquire_u32(statusWord))! }

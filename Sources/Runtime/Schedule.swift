@@ -64,7 +64,8 @@ func execute(_ m: Machine, _ gp: Goroutine, inheritTime: Bool) {
     p.stats.schedules += 1
     if gp.spawnNode != p.node { p.stats.remoteRuns += 1 }
     if gp.needsContext { sched.prepareToRun(gp, on: p) }
-    gp.casStatus(.runnable, .running)
+    // This M dequeued the G, so it alone owns it: a release store, not a CAS.
+    gp.setStatus(.running)
     m.current = gp
     gp.m = m
     gb_set_current_stack(gp.stackRecord)
@@ -82,21 +83,22 @@ func finishSwitch(_ m: Machine) -> Bool {
     m.action = .none
     switch action {
     case .yield, .preempted:
-        // Go's gosched_m / gopreempt_m: to the global queue.
-        gp.casStatus(.running, .runnable)
+        // Go's gosched_m / gopreempt_m: to the global queue. (Running Gs belong to their
+        // M alone: plain release stores for the status.)
+        gp.setStatus(.runnable)
         m.current = nil
         gp.m = nil
         s.lock.lock()
         s.globalPut(gp)
         s.lock.unlock()
     case .park(let unlock):
-        gp.casStatus(.running, .waiting)
+        gp.setStatus(.waiting)
         m.current = nil
         gp.m = nil
         // Only now, with the G off its stack, may its waker run it.
         unlock?.unlock()
     case .parkUnlockAll:
-        gp.casStatus(.running, .waiting)
+        gp.setStatus(.waiting)
         m.current = nil
         gp.m = nil
         let locks = m.parkLocks

@@ -139,6 +139,9 @@ final class Scheduler: @unchecked Sendable {
         stacks = StackAllocator(standardBytes: configuration.standardStackBytes)
         maxStackBytes = configuration.maxStackBytes
         placement = PlacementBinding(configuration: configuration)
+        for o: AnyObject in [self, lock, allGLock, freeLock, stacks, stopTheWorldLock, stopNote,
+                             timers, timers.lock, timers.waiterNote, sysmonState, sysmonState.note,
+                             worldMutex] { makeImmortal(o) }
     }
 
     var isShuttingDown: Bool { gb_load_acquire_u32(shuttingDown) != 0 }

@@ -13,4 +13,8 @@ void gb_thread_exit(void) __attribute__((noreturn));
 /// Spins politely (the PAUSE/YIELD instruction), `count` times.
 void gb_cpu_relax(unsigned count);
 
+/// Retains and releases a Swift object `times` times through the Swift runtime's entry
+/// points: the probe that checks the immortal reference count (Runtime/Immortal.swift).
+void gb_swift_retain_release(void *object, int times);
+
 #endif
