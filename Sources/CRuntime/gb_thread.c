@@ -3,6 +3,7 @@
 #include "gb_thread.h"
 #include "gb_stack.h"
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 
 struct start { gb_thread_entry entry; void *arg; };
@@ -50,3 +51,5 @@ void gb_swift_retain_release(void *object, int times) {
     for (int i = 0; i < times; i++) swift_retain(object);
     for (int i = 0; i < times; i++) swift_release(object);
 }
+
+int gb_current_cpu(void) { return sched_getcpu(); }

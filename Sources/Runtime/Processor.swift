@@ -48,13 +48,14 @@ final class Processor: @unchecked Sendable {
     /// xorshift state for the steal order (Go's cheaprand).
     var stealRandom: UInt64
 
-    init(id: Int) {
+    init(id: Int, node: Int? = nil) {
         self.id = id
         statusWord = .allocate(capacity: 1)
         statusWord.initialize(to: ProcessorStatus.idle.rawValue)
         syscallTick = .allocate(capacity: 1)
         syscallTick.initialize(to: 0)
-        runQueue = RunQueue()
+        runQueue = RunQueue(node: node)
+        self.node = Int32(node ?? 0)
         stealRandom = 0x9E37_79B9_7F4A_7C15 &* UInt64(id + 1)
         makeImmortal(self)
         makeImmortal(runQueue)

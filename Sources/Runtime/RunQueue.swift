@@ -22,10 +22,26 @@ public final class RunQueue: @unchecked Sendable {
     /// The one-G slot that a new or readied G takes; it inherits the time slice.
     @usableFromInline let runnext: UnsafeMutablePointer<UInt>
 
-    /// `capacity` must be a power of two (tests use small ones).
-    public init(capacity: UInt32 = RunQueue.defaultCapacity) {
+    /// The node-local block holding head, tail, runnext and the slots (nil: malloc).
+    private let nodeBlock: (UnsafeMutableRawPointer, Int)?
+
+    /// `capacity` must be a power of two (tests use small ones). With `node`, the queue
+    /// lives in that NUMA node's memory (numa_alloc_onnode), where its P runs.
+    public init(capacity: UInt32 = RunQueue.defaultCapacity, node: Int? = nil) {
         precondition(capacity > 1 && capacity & (capacity - 1) == 0)
         self.capacity = capacity
+        let words = 4 + Int(capacity) // head+tail share a word's worth each, runnext, pad
+        let bytes = words * MemoryLayout<UInt>.stride
+        if let node, let block = gb_numa_alloc_onnode(bytes, Int32(node)) {
+            nodeBlock = (block, bytes)
+            block.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+            head = (block + 0).bindMemory(to: UInt32.self, capacity: 1)
+            tail = (block + 8).bindMemory(to: UInt32.self, capacity: 1)
+            runnext = (block + 16).bindMemory(to: UInt.self, capacity: 1)
+            slots = (block + 32).bindMemory(to: UInt.self, capacity: Int(capacity))
+            return
+        }
+        nodeBlock = nil
         head = .allocate(capacity: 1); head.initialize(to: 0)
         tail = .allocate(capacity: 1); tail.initialize(to: 0)
         runnext = .allocate(capacity: 1); runnext.initialize(to: 0)
@@ -34,8 +50,15 @@ public final class RunQueue: @unchecked Sendable {
     }
 
     deinit {
+        if let (block, bytes) = nodeBlock {
+            gb_numa_free(block, bytes)
+            return
+        }
         head.deallocate(); tail.deallocate(); runnext.deallocate(); slots.deallocate()
     }
+
+    /// The address of the slots (for the node-placement checks).
+    public var slotsAddress: UnsafeMutableRawPointer { UnsafeMutableRawPointer(slots) }
 
     @inline(__always) func slot(_ i: UInt32) -> UnsafeMutablePointer<UInt> {
         slots + Int(i & (capacity - 1))

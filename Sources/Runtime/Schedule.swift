@@ -182,6 +182,7 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
         s.timers.runDue(on: p)
         // 1. Fairness: every 61st tick, the global queue first (Go's number: a prime
         //    that is not too small, so neither queue starves).
+        if p.scheduleTick % 61 == 0 { s.placement.observeNode(of: p) }
         if p.scheduleTick % 61 == 0 && gb_load_relaxed_i64(s.globalSize) > 0 {
             s.lock.lock()
             let gp = s.globalGet(p, max: 1)
@@ -200,6 +201,7 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
         // 4. Steal, if not too many Ms spin already.
         let busy = Int32(s.gomaxprocs) - gb_load_acquire_i32(s.idlePCount)
         if m.spinning || 2 * gb_load_acquire_i32(s.spinningCount) < busy {
+            s.placement.observeNode(of: p)
             if !m.spinning {
                 m.spinning = true
                 _ = gb_add_i32(s.spinningCount, 1)
@@ -268,21 +270,23 @@ func anyPWithWork(_ s: Scheduler) -> Processor? {
 /// node first); the victim's runnext only in the last round.
 func stealWork(_ m: Machine, _ p: Processor) -> Goroutine? {
     let s = sched!
-    let n = s.allP.count
-    if n <= 1 { return nil }
-    let order = s.placement.stealOrder(for: p, allP: s.allP)
+    if s.allP.count <= 1 { return nil }
+    var found: Goroutine? = nil
     for round in 0..<4 {
         let stealRunNext = round == 3
-        for victim in order {
-            if s.isStopping { return nil }
-            if victim === p || victim.runQueue.isEmpty { continue }
+        s.placement.forEachVictim(of: p, allP: s.allP) { victim in
+            if s.isStopping { return true }
+            if victim.runQueue.isEmpty { return false }
             if let w = p.runQueue.steal(from: victim.runQueue, stealRunNext: stealRunNext,
                                         victimRunning: victim.status == .running) {
                 p.stats.steals += 1
                 if victim.node != p.node { p.stats.remoteSteals += 1 }
-                return Goroutine.from(word: w)
+                found = Goroutine.from(word: w)
+                return true
             }
+            return false
         }
+        if found != nil || s.isStopping { return found }
     }
     return nil
 }

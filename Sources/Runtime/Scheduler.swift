@@ -126,7 +126,7 @@ final class Scheduler: @unchecked Sendable {
     let configuration: RuntimeConfiguration
     var placement: PlacementBinding
 
-    init(configuration: RuntimeConfiguration) {
+    init(configuration: RuntimeConfiguration, placement: PlacementBinding) {
         self.configuration = configuration
         globalSize = .allocate(capacity: 1); globalSize.initialize(to: 0)
         idlePCount = .allocate(capacity: 1); idlePCount.initialize(to: 0)
@@ -138,7 +138,7 @@ final class Scheduler: @unchecked Sendable {
         panickingCount = .allocate(capacity: 1); panickingCount.initialize(to: 0)
         stacks = StackAllocator(standardBytes: configuration.standardStackBytes)
         maxStackBytes = configuration.maxStackBytes
-        placement = PlacementBinding(configuration: configuration)
+        self.placement = placement
         for o: AnyObject in [self, lock, allGLock, freeLock, stacks, stopTheWorldLock, stopNote,
                              timers, timers.lock, timers.waiterNote, sysmonState, sysmonState.note,
                              worldMutex] { makeImmortal(o) }

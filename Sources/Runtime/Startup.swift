@@ -107,7 +107,14 @@ public struct RuntimeConfiguration: Sendable {
     /// one line on standard error and status 2.
     public static func fromEnvironment() -> RuntimeConfiguration {
         var c = RuntimeConfiguration()
-        do { try c.applyEnvironment(processEnvironment()) } catch {
+        let env = processEnvironment()
+        do {
+            // Go 1.25's default: the affinity mask and the cgroup quota (Topology/).
+            let snapshot = try TopologySnapshot.discover(overrideText: env["GOBENCH_TOPOLOGY"])
+            c.procs = snapshot.defaultProcessors.value
+            c.procsRule = snapshot.defaultProcessors.rule
+            try c.applyEnvironment(env)
+        } catch {
             fatalUsage("\(error)")
         }
         return c
@@ -185,7 +192,7 @@ extension Runtime {
         _ = gb_signal_stack_install()
         var config = configuration
         if let pending = pendingMaxStackBytes { config.maxStackBytes = pending; pendingMaxStackBytes = nil }
-        let s = Scheduler(configuration: config)
+        let s = Scheduler(configuration: config, placement: makePlacementBinding(config))
         sched = s
         // m0 and its g0: this thread and its own stack.
         let m0 = Machine(id: 0, isM0: true)
@@ -236,6 +243,23 @@ extension Runtime {
 }
 
 nonisolated(unsafe) var retiredSchedulers: [Scheduler] = []
+
+/// The placement policy and topology of a run; a bad policy or topology override is an
+/// error of the program's input (one line, exit 2).
+func makePlacementBinding(_ config: RuntimeConfiguration) -> PlacementBinding {
+    let policy: PlacementPolicy
+    do { policy = try PlacementPolicy(parsing: config.placement) } catch {
+        fatalUsage("runtime: invalid placement \"\(config.placement)\": \(error)")
+    }
+    do {
+        let snapshot = try TopologySnapshot.discover(overrideText: processEnvironment()["GOBENCH_TOPOLOGY"])
+        processAffinityAtStart = snapshot.affinity.cpus.map { Int32($0) }
+        return PlacementBinding(policy: policy, topology: snapshot.narrowedTopology)
+    } catch {
+        if policy != .none { fatalUsage("runtime: placement \(policy): \(error)") }
+        return PlacementBinding(policy: policy, topology: nil)
+    }
+}
 
 /// The main goroutine's body (Go's runtime.main).
 func runtimeMain(_ main: @escaping () -> Void) {

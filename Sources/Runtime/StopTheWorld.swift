@@ -73,7 +73,7 @@ extension Scheduler {
                     p.setStatus(.idle)
                     allP.append(p)
                 } else {
-                    allP.append(Processor(id: i))
+                    allP.append(Processor(id: i, node: placement.node(forProcessor: i, count: n)))
                 }
             }
         } else if n < old {

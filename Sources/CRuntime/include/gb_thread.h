@@ -13,6 +13,10 @@ void gb_thread_exit(void) __attribute__((noreturn));
 /// Spins politely (the PAUSE/YIELD instruction), `count` times.
 void gb_cpu_relax(unsigned count);
 
+/// The CPU the calling thread runs on (sched_getcpu, a _GNU_SOURCE call Swift does not
+/// see), or -1.
+int gb_current_cpu(void);
+
 /// Retains and releases a Swift object `times` times through the Swift runtime's entry
 /// points: the probe that checks the immortal reference count (Runtime/Immortal.swift).
 void gb_swift_retain_release(void *object, int times);
