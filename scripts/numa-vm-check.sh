@@ -150,7 +150,8 @@ boot_vm() {
     fi
     pass "$VM: booted and ran the checks in $((SECONDS - started))s ($(grep -m1 GOBENCH-VM-INFO "$LOG" | cut -d' ' -f2-))"
     for name in topology-json topology-text self-check-compact self-check-spread self-check-none \
-                affinity-json gomaxprocs-env gomaxprocs-bad nodes-missing quota-json; do
+                affinity-json gomaxprocs-env gomaxprocs-bad nodes-missing quota-json \
+                placement-compact placement-spread steals-none steals-compact pingpong-none pingpong-compact; do
         section "$name"
     done
     verify "$expected" "$node_memory_mb"
@@ -206,6 +207,27 @@ verify() {
     [ "$(rc_of nodes-missing)" = 1 ] && grep -q "node 9 does not exist" "$out" \
         && pass "$VM: --placement nodes=9 names the missing node, exit 1" \
         || fail "$VM: --placement nodes=9: rc=$(rc_of nodes-missing): $(head -c 300 "$out")"
+
+    for check in placement-compact placement-spread; do
+        out=$WORK/$VM.$check.out
+        if [ "$(rc_of $check)" = 0 ] && grep -q "placement-check: passed" "$out"; then
+            pass "$VM: $check: every P's M on the P's CPUs, every run queue on the P's node"
+        else
+            fail "$VM: $check rc=$(rc_of $check): $(grep -E 'problem|P[0-9]' "$out" | head -c 400)"
+        fi
+    done
+    # remote_steals VALUE from a result line.
+    remote() { grep -oE '"name":"remote_steals","value":[0-9]+' "$1" | grep -oE '[0-9]+$'; }
+    for pair in steals pingpong; do
+        local none=$(remote "$WORK/$VM.$pair-none.out") compact=$(remote "$WORK/$VM.$pair-compact.out")
+        if [ -n "$none" ] && [ -n "$compact" ] && [ "$compact" -lt "$none" ]; then
+            pass "$VM: $pair: compact steals across nodes less than none ($compact < $none remote steals)"
+        elif [ -n "$none" ] && [ "$none" = 0 ] && [ "$compact" = 0 ]; then
+            pass "$VM: $pair: no remote steals under either placement"
+        else
+            fail "$VM: $pair: remote steals compact=${compact:-?} none=${none:-?}: $(head -c 300 "$WORK/$VM.$pair-compact.out")"
+        fi
+    done
 
     out=$WORK/$VM.quota-json.out
     if [ "$(field "$out" quota_us)" = 250000 ] && [ "$(field "$out" period_us)" = 100000 ] \

@@ -1,0 +1,64 @@
+// A self-check of NUMA placement inside a running runtime: every P's M runs on the P's
+// CPUs, and every P's run queue lives on the P's node. The multi-node VM check
+// (scripts/numa-vm-check.sh) runs it through `gobench placement-check`.
+import CRuntime
+
+public struct PlacementCheckResult: Sendable {
+    public var processors: [(id: Int, node: Int, cpus: [Int], threadCPUs: [Int], queueNode: Int)] = []
+    public var problems: [String] = []
+    public init() {}
+}
+
+extension Runtime {
+    /// Runs goroutines on every P until each P has been seen, and compares each M's
+    /// thread affinity and each run queue's memory node with the placement. Call it from
+    /// the main goroutine.
+    public static func placementCheck() -> PlacementCheckResult {
+        var result = PlacementCheckResult()
+        guard let s = sched else { result.problems.append("runtime not running"); return result }
+        let lock = GoMutex()
+        var seen: [Int: [Int]] = [:]
+        let deadline = gb_nanotime() + 5_000_000_000
+        while seen.count < s.gomaxprocs && gb_nanotime() < deadline {
+            let wg = WaitGroup()
+            for _ in 0..<(4 * s.gomaxprocs) {
+                wg.add(1)
+                go {
+                    // Busy for a moment so that the other Ps take work.
+                    var x: UInt64 = 1
+                    for _ in 0..<200_000 { x = x &* 6364136223846793005 &+ 1 }
+                    guard let m = Machine.current, let p = m.p else { wg.done(); return }
+                    var words = [UInt64](repeating: 0, count: 16)
+                    _ = words.withUnsafeMutableBufferPointer { gb_sched_getaffinity(0, $0.baseAddress, $0.count) }
+                    var cpus: [Int] = []
+                    for (w, bits) in words.enumerated() where bits != 0 {
+                        for b in 0..<64 where bits & (1 << UInt64(b)) != 0 { cpus.append(w * 64 + b) }
+                    }
+                    lock.lock()
+                    if seen[p.id] == nil { seen[p.id] = cpus }
+                    lock.unlock()
+                    if x == 42 { print(x) }
+                    wg.done()
+                }
+            }
+            wg.wait()
+        }
+        for p in s.allP {
+            let want = p.cpus.map { Int($0) }.sorted()
+            let got = seen[p.id] ?? []
+            let queueNode = Int(gb_numa_query_page_node(p.runQueue.slotsAddress))
+            result.processors.append((p.id, Int(p.node), want, got, queueNode))
+            if seen[p.id] == nil {
+                result.problems.append("P\(p.id): no goroutine ran on it")
+            } else if !want.isEmpty && got != want {
+                result.problems.append("P\(p.id): its M runs on CPUs \(got), the placement says \(want)")
+            }
+            // A simulated topology (GOBENCH_TOPOLOGY) has no real nodes to compare with.
+            let realNodes = s.placement.topology?.source != .override
+            if realNodes && !want.isEmpty && queueNode >= 0 && queueNode != Int(p.node) {
+                result.problems.append("P\(p.id): run queue on node \(queueNode), the P is on node \(p.node)")
+            }
+        }
+        return result
+    }
+}
