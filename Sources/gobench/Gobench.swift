@@ -19,6 +19,7 @@ struct Gobench: ParsableCommand {
             MergeCommand.self,
             TuneCommand.self,
             ChildCommand.self,
+            FiguresCommand.self,
             PlacementCheckCommand.self,
         ]
     )
