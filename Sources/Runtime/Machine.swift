@@ -54,6 +54,8 @@ final class Machine: @unchecked Sendable {
     var random: UInt64 = 0x2545_F491_4F6C_DD1D
     /// Set by startLockedM: the locked G is runnable and this M should run it.
     unowned(unsafe) var pendingLockedRun: Goroutine?
+    /// Counted in Scheduler.lockedIdleMCount (guarded by sched.lock).
+    var countedLockedIdle = false
 
     init(id: Int64, isM0: Bool) {
         self.id = id

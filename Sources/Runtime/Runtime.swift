@@ -16,6 +16,12 @@ public enum Runtime {
     /// Starts a goroutine running `body` with a stack of `stackBytes` (0: the standard
     /// size). The new G goes to the spawning P's runnext, then wakep (Go's newproc).
     public static func spawn(stackBytes: Int, _ body: @escaping () -> Void) {
+        spawnGoroutine(stackBytes: stackBytes, isSystem: false, body)
+    }
+
+    /// Go's newproc; a system goroutine (the scavenger) is not counted by NumGoroutine.
+    @discardableResult
+    static func spawnGoroutine(stackBytes: Int, isSystem: Bool, _ body: @escaping () -> Void) -> Goroutine {
         guard let m = Machine.current, let p = m.p, let parent = m.current else {
             fatalUsage("runtime: go statement outside a goroutine (call it inside Runtime.run)")
         }
@@ -29,14 +35,15 @@ public enum Runtime {
         gp.requestedStackBytes = stackBytes == 0 ? 0 : min(stackBytes, s.maxStackBytes)
         if stackBytes > s.maxStackBytes { gp.requestedStackBytes = s.maxStackBytes }
         gp.needsContext = true
-        gp.isSystem = false
+        gp.isSystem = isSystem
         gp.spawnNode = p.node
         p.stats.spawned += 1
-        _ = gb_add_relaxed_i64(s.liveUserGoroutines, 1)
+        if !isSystem { _ = gb_add_relaxed_i64(s.liveUserGoroutines, 1) }
         gp.setStatus(.runnable)
         s.runqPut(p, gp, next: true)
         if s.mainStarted { s.wakeP() }
         checkPreempt(parent)
+        return gp
     }
 
     /// Go's Gosched: the caller becomes runnable on the global queue.

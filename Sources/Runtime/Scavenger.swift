@@ -9,17 +9,8 @@ import Glibc
 #endif
 
 func startScavenger() {
-    let s = sched!
-    Runtime.spawn(stackBytes: 0) { scavengerMain() }
-    // The goroutine just spawned is in runnext; mark it as the runtime's own.
-    let p = Machine.current!.p!
-    let w = p.runQueue.runnextItem
-    if w != 0 {
-        let gp = Goroutine.from(word: w)
-        gp.isSystem = true
-        s.scavengerID = gp.id
-        _ = gb_sub_i64(s.liveUserGoroutines, 1)
-    }
+    let gp = Runtime.spawnGoroutine(stackBytes: 0, isSystem: true) { scavengerMain() }
+    sched.scavengerID = gp.id
 }
 
 /// Set by sysmon when the interval has passed; the scavenger sleeps on a system timer, so

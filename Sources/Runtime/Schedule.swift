@@ -303,45 +303,54 @@ func resetSpinning(_ m: Machine) {
 
 // MARK: - Locked goroutines
 
-/// Go's startlockedm: hand our P to the M that `gp` is locked to and wake it.
+/// Go's startlockedm: hand our P to the M that `gp` is locked to and wake it. The locked
+/// M stops counting as idle before it wakes (Go: incidlelocked(-1) before notewakeup), so
+/// checkDead never sees a moment with nobody running; both sides update the count under
+/// sched.lock, with Machine.countedLockedIdle saying whether the M is counted.
 func startLockedM(_ m: Machine, _ gp: Goroutine) {
     let s = sched!
     guard let lm = gp.lockedM else { return }
     let p = s.releaseP(m)
+    Statistics.shared.lockedHandoffs.add(1)
+    s.lock.lock()
     lm.nextP = p
     lm.pendingLockedRun = gp
-    Statistics.shared.lockedHandoffs.add(1)
-    // The locked M stops counting as idle before it wakes (Go: incidlelocked(-1) before
-    // notewakeup), so checkDead never sees a moment with nobody running.
-    s.lock.lock()
-    s.lockedIdleMCount -= 1
+    if lm.countedLockedIdle {
+        lm.countedLockedIdle = false
+        s.lockedIdleMCount -= 1
+    }
     s.lock.unlock()
     lm.park.wakeup()
 }
 
-/// Go's stoplockedm: the locked G is waiting; hand off our P and sleep until the G is
-/// runnable and someone hands us a P. Returns false on shutdown.
+/// Go's stoplockedm: the locked G is not running; hand off our P and sleep until the G
+/// is runnable and someone hands us a P (startLockedM). Returns false on shutdown.
 func stopLockedM(_ m: Machine) -> Bool {
     let s = sched!
+    if m.p != nil { s.handoffP(s.releaseP(m)) }
+    s.lock.lock()
     if m.pendingLockedRun == nil {
-        if m.p != nil { s.handoffP(s.releaseP(m)) }
-        s.lock.lock()
+        m.countedLockedIdle = true
         s.lockedIdleMCount += 1
         s.checkDead()
+    }
+    s.lock.unlock()
+    while true {
+        s.lock.lock()
+        let ready = m.pendingLockedRun != nil
         s.lock.unlock()
-        while m.pendingLockedRun == nil {
-            m.park.sleep()
-            m.park.clear()
-            if s.isShuttingDown { return false }
-        }
-        // startLockedM already took us off lockedIdleMCount.
+        if ready { break }
+        m.park.sleep()
+        m.park.clear()
+        if s.isShuttingDown { return false }
     }
+    s.lock.lock()
     m.pendingLockedRun = nil
-    if m.p == nil {
-        guard let p = m.nextP else { fatal("stoplockedm: woken without a P") }
-        m.nextP = nil
-        s.acquireP(m, p)
-    }
+    let p = m.nextP
+    m.nextP = nil
+    s.lock.unlock()
+    guard let p else { fatal("stoplockedm: woken without a P") }
+    s.acquireP(m, p)
     return true
 }
 

@@ -320,10 +320,15 @@ final class Scheduler: @unchecked Sendable {
         idleMPut(m)
         checkDead()
         lock.unlock()
-        m.park.sleep()
-        m.park.clear()
-        if isShuttingDown { return false }
-        guard let p = m.nextP else { fatal("stopm: woken without a P") }
+        // Sleep until someone hands us a P (startM sets nextP, then wakes us); a wake-up
+        // without one (left over from an earlier use of the note) is ignored.
+        while true {
+            m.park.sleep()
+            m.park.clear()
+            if isShuttingDown { return false }
+            if m.nextP != nil { break }
+        }
+        let p = m.nextP!
         m.nextP = nil
         acquireP(m, p)
         return true
