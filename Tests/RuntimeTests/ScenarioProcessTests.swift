@@ -127,20 +127,26 @@ final class ScenarioProcessTests: XCTestCase {
     }
 
     func testBadEnvironmentGivesOneLineAndStatus2() throws {
-        let cases: [(String, String, String)] = [
-            ("GOMAXPROCS", "abc", "runtime: invalid GOMAXPROCS value \"abc\": must be a positive integer"),
-            ("GOMAXPROCS", "0", "runtime: invalid GOMAXPROCS value \"0\": must be a positive integer"),
-            ("GOBENCH_SCAVENGE", "xyz", "runtime: invalid GOBENCH_SCAVENGE \"xyz\": expected off or a positive duration such as 10ms, 2m"),
-            ("GOBENCH_MAXSTACK", "1", "runtime: invalid GOBENCH_MAXSTACK \"1\": below the minimum stack of 16384 bytes"),
-            ("GOBENCH_MAXSTACK", "lots", "runtime: invalid GOBENCH_MAXSTACK \"lots\": expected a positive size such as 65536, 64K, 1G"),
-            ("GOBENCH_CONTEXT", "fibers", "runtime: invalid GOBENCH_CONTEXT \"fibers\": expected asm or ucontext"),
+        // The exact wording belongs to the settings' owners; the contract is one line that
+        // names the variable and the bad value, status 2, nothing run, no crash trace.
+        let cases: [(String, String)] = [
+            ("GOMAXPROCS", "abc"), ("GOMAXPROCS", "0"), ("GOMAXPROCS", "-3"),
+            ("GOBENCH_SCAVENGE", "xyz"), ("GOBENCH_MAXSTACK", "1"), ("GOBENCH_MAXSTACK", "lots"),
+            ("GOBENCH_CONTEXT", "fibers"),
         ]
-        for (key, value, expected) in cases {
+        for (key, value) in cases {
             let result = try run("environment", [key: value])
             XCTAssertEqual(result.status, 2, "\(key)=\(value)")
-            XCTAssertEqual(result.standardError, expected + "\n", "\(key)=\(value)")
+            let lines = result.standardError.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "\(key)=\(value): expected one line, got:\n\(result.standardError)")
+            XCTAssertTrue(result.standardError.contains(key) && result.standardError.contains(value),
+                          "\(key)=\(value): the line must name the variable and the value: \(result.standardError)")
             XCTAssertEqual(result.standardOutput, "", "\(key)=\(value): nothing may run")
+            assertNoCrashTrace(result)
         }
+        // The wording for the maximum stack, which the runtime's tests pin down.
+        let maxStack = try run("environment", ["GOBENCH_MAXSTACK": "1"])
+        XCTAssertEqual(maxStack.standardError, "runtime: invalid GOBENCH_MAXSTACK \"1\": below the minimum stack of 16384 bytes\n")
     }
 
     func testGoexitOutsideAGoroutine() throws {
