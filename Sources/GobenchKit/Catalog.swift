@@ -252,11 +252,11 @@ public enum Catalog {
                 .init("frame", "150", .integer(minimum: 1), "bytes per frame"),
                 .init("mode", "depth", .choice(["depth", "overflow"]),
                       "overflow: recurse without bound until the stack limit"),
-                .init("maxstack_mb", "64", .integer(minimum: 1), "stack limit for overflow mode, MB"),
+                .init("maxstack_mb", "0", .integer(minimum: 0),
+                      "stack limit in MB (debug.SetMaxStack); 0: Go's default of 1 GB in depth mode, 64 MB in overflow mode"),
             ],
             engines: runtimeOnly, procs: .unswept(1), sweepsScavenge: false, sweepsPlacement: false,
-            // The catalog default (1e6 frames of 150 bytes, about 216 bytes each in Go) needs
-            // a 256 MB stack, above maxstack_mb=64: the Go peer refuses it. 1e5 frames fit.
+            // 1e5 frames keep the default sweep short; the catalog default is 1e6.
             sweepParameters: ["depth": "100000"]),
         WorkloadSpec(
             name: "mutex-contention",

@@ -115,7 +115,8 @@ public struct RuntimeConfiguration: Sendable {
             c.procsRule = snapshot.defaultProcessors.rule
             try c.applyEnvironment(env)
         } catch {
-            fatalUsage("\(error)")
+            let text = "\(error)"
+            fatalUsage(text.hasPrefix("runtime: ") ? text : "runtime: " + text)
         }
         return c
     }

@@ -14,16 +14,17 @@ enum StackWorkloads {
         let frame = FrameClass.nearest(p.int("frame"))
         let maxMB = p.int("maxstack_mb")
         if p.string("mode") == "overflow" {
-            return overflowParent(frame: frame, maxStackBytes: maxMB << 20)
+            return overflowParent(frame: frame, maxStackBytes: (maxMB == 0 ? 64 : maxMB) << 20)
         }
         let depth = p.int("depth")
         // Depth mode: the recursion runs on a goroutine whose stack is the limit
-        // (maxstack_mb, like Go's debug.SetMaxStack), as the main goroutine's would be.
-        let limit = maxMB << 20
+        // (maxstack_mb, like Go's debug.SetMaxStack; 0: Go's default, 1 GB), as the main
+        // goroutine's would be.
+        let limit = maxMB == 0 ? goDefaultMaxStackBytes : maxMB << 20
         let frameBytes = measureFrameBytes(frame)
         let need = depth * frameBytes + 64 * 1024
         if need > limit {
-            return .error("deep-recursion: depth=\(depth) with \(frameBytes)-byte frames needs a \(need >> 20) MB stack, above the \(maxMB) MB limit (raise maxstack_mb or use mode=overflow)")
+            return .error("deep-recursion: depth=\(depth) with \(frameBytes)-byte frames needs a \(need >> 20) MB stack, above the \(limit >> 20) MB limit (raise maxstack_mb or use mode=overflow)")
         }
         let done = Channel<(UInt64, Int64)>(capacity: 1)
         Runtime.spawn(stackBytes: limit) {

@@ -64,7 +64,7 @@ public enum WorkloadRunner {
             if workload == "deep-recursion", params.string("mode") == "overflow",
                let depthFile = ProcessInfo.processInfo.environment[StackWorkloads.depthFileVariable] {
                 let frame = FrameClass.nearest(params.int("frame"))
-                let maxStack = params.int("maxstack_mb") << 20
+                let maxStack = (params.int("maxstack_mb") == 0 ? 64 : params.int("maxstack_mb")) << 20
                 config.procs = 1
                 Runtime.run(config) { StackWorkloads.overflowChild(frame: frame, maxStackBytes: maxStack, depthFile: depthFile) }
                 exit(1)
