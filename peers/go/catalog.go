@@ -40,14 +40,11 @@ type runContext struct {
 type paramValues struct {
 	integers map[string]int64
 	choices  map[string]string
-	given    map[string]bool // set on the command line rather than defaulted
 }
 
 func (p paramValues) int(name string) int { return int(p.integers[name]) }
 
 func (p paramValues) choice(name string) string { return p.choices[name] }
-
-func (p paramValues) isGiven(name string) bool { return p.given[name] }
 
 // measurement is what a workload measured over its measured section only.
 type measurement struct {
@@ -91,7 +88,7 @@ func lookupWorkload(name string) (workloadSpec, bool) {
 // resolve validates the parameters given on the command line against the spec and
 // fills in the defaults.
 func (w workloadSpec) resolve(given map[string]string) (paramValues, error) {
-	values := paramValues{integers: map[string]int64{}, choices: map[string]string{}, given: map[string]bool{}}
+	values := paramValues{integers: map[string]int64{}, choices: map[string]string{}}
 	for key := range given {
 		if !slices.ContainsFunc(w.Params, func(p paramSpec) bool { return p.Name == key }) {
 			names := make([]string, len(w.Params))
@@ -106,7 +103,6 @@ func (w workloadSpec) resolve(given map[string]string) (paramValues, error) {
 		if !ok {
 			text = p.Default
 		}
-		values.given[p.Name] = ok
 		if p.Choices != nil {
 			if !slices.Contains(p.Choices, text) {
 				return values, fmt.Errorf("parameter %s=%q: must be one of %s", p.Name, text, strings.Join(p.Choices, ", "))

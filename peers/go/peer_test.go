@@ -81,6 +81,7 @@ func TestEveryWorkloadTinyRunIsOK(t *testing.T) {
 		{"locked-thread", []string{"n=100", "mode=mixed", "unlocked=4"}, 100, []string{"latency_p50_ns"}},
 		{"deep-recursion", []string{"depth=10000"}, 10000, []string{"depth_reached", "frame_bytes"}},
 		{"deep-recursion", []string{"depth=10000", "frame=1000", "maxstack_mb=64"}, 10000, []string{"depth_reached"}},
+		{"deep-recursion", []string{"depth=10000", "maxstack_mb=0"}, 10000, []string{"depth_reached"}},
 		{"mutex-contention", []string{"n=10001", "goroutines=7"}, 10001, nil},
 		{"mutex-contention", []string{"n=1000"}, 1000, nil},
 		{"timer-storm", []string{"n=20", "sleep_us=100", "rounds=3"}, 60, []string{"latency_p999_ns"}},
@@ -201,6 +202,7 @@ func TestBadInputGivesErrorLine(t *testing.T) {
 		{"-workload", "locked-thread", "-param", "mode=mixed", "-param", "unlocked=3"},
 		{"-workload", "deep-recursion", "-param", "depth=1000000", "-param", "maxstack_mb=1"},
 		{"-workload", "deep-recursion", "-param", "frame=5000"},
+		{"-workload", "deep-recursion", "-param", "maxstack_mb=-1"},
 	}
 	for _, args := range cases {
 		r := runPeer(t, args...)
@@ -248,7 +250,7 @@ func TestDefaultsMatchTheProtocol(t *testing.T) {
 		"spawn-storm": "mode=single n=200000", "live-goroutines": "n=100000", "steal-imbalance": "n=100000 work=200",
 		"gosched-pingpong": "n=500000", "chan-pingpong": "n=200000", "chan-prodcons": "buffer=10 n=400000 pairs=0",
 		"pingpong-hog": "hog_ms=0 n=5000", "syscall-heavy": "goroutines=64 kind=pipe n=2000",
-		"locked-thread": "mode=pingpong n=5000 unlocked=4", "deep-recursion": "depth=1000000 frame=150 maxstack_mb=64 mode=depth",
+		"locked-thread": "mode=pingpong n=5000 unlocked=4", "deep-recursion": "depth=1000000 frame=150 maxstack_mb=0 mode=depth",
 		"mutex-contention": "goroutines=0 n=1000000", "timer-storm": "n=10000 rounds=5 sleep_us=1000",
 		"parallel-compute": "tasks=64 work=200000000", "scavenger-burst": "idle_ms=300 n=100000 sample_ms=10",
 	}

@@ -27,7 +27,7 @@ var deepRecursionSpec = workloadSpec{
 		intParam("depth", 1_000_000, 1, maxCount, "depth mode: frames"),
 		intParam("frame", 150, 1, 4096, "bytes of local array per frame (the nearest compiled size is used)"),
 		choiceParam("mode", "depth", []string{"depth", "overflow"}, "depth or overflow"),
-		intParam("maxstack_mb", 64, 1, 1<<20, "debug.SetMaxStack in MB (depth mode: only when given; Go's default is 1 GB)"),
+		intParam("maxstack_mb", 0, 0, 1<<20, "debug.SetMaxStack in MB (0: Go's default of 1 GB in depth mode, 64 MB in overflow mode)"),
 	},
 	Run: runDeepRecursion,
 }
@@ -115,12 +115,15 @@ func runDeepRecursion(ctx *runContext) (measurement, error) {
 	frameMetric := metric{"frame_bytes", float64(frameBytes), "bytes", "none"}
 	maxStackBytes := ctx.params.int("maxstack_mb") << 20
 	if ctx.params.choice("mode") == "overflow" {
+		if maxStackBytes == 0 {
+			maxStackBytes = 64 << 20
+		}
 		return runOverflowParent(ctx, class, maxStackBytes, frameMetric)
 	}
 
 	depth := ctx.params.int("depth")
 	limit := 1_000_000_000 // Go's default on 64-bit, per the seed
-	if ctx.params.isGiven("maxstack_mb") {
+	if maxStackBytes > 0 {
 		limit = maxStackBytes
 		defer debug.SetMaxStack(debug.SetMaxStack(maxStackBytes))
 	}
