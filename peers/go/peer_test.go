@@ -161,7 +161,7 @@ func TestDeepRecursionOverflowKillsTheChild(t *testing.T) {
 	if r.exitStatus != 0 || r.result.Status != "ok" {
 		t.Fatalf("exit %d: %s", r.exitStatus, r.output)
 	}
-	if status := r.metric(t, "child_exit_status"); status != 2 {
+	if status := r.metric(t, "exit_status"); status != 2 {
 		t.Fatalf("child exit status %v, want 2", status)
 	}
 	depth, frame := r.metric(t, "depth_reached"), r.metric(t, "frame_bytes")

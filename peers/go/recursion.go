@@ -241,7 +241,7 @@ func runOverflowParent(ctx *runContext, class frameClass, maxStackBytes int, fra
 		extra: []metric{
 			{"depth_reached", float64(depth), "count", "higher"},
 			{"time_to_failure_ns", float64(timeToFailure), "ns", "lower"},
-			{"child_exit_status", float64(status.ExitStatus()), "count", "none"},
+			{"exit_status", float64(status.ExitStatus()), "count", "none"},
 			{"progress_depth", float64(progressDepth), "count", "none"},
 			frameMetric,
 		},
