@@ -29,8 +29,9 @@ extension Runtime {
 
 func enterSyscall(_ gp: Goroutine, handOffNow: Bool) {
     let s = sched!
-    guard let m = gp.m, let p = m.p else { fatal("entersyscall: no P") }
+    // Yield first if asked: the G may resume on another M, so read the M and P after.
     checkPreempt(gp)
+    guard let m = gp.m, let p = m.p else { fatal("entersyscall: no P") }
     gp.casStatus(.running, .syscall)
     p.stats.syscalls += 1
     _ = gb_add_u32(p.syscallTick, 1)
