@@ -3,7 +3,10 @@
 #include "gb_atomic.h"
 #include <time.h>
 
-__thread void *gb_tls_machine = 0;
+static __thread void *gb_tls_machine = 0;
+
+__attribute__((noinline)) void *gb_get_machine(void) { return gb_tls_machine; }
+void gb_set_machine(void *m) { gb_tls_machine = m; }
 
 int64_t gb_nanotime(void) {
     struct timespec ts;

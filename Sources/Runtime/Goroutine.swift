@@ -113,7 +113,7 @@ public final class Goroutine: @unchecked Sendable {
         var spins = 0
         while !gb_cas_u32(statusWord, old.rawValue, new.rawValue) {
             spins += 1
-            if spins > 1_000_000 {
+            if spins > 10_000_000 {
                 fatal("casgstatus: goroutine \(id) bad transition \(status) (expected \(old)) -> \(new)")
             }
             gb_cpu_relax(1)

@@ -64,8 +64,9 @@ func execute(_ m: Machine, _ gp: Goroutine, inheritTime: Bool) {
     p.stats.schedules += 1
     if gp.spawnNode != p.node { p.stats.remoteRuns += 1 }
     if gp.needsContext { sched.prepareToRun(gp, on: p) }
-    // This M dequeued the G, so it alone owns it: a release store, not a CAS.
-    gp.setStatus(.running)
+    // A CAS, not a store: a G that is not runnable here (a runtime bug: on two queues)
+    // must fail loudly, never run twice on one stack.
+    gp.casStatus(.runnable, .running)
     m.current = gp
     gp.m = m
     gb_set_current_stack(gp.stackRecord)

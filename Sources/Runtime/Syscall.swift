@@ -31,7 +31,9 @@ func enterSyscall(_ gp: Goroutine, handOffNow: Bool) {
     let s = sched!
     // Yield first if asked: the G may resume on another M, so read the M and P after.
     checkPreempt(gp)
-    guard let m = gp.m, let p = m.p else { fatal("entersyscall: no P") }
+    guard let m = gp.m, let p = m.p else {
+        fatal("entersyscall: no P (M\(gp.m?.id ?? -1) current=\(gp.m?.current?.id ?? -1) oldP=\(gp.m?.oldP?.id ?? -1) g=\(gp.id) status=\(gp.status) tls=\(Machine.current?.id ?? -1) tlsP=\(Machine.current?.p?.id ?? -1))")
+    }
     gp.casStatus(.running, .syscall)
     p.stats.syscalls += 1
     _ = gb_add_u32(p.syscallTick, 1)

@@ -31,9 +31,13 @@ GB_ATOMIC_FNS(uintptr_t, uptr)
 static inline void gb_fence_seq_cst(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
 /// The running M of this thread (an unretained Machine), for the scheduler.
-extern __thread void *gb_tls_machine;
-static inline void *gb_get_machine(void) { return gb_tls_machine; }
-static inline void gb_set_machine(void *m) { gb_tls_machine = m; }
+///
+/// Deliberately NOT inline: a goroutine can move to another thread inside any call that
+/// may switch contexts, but the compiler treats the address of a thread-local variable as
+/// constant within a function and would reuse the old thread's address after the move
+/// (reading another M). An opaque call is computed afresh each time.
+void *gb_get_machine(void) __attribute__((noinline));
+void gb_set_machine(void *m);
 
 /// Monotonic nanoseconds (CLOCK_MONOTONIC).
 int64_t gb_nanotime(void);
