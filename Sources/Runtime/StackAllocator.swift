@@ -207,11 +207,11 @@ func readSmallFile(_ path: String) -> String? {
     var buf = [UInt8](repeating: 0, count: 4096)
     let n = read(fd, &buf, buf.count)
     if n <= 0 { return nil }
-    return String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: " \n\t")
+    return String(decoding: buf[0..<n], as: UTF8.self).trimmingASCII(" \n\t")
 }
 
 extension String {
-    func trimmingCharacters(in set: String) -> String {
+    func trimmingASCII(_ set: String) -> String {
         var s = Substring(self)
         while let c = s.first, set.contains(c) { s.removeFirst() }
         while let c = s.last, set.contains(c) { s.removeLast() }

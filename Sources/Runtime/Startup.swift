@@ -65,7 +65,7 @@ public struct RuntimeConfiguration: Sendable {
     /// GOBENCH_CONTEXT, GOBENCH_PLACEMENT and GODEBUG=scavtrace=1 over `self`.
     public mutating func applyEnvironment(_ env: [String: String]) throws {
         if let v = env["GOMAXPROCS"] {
-            guard let n = Int(v.trimmingCharacters(in: " ")), n > 0 else {
+            guard let n = Int(v.trimmingASCII(" ")), n > 0 else {
                 throw Error(description: "runtime: invalid GOMAXPROCS value \"\(v)\": must be a positive integer")
             }
             procs = n
@@ -123,7 +123,7 @@ public struct RuntimeConfiguration: Sendable {
 
     /// `off`, or a duration: `500us`, `10ms`, `1.5s`, `2m`, `1h` (a bare number is ns).
     public static func parseInterval(_ text: String, name: String) throws -> Int64? {
-        let t = text.trimmingCharacters(in: " ")
+        let t = text.trimmingASCII(" ")
         if t == "off" { return nil }
         let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6),
                                          ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
@@ -137,7 +137,7 @@ public struct RuntimeConfiguration: Sendable {
 
     /// Bytes with an optional K, M, G suffix (powers of 1024), or a plain number.
     public static func parseBytes(_ text: String, name: String) throws -> Int {
-        let t = text.trimmingCharacters(in: " ")
+        let t = text.trimmingASCII(" ")
         let scales: [(String, Int)] = [("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30),
                                        ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
         for (suffix, scale) in scales where t.uppercased().hasSuffix(suffix) {
