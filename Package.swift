@@ -52,3 +52,16 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// libFuzzer harnesses, one per group of parsers of outside input (Sources/FuzzTargets).
+// A plain build makes them replayers of saved inputs; scripts/fuzz.sh builds them with
+// `-sanitize=fuzzer,address -DGOBENCH_FUZZ` and runs the fuzzer.
+package.targets.append(.target(name: "FuzzSupport", path: "Sources/FuzzTargets/FuzzSupport"))
+for (name, folder, parsers) in [
+    ("fuzz-results-csv", "ResultsCSVFuzz", "GobenchKit"), ("fuzz-thresholds", "ThresholdsFuzz", "GobenchKit"),
+    ("fuzz-settings", "SettingsFuzz", "GobenchKit"), ("fuzz-child-result", "ChildResultFuzz", "GobenchKit"),
+    ("fuzz-topology", "TopologyFuzz", "Runtime"), ("fuzz-runtime-environment", "RuntimeEnvironmentFuzz", "Runtime"),
+] {
+    package.targets.append(.executableTarget(
+        name: name, dependencies: ["FuzzSupport", .target(name: parsers)], path: "Sources/FuzzTargets/\(folder)"))
+}

@@ -1,0 +1,185 @@
+// Fuzzes the command-line settings and the catalog's parameter validation: every parsed
+// value is in range and its canonical text parses back to the same value.
+import FuzzSupport
+import GobenchKit
+
+/// The first input byte picks the parser (modulo the count); the rest is the flag's text.
+/// The seed corpus uses the letters below so that its files read as `dFLAG-TEXT`.
+@main
+enum SettingsFuzz {
+    static func main() {
+        FuzzDriver.run(name: "settings", check: check)
+    }
+
+    static func check(_ bytes: UnsafeRawBufferPointer) {
+        guard let (selector, input) = selectorAndText(bytes) else { return }
+        switch selector {
+        case UInt8(ascii: "d"): duration(input)
+        case UInt8(ascii: "s"): scavenge(input)
+        case UInt8(ascii: "p"): placement(input)
+        case UInt8(ascii: "r"): procs(input)
+        case UInt8(ascii: "h"): shard(input)
+        case UInt8(ascii: "a"): parameters(input)
+        case UInt8(ascii: "w"): workloadList(input)
+        default:
+            // Any other byte: spread over the parsers so that no input is wasted.
+            let parsers = [duration, scavenge, placement, procs, shard, parameters, workloadList]
+            parsers[Int(selector) % parsers.count](input)
+        }
+    }
+
+    /// Whether the input can be passed as one flag value and so must give a one-line error.
+    static func singleLine(_ input: String) -> Bool { isOneLine(input) }
+
+    static func duration(_ input: String) {
+        do {
+            let nanoseconds = try DurationText.nanoseconds(input, what: "timeout")
+            require(nanoseconds >= 1 && Double(nanoseconds) < 1e18, "a duration is positive and below 1e18 ns: \(nanoseconds)")
+            let canonical = DurationText.format(nanoseconds: nanoseconds)
+            let again = try? DurationText.nanoseconds(canonical, what: "timeout")
+            require(again == nanoseconds, "canonical text \(canonical) reads back as \(nanoseconds) ns (got \(String(describing: again)))")
+            let seconds = try DurationText.seconds(input)
+            require(seconds > 0 && seconds == Double(nanoseconds) / 1e9, "seconds agrees with nanoseconds")
+        } catch let error as SettingsError {
+            oneLineError(error.description, input: input, mentions: "timeout")
+        } catch { require(false, "duration throws only SettingsError, threw \(error)") }
+    }
+
+    static func scavenge(_ input: String) {
+        do {
+            let list = try ScavengeSetting.parseList(input)
+            require(!list.isEmpty, "a scavenge list that parses is not empty")
+            require(Set(list).count == list.count, "a scavenge list has no duplicates")
+            for setting in list {
+                require(setting.intervalNanoseconds.map { $0 >= 1 } ?? true, "an interval is positive")
+                let again = try? ScavengeSetting.parse(setting.description)
+                require(again == setting, "scavenge \(setting) reads back the same")
+            }
+            let joined = list.map(\.description).joined(separator: ",")
+            require((try? ScavengeSetting.parseList(joined)) == list, "scavenge list \(joined) reads back the same")
+        } catch let error as SettingsError {
+            oneLineError(error.description, input: input, mentions: "scavenge")
+        } catch { require(false, "scavenge throws only SettingsError, threw \(error)") }
+    }
+
+    static func placement(_ input: String) {
+        do {
+            let list = try PlacementSetting.parseList(input)
+            require(!list.isEmpty, "a placement list that parses is not empty")
+            require(Set(list).count == list.count, "a placement list has no duplicates")
+            for item in list {
+                if case .nodes(let nodes) = item {
+                    require(!nodes.isEmpty && nodes == nodes.sorted() && Set(nodes).count == nodes.count,
+                            "nodes are listed sorted and unique: \(nodes)")
+                    require(nodes.allSatisfy { $0 >= 0 && $0 < 1024 }, "node numbers are in 0..<1024")
+                }
+                require((try? PlacementSetting.parse(item.description)) == item, "placement \(item) reads back the same")
+            }
+            let joined = list.map(\.description).joined(separator: ",")
+            require((try? PlacementSetting.parseList(joined)) == list, "placement list \(joined) reads back the same")
+        } catch let error as SettingsError {
+            oneLineError(error.description, input: input, mentions: "placement")
+        } catch { require(false, "placement throws only SettingsError, threw \(error)") }
+    }
+
+    static func procs(_ input: String) {
+        do {
+            let values = try ProcsList.parse(input)
+            require(!values.isEmpty, "a procs list that parses is not empty")
+            require(values == values.sorted() && Set(values).count == values.count, "procs are sorted and unique")
+            require(values.allSatisfy { $0 >= 1 && $0 <= ProcsList.maximum }, "procs are in 1...\(ProcsList.maximum)")
+            let joined = values.map(String.init).joined(separator: ",")
+            require((try? ProcsList.parse(joined)) == values, "procs \(joined) read back the same")
+        } catch let error as SettingsError {
+            oneLineError(error.description, input: input, mentions: "procs")
+        } catch { require(false, "procs throws only SettingsError, threw \(error)") }
+    }
+
+    static func shard(_ input: String) {
+        do {
+            let shard = try ShardSetting.parse(input)
+            require(shard.index >= 1 && shard.index <= shard.count, "1 <= index <= count")
+            require((try? ShardSetting.parse(shard.description)) == shard, "shard \(shard) reads back the same")
+            // Every position belongs to exactly one shard of the same count.
+            if shard.count <= 64 {
+                for position in 0..<(2 * shard.count) {
+                    let owners = (1...shard.count).filter {
+                        ShardSetting(index: $0, count: shard.count).contains(position: position)
+                    }
+                    require(owners.count == 1, "position \(position) belongs to one shard of \(shard.count)")
+                }
+            }
+        } catch let error as SettingsError {
+            oneLineError(error.description, input: input, mentions: "shard")
+        } catch { require(false, "shard throws only SettingsError, threw \(error)") }
+    }
+
+    /// Lines of `K=V` as repeated `--param`, checked against a workload of the catalog (the
+    /// first line names it, by position modulo the catalog's size when it is a number).
+    static func parameters(_ input: String) {
+        var lines = input.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let first = lines.isEmpty ? "" : lines.removeFirst()
+        let workloads = Catalog.workloads
+        let spec = (try? Catalog.workload(named: first))
+            ?? workloads[abs(first.unicodeScalars.reduce(0) { $0 &+ Int($1.value) }) % workloads.count]
+        let assignments: [String: String]
+        do {
+            assignments = try ParameterAssignments.parse(lines)
+        } catch let error as SettingsError {
+            require(error.description.hasPrefix("param"), "a param error names the option: \(error.description)")
+            return
+        } catch { require(false, "param throws only SettingsError, threw \(error)"); return }
+        for (key, value) in assignments {
+            require(!value.isEmpty, "param \(key) has a value")
+        }
+        do {
+            let resolved = try spec.resolvedParameters(assignments)
+            require(Set(resolved.keys) == Set(spec.parameters.map(\.name)), "every parameter is resolved, no other")
+            for parameter in spec.parameters {
+                let value = resolved[parameter.name]!
+                switch parameter.kind {
+                case .integer(let minimum):
+                    require(Int(value).map { $0 >= minimum } ?? false, "\(parameter.name)=\(value) is an integer >= \(minimum)")
+                    require(String(Int(value)!) == value, "\(parameter.name)=\(value) is canonical")
+                case .choice(let words):
+                    require(words.contains(value), "\(parameter.name)=\(value) is one of \(words)")
+                }
+            }
+            // Resolving is idempotent, and the canonical text's pairs are the resolved values.
+            require((try? spec.resolvedParameters(resolved)) == resolved, "resolving resolved values changes nothing")
+            let canonical = try spec.canonicalParameters(assignments)
+            let pairs = WorkloadSpec.pairs(ofCanonical: canonical)
+            require(pairs.map(\.key) == pairs.map(\.key).sorted(), "canonical pairs are sorted by key")
+            require(Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }) == resolved,
+                    "canonical text \(canonical) holds the resolved values")
+        } catch let error as CatalogError {
+            require(error.description.hasPrefix(spec.name + ":"), "a parameter error names the workload: \(error.description)")
+        } catch { require(false, "resolvedParameters throws only CatalogError, threw \(error)") }
+    }
+
+    /// A `--workloads` list and an `--engine` name.
+    static func workloadList(_ input: String) {
+        do {
+            let specs = try Catalog.workloads(fromList: input)
+            require(!specs.isEmpty, "a workload list that parses is not empty")
+            require(Set(specs.map(\.name)).count == specs.count, "a workload list has no duplicates")
+            require(specs.allSatisfy { Catalog.names.contains($0.name) }, "every workload is in the catalog")
+        } catch let error as CatalogError {
+            oneLineError(error.description, input: input, mentions: "workload")
+        } catch { require(false, "workloads(fromList:) throws only CatalogError, threw \(error)") }
+        do {
+            let engine = try BenchmarkEngine.parse(input)
+            require(engine.rawValue == input, "an engine parses only from its own name")
+        } catch let error as CatalogError {
+            oneLineError(error.description, input: input, mentions: "engine")
+        } catch { require(false, "BenchmarkEngine.parse throws only CatalogError, threw \(error)") }
+    }
+
+    /// An error for a one-line flag value is one line and names what was wrong.
+    static func oneLineError(_ description: String, input: String, mentions word: String) {
+        require(description.contains(word), "the error mentions \(word): \(description)")
+        if singleLine(input) {
+            require(isOneLine(description), "the error for a one-line value is one line: \(description)")
+        }
+    }
+}
