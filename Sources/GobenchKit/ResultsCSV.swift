@@ -401,8 +401,9 @@ struct CSVRecordReader {
 /// Writes RFC 4180 records: a field is quoted when it holds a comma, a quote or a line end.
 enum CSVRecordWriter {
     static func field(_ s: String) -> String {
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        // On bytes, literally: a comma or quote followed by a combining mark is one Character.
+        if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"", options: .literal) + "\""
         }
         return s
     }
@@ -418,7 +419,7 @@ extension String {
     var singleLineForMessage: String {
         var s = self
         for (from, to) in [("\r\n", "\\n"), ("\n", "\\n"), ("\r", "\\r")] {
-            s = s.replacingOccurrences(of: from, with: to)
+            s = s.replacingOccurrences(of: from, with: to, options: .literal)  // literal: a line end before a combining mark too
         }
         return s
     }
