@@ -198,7 +198,7 @@ public enum ProcsList {
             }
             var result: [Int] = []
             var value = low
-            while value <= high { result.append(value); value *= factor }
+            while value <= high { result.append(value); if value > high / factor { break }; value *= factor }  // no overflow for a huge factor
             return result
         }
         guard let increment = Int(step), increment >= 1 else {
