@@ -129,7 +129,7 @@ public struct RuntimeConfiguration: Sendable {
                                          ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
         // Longest suffixes first: "ms" before "s" and "m".
         for (suffix, scale) in units where t.hasSuffix(suffix) {
-            guard let v = Double(t.dropLast(suffix.count)), v > 0, v.isFinite, v * scale < 9e18 else { break }
+            guard let v = Double(t.dropLast(suffix.count)), v * scale >= 1, v.isFinite, v * scale < 9e18 else { break }  // >= 1 ns: 0.5ns is not 0
             return Int64(v * scale)
         }
         throw Error(description: "runtime: invalid \(name) \"\(text)\": expected off or a positive duration such as 10ms, 2m")
