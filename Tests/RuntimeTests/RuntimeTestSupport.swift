@@ -141,7 +141,7 @@ enum RuntimeTestSupport {
     enum KnownBug: String {
         case deadlockHiddenByScavengerTimer = "deadlock not reported while the scavenger's timer is pending"
         case falseDeadlockAtStartup = "false \"all goroutines are asleep - deadlock!\" at start-up (main [runnable])"
-        case stopmWokenWithoutP = "fatal error: stopm: woken without a P (also the precondition `stopm: M holds a P`)"
+        case stopTheWorldStall = "stop-the-world can wait forever for a P left stopped (GOMAXPROCS changes mixed with locked goroutines, syscalls and Goexit: stopWait stays 1 with every other P stopped)"
     }
 
     /// Skips a test that kills the test process because of a filed runtime bug, unless

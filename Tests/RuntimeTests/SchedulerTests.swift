@@ -165,7 +165,6 @@ final class SchedulerTests: XCTestCase {
     }
 
     func testGomaxprocsResizedWhileBusy() throws {
-        try RuntimeTestSupport.skipUnlessFixed(.stopmWokenWithoutP)
         let workers = RuntimeTestSupport.isDebugBuild ? 200 : 1000
         var previousValues: [Int] = []
         var expectedPrevious: [Int] = []

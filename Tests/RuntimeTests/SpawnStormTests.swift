@@ -16,7 +16,6 @@ final class SpawnStormTests: XCTestCase {
     }
 
     func testSpawnStormWithRandomGomaxprocsChanges() throws {
-        try RuntimeTestSupport.skipUnlessFixed(.stopmWokenWithoutP)
         runStorm(resizing: true)
     }
 

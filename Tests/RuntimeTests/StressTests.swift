@@ -107,9 +107,7 @@ final class StressTests: XCTestCase {
 
     /// Operations that end the test process today because of a filed runtime bug; left
     /// out of the default mix unless GOBENCH_RUN_KNOWN_BUGS=1 (scripts/stress.sh --all).
-    static let operationsBlockedByKnownBugs: [String: RuntimeTestSupport.KnownBug] = [
-        "lockOSThread": .stopmWokenWithoutP, "goexit": .stopmWokenWithoutP, "pipeSyscall": .stopmWokenWithoutP,
-    ]
+    static let operationsBlockedByKnownBugs: [String: RuntimeTestSupport.KnownBug] = [:]
 
     func testRandomizedMix() throws {
         var operations = StressTests.onlyOperations ?? StressTests.allOperations.subtracting(["gomaxprocs"])
@@ -123,7 +121,7 @@ final class StressTests: XCTestCase {
     }
 
     func testRandomizedMixWithGomaxprocsChanges() throws {
-        try RuntimeTestSupport.skipUnlessFixed(.stopmWokenWithoutP)
+        try RuntimeTestSupport.skipUnlessFixed(.stopTheWorldStall)
         try runStress(operations: StressTests.onlyOperations ?? StressTests.allOperations, name: "mix+gomaxprocs")
     }
 
