@@ -151,7 +151,8 @@ boot_vm() {
     pass "$VM: booted and ran the checks in $((SECONDS - started))s ($(grep -m1 GOBENCH-VM-INFO "$LOG" | cut -d' ' -f2-))"
     for name in topology-json topology-text self-check-compact self-check-spread self-check-none \
                 affinity-json gomaxprocs-env gomaxprocs-bad nodes-missing quota-json \
-                placement-compact placement-spread steals-none steals-compact pingpong-none pingpong-compact; do
+                placement-compact placement-spread steals-none-2 steals-compact-2 pingpong-none-2 \
+                pingpong-compact-2 steals-none-4 steals-compact-4 pingpong-none-4 pingpong-compact-4; do
         section "$name"
     done
     verify "$expected" "$node_memory_mb"
@@ -218,14 +219,17 @@ verify() {
     done
     # remote_steals VALUE from a result line.
     remote() { grep -oE '"name":"remote_steals","value":[0-9]+' "$1" | grep -oE '[0-9]+$'; }
+    # GOMAXPROCS for the comparison: one node's CPUs in the 2-node guest, all in the 4-node one.
+    local procs=2
+    [ "$VM" = 4node ] && procs=4
     for pair in steals pingpong; do
-        local none=$(remote "$WORK/$VM.$pair-none.out") compact=$(remote "$WORK/$VM.$pair-compact.out")
+        local none=$(remote "$WORK/$VM.$pair-none-$procs.out") compact=$(remote "$WORK/$VM.$pair-compact-$procs.out")
         if [ -n "$none" ] && [ -n "$compact" ] && [ "$compact" -lt "$none" ]; then
-            pass "$VM: $pair: compact steals across nodes less than none ($compact < $none remote steals)"
+            pass "$VM: $pair at GOMAXPROCS $procs: compact steals across nodes less than none ($compact < $none remote steals)"
         elif [ -n "$none" ] && [ "$none" = 0 ] && [ "$compact" = 0 ]; then
             pass "$VM: $pair: no remote steals under either placement"
         else
-            fail "$VM: $pair: remote steals compact=${compact:-?} none=${none:-?}: $(head -c 300 "$WORK/$VM.$pair-compact.out")"
+            fail "$VM: $pair at GOMAXPROCS $procs: remote steals compact=${compact:-?} none=${none:-?}: $(head -c 300 "$WORK/$VM.$pair-compact-$procs.out")"
         fi
     done
 
