@@ -29,31 +29,33 @@ enum ComputeWorkloads {
         return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + runtimeMetrics())
     }
 
-    /// n goroutines each sleeping `sleep_us` `rounds` times; latency = oversleep.
+    /// n goroutines each sleeping `sleep_us` `rounds` times; latency = oversleep. Each
+    /// goroutine keeps its samples in its own array; the histogram is built after the
+    /// timed section (as the Go peer does).
     static func timerStorm(_ p: Parameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n"), sleepUs = p.int("sleep_us"), rounds = p.int("rounds")
         let wg = WaitGroup()
         wg.add(n)
-        let lock = GoMutex()
-        var merged = newLatencyHistogram()
+        let samples = UnsafeMutablePointer<UInt64>.allocate(capacity: n * rounds)
+        defer { samples.deallocate() }
         let start = now()
-        for _ in 0..<n {
+        for g in 0..<n {
             go {
-                var h = newLatencyHistogram()
-                for _ in 0..<rounds {
+                let mine = samples + g * rounds
+                for r in 0..<rounds {
                     let t0 = now()
                     Runtime.sleep(nanoseconds: Int64(sleepUs) * 1000)
-                    let late = now() - t0 - Int64(sleepUs) * 1000
-                    _ = h.record(UInt64(max(1, late)))
+                    mine[r] = UInt64(max(1, now() - t0 - Int64(sleepUs) * 1000))
                 }
-                lock.lock(); merged.add(h); lock.unlock()
                 wg.done()
             }
         }
         wg.wait()
         let elapsed = now() - start
+        var h = newLatencyHistogram()
+        for i in 0..<(n * rounds) { _ = h.record(samples[i]) }
         let ops = n * rounds
-        return .ok(ops: ops, metrics: standardMetrics(ops: ops, wallNanoseconds: elapsed) + latencyMetrics(merged) + runtimeMetrics())
+        return .ok(ops: ops, metrics: standardMetrics(ops: ops, wallNanoseconds: elapsed) + latencyMetrics(h) + runtimeMetrics())
     }
 
     /// `work` kernel iterations split over `tasks` goroutines (ops = work).

@@ -11,38 +11,34 @@ enum SyscallWorkloads {
         let goroutines = p.int("goroutines"), n = p.int("n"), kind = p.string("kind")
         let wg = WaitGroup()
         wg.add(goroutines)
-        let histLock = GoMutex()
-        var merged = newLatencyHistogram()
+        let samples = UnsafeMutablePointer<UInt64>.allocate(capacity: goroutines * n)
+        samples.initialize(repeating: 1, count: goroutines * n)
+        defer { samples.deallocate() }
         var failure: String? = nil
         let start = now()
         for g in 0..<goroutines {
             go {
-                var h = newLatencyHistogram()
-                defer {
-                    histLock.lock()
-                    merged.add(h)
-                    histLock.unlock()
-                    wg.done()
-                }
+                let mine = samples + g * n
+                defer { wg.done() }
                 switch kind {
                 case "pipe":
                     var fds: [Int32] = [0, 0]
                     if pipe(&fds) != 0 { failure = "pipe: errno \(errno)"; return }
                     var byte: UInt8 = UInt8(g & 0xff)
-                    for _ in 0..<n {
+                    for i in 0..<n {
                         let t0 = now()
                         let w = Runtime.syscall { write(fds[1], &byte, 1) }
                         let r = Runtime.syscall { read(fds[0], &byte, 1) }
-                        _ = h.record(UInt64(max(1, now() - t0)))
+                        mine[i] = UInt64(max(1, now() - t0))
                         if w != 1 || r != 1 { failure = "pipe write/read failed"; break }
                     }
                     close(fds[0]); close(fds[1])
                 case "nanosleep":
-                    for _ in 0..<n {
+                    for i in 0..<n {
                         let t0 = now()
                         var ts = timespec(tv_sec: 0, tv_nsec: 1000)
                         _ = Runtime.syscall { nanosleep(&ts, nil) }
-                        _ = h.record(UInt64(max(1, now() - t0)))
+                        mine[i] = UInt64(max(1, now() - t0))
                     }
                 default: // fsync
                     var template = Array("/tmp/gobench-fsync-XXXXXX".utf8CString)
@@ -50,11 +46,11 @@ enum SyscallWorkloads {
                     if fd < 0 { failure = "mkstemp: errno \(errno)"; return }
                     template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
                     var byte: UInt8 = 1
-                    for _ in 0..<n {
+                    for i in 0..<n {
                         let t0 = now()
                         _ = Runtime.syscall { write(fd, &byte, 1) }
                         _ = Runtime.syscall { fsync(fd) }
-                        _ = h.record(UInt64(max(1, now() - t0)))
+                        mine[i] = UInt64(max(1, now() - t0))
                     }
                     close(fd)
                 }
@@ -64,6 +60,8 @@ enum SyscallWorkloads {
         let elapsed = now() - start
         if let failure { return .error("syscall-heavy: \(failure)") }
         let ops = goroutines * n
+        var merged = newLatencyHistogram()
+        for i in 0..<ops { _ = merged.record(samples[i]) }
         return .ok(ops: ops, metrics: standardMetrics(ops: ops, wallNanoseconds: elapsed) + latencyMetrics(merged) + runtimeMetrics())
     }
 
