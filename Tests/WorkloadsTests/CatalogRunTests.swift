@@ -1,0 +1,122 @@
+// Every workload of the catalog on every engine at a small size: plausible metrics (an
+// operation count that matches the parameters, positive times), the Go peer's rows in the
+// same schema, and clear errors for unknown workloads, engines and parameters.
+import Foundation
+import GobenchKit
+import XCTest
+@testable import Workloads
+
+final class CatalogRunTests: XCTestCase {
+    /// Tiny parameters per workload and the operation count they must give.
+    static let tiny: [(workload: String, params: [String: String], ops: Int)] = [
+        ("spawn-storm", ["n": "1000"], 1000),
+        ("spawn-storm", ["n": "1001", "mode": "all"], 1001),
+        ("spawn-storm", ["n": "500", "mode": "chain"], 500),
+        ("live-goroutines", ["n": "1000"], 1000),
+        ("steal-imbalance", ["n": "1000", "work": "10"], 1000),
+        ("gosched-pingpong", ["n": "1000"], 2000),
+        ("chan-pingpong", ["n": "1000"], 1000),
+        ("chan-prodcons", ["n": "1001", "buffer": "0", "pairs": "3"], 1001),
+        ("chan-prodcons", ["n": "1000", "buffer": "100"], 1000),
+        ("pingpong-hog", ["n": "100"], 100),
+        ("syscall-heavy", ["goroutines": "3", "n": "50"], 150),
+        ("syscall-heavy", ["goroutines": "2", "n": "20", "kind": "nanosleep"], 40),
+        ("syscall-heavy", ["goroutines": "2", "n": "5", "kind": "fsync"], 10),
+        ("locked-thread", ["n": "100"], 100),
+        ("locked-thread", ["n": "100", "mode": "mixed", "unlocked": "4"], 100),
+        ("deep-recursion", ["depth": "10000"], 10000),
+        ("mutex-contention", ["n": "10001", "goroutines": "7"], 10001),
+        ("timer-storm", ["n": "20", "sleep_us": "100", "rounds": "3"], 60),
+        ("parallel-compute", ["work": "100003", "tasks": "7"], 100003),
+        ("scavenger-burst", ["n": "1000", "idle_ms": "20", "sample_ms": "5"], 1000),
+    ]
+
+    func testEveryWorkloadIsCovered() {
+        XCTAssertEqual(Set(CatalogRunTests.tiny.map(\.workload)), Set(Catalog.names))
+    }
+
+    private func check(_ line: String, _ status: Int32, _ what: String, ops: Int) {
+        guard case .success(let result) = ChildResultLine.parse(line) else {
+            return XCTFail("\(what): result line does not parse: \(line)")
+        }
+        if result.status == .notApplicable { XCTAssertEqual(status, 0, what); return }
+        XCTAssertEqual(result.status, .ok, "\(what): \(line)")
+        XCTAssertEqual(status, 0, what)
+        let m = Dictionary(result.metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(m["ops"], Double(ops), "\(what): ops")
+        XCTAssertGreaterThan(m["ns_per_op"] ?? 0, 0, "\(what): ns_per_op")
+        XCTAssertGreaterThan(m["wall_seconds"] ?? 0, 0, "\(what): wall_seconds")
+        XCTAssertGreaterThan(m["ops_per_sec"] ?? 0, 0, "\(what): ops_per_sec")
+        for metric in result.metrics {
+            XCTAssertTrue(["lower", "higher", "none"].contains(metric.direction), "\(what): \(metric.name) direction")
+            XCTAssertFalse(metric.unit.isEmpty, "\(what): \(metric.name) unit")
+        }
+    }
+
+    func testEveryWorkloadOnTheSwiftEngine() {
+        for c in CatalogRunTests.tiny {
+            let (line, status) = WorkloadRunner.run(workload: c.workload, engine: "swift", procs: 2,
+                                                    scavenge: "off", placement: "none", overrides: c.params)
+            check(line, status, "swift \(c.workload) \(c.params)", ops: c.ops)
+        }
+    }
+
+    func testEveryWorkloadOnSwiftConcurrency() {
+        let procs = ProcessInfo.processInfo.activeProcessorCount
+        var ran = 0
+        for c in CatalogRunTests.tiny {
+            let (line, status) = WorkloadRunner.run(workload: c.workload, engine: "swift-concurrency", procs: procs,
+                                                    scavenge: "off", placement: "none", overrides: c.params)
+            check(line, status, "swift-concurrency \(c.workload) \(c.params)", ops: c.ops)
+            if line.contains("\"status\":\"ok\"") { ran += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(ran, 6, "spawn, yield, channels, mutex and compute have an equal on the Task pool")
+    }
+
+    func testSwiftConcurrencyAtAnotherWidthIsNotApplicable() {
+        let procs = ProcessInfo.processInfo.activeProcessorCount + 1
+        let (line, status) = WorkloadRunner.run(workload: "spawn-storm", engine: "swift-concurrency", procs: procs,
+                                                scavenge: "off", placement: "none", overrides: ["n": "10"])
+        XCTAssertEqual(status, 0)
+        XCTAssertTrue(line.contains("\"status\":\"not_applicable\""), line)
+    }
+
+    func testEveryWorkloadOnTheGoPeer() throws {
+        let env = ProcessInfo.processInfo.environment
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let peer = env["GOBENCH_GO_PEER"] ?? root.appendingPathComponent("peers/go/bin/gobench-go").path
+        guard FileManager.default.isExecutableFile(atPath: peer) else {
+            throw XCTSkip("the Go peer is not built (scripts/go-env.sh builds it): \(peer)")
+        }
+        for c in CatalogRunTests.tiny {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: peer)
+            p.arguments = ["-workload", c.workload, "-procs", "2"] + c.params.flatMap { ["-param", "\($0.key)=\($0.value)"] }
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+            check(last, p.terminationStatus, "go \(c.workload) \(c.params)", ops: c.ops)
+        }
+    }
+
+    func testBadInputIsAClearError() {
+        let cases: [(String, String, [String: String], String)] = [
+            ("no-such-workload", "swift", [:], "no-such-workload"),
+            ("spawn-storm", "cobol", [:], "cobol"),
+            ("spawn-storm", "swift", ["bogus": "1"], "bogus"),
+            ("spawn-storm", "swift", ["n": "-5"], "n=-5"),
+        ]
+        for (w, e, params, needle) in cases {
+            let (line, status) = WorkloadRunner.run(workload: w, engine: e, procs: 1, scavenge: "off",
+                                                    placement: "none", overrides: params)
+            XCTAssertEqual(status, 1, line)
+            guard case .success(let r) = ChildResultLine.parse(line) else { XCTFail(line); continue }
+            XCTAssertEqual(r.status, .error, line)
+            XCTAssertTrue(line.contains(needle), "the error names the bad part: \(line)")
+        }
+    }
+}
