@@ -72,8 +72,13 @@ public final class Goroutine: @unchecked Sendable {
     var waitReason: WaitReason = .none
     /// A runtime goroutine (the scavenger): not counted by NumGoroutine.
     var isSystem = false
-    /// Set by sysmon or stop-the-world: yield at the next preemption point.
-    var preempt = false
+    /// Set by sysmon or stop-the-world (other threads): yield at the next preemption
+    /// point. A relaxed atomic word: a late or spurious request only costs a yield.
+    let preemptWord: UnsafeMutablePointer<UInt32>
+    var preempt: Bool {
+        @inline(__always) get { gb_load_relaxed_u32(preemptWord) != 0 }
+        @inline(__always) set { gb_store_relaxed_u32(preemptWord, newValue ? 1 : 0) }
+    }
     /// Scheduler tick of the P when this G last started running (sysmon's 10 ms check).
     var startedAtNanoseconds: Int64 = 0
     /// The node of the P that spawned it, for the remote-run statistic.
@@ -95,6 +100,8 @@ public final class Goroutine: @unchecked Sendable {
         statusWord.initialize(to: GoroutineStatus.idle.rawValue)
         context = .allocate(capacity: 1)
         context.initialize(to: gb_context())
+        preemptWord = .allocate(capacity: 1)
+        preemptWord.initialize(to: 0)
         stackRecord = .allocate(capacity: 1)
         stackRecord.initialize(to: gb_stack_record())
         waiter = Waiter()

@@ -24,8 +24,16 @@ final class Processor: @unchecked Sendable {
     unowned(unsafe) var m: Machine?
     /// Link on the idle-P list.
     unowned(unsafe) var link: Processor?
-    /// Incremented at every schedule (Go's schedtick): the 61-tick global check uses it.
-    var scheduleTick: UInt32 = 0
+    /// Incremented at every schedule (Go's schedtick): the 61-tick global check uses it,
+    /// and sysmon reads it from its own thread (relaxed atomics).
+    let scheduleTickWord: UnsafeMutablePointer<UInt32>
+    var scheduleTick: UInt32 {
+        @inline(__always) get { gb_load_relaxed_u32(scheduleTickWord) }
+        @inline(__always) set { gb_store_relaxed_u32(scheduleTickWord, newValue) }
+    }
+    /// The G running on this P (its word, 0: none), for sysmon and stop-the-world to ask
+    /// it to yield without reading the owner's fields.
+    let runningWord: UnsafeMutablePointer<UInt>
     /// Incremented at every system call (Go's syscalltick): sysmon's retake uses it.
     let syscallTick: UnsafeMutablePointer<UInt32>
     /// Dead Gs ready for reuse (Go's p.gFree), newest first.
@@ -52,6 +60,10 @@ final class Processor: @unchecked Sendable {
         self.id = id
         statusWord = .allocate(capacity: 1)
         statusWord.initialize(to: ProcessorStatus.idle.rawValue)
+        scheduleTickWord = .allocate(capacity: 1)
+        scheduleTickWord.initialize(to: 0)
+        runningWord = .allocate(capacity: 1)
+        runningWord.initialize(to: 0)
         syscallTick = .allocate(capacity: 1)
         syscallTick.initialize(to: 0)
         runQueue = RunQueue(node: node)

@@ -69,6 +69,7 @@ func execute(_ m: Machine, _ gp: Goroutine, inheritTime: Bool) {
     gp.casStatus(.runnable, .running)
     m.current = gp
     gp.m = m
+    gb_store_relaxed_uptr(p.runningWord, gp.word)
     gb_set_current_stack(gp.stackRecord)
     _ = gb_context_switch(m.g0, gp.context, nil)
     gb_set_current_stack(nil)
@@ -80,6 +81,8 @@ func execute(_ m: Machine, _ gp: Goroutine, inheritTime: Bool) {
 func finishSwitch(_ m: Machine) -> Bool {
     let s = sched!
     guard let gp = m.current else { fatal("schedule: no current goroutine after switch") }
+    if let p = m.p { gb_store_relaxed_uptr(p.runningWord, 0) }
+    if let p = m.oldP { gb_store_relaxed_uptr(p.runningWord, 0) }
     let action = m.action
     m.action = .none
     switch action {
@@ -126,6 +129,8 @@ func finishSwitch(_ m: Machine) -> Bool {
 func exitGoroutine0(_ m: Machine, _ gp: Goroutine) -> Bool {
     let s = sched!
     let p = m.p!
+    // The stack goes back before the G is dead, so whoever sees a dead G sees it stackless.
+    s.releaseStack(gp, to: p)
     gp.casStatus(.running, .dead)
     m.current = nil
     gp.m = nil
@@ -139,7 +144,6 @@ func exitGoroutine0(_ m: Machine, _ gp: Goroutine) -> Bool {
     gp.lockedExternal = 0
     gp.lockedInternal = 0
     m.lockedG = nil
-    s.releaseStack(gp, to: p)
     if gp.isMain {
         gp.isMain = false
         s.freePut(p, gp)

@@ -93,7 +93,13 @@ final class Scheduler: @unchecked Sendable {
     var allGoroutines: [Goroutine] = []
     let freeLock = RuntimeLock()
     var globalFree: Goroutine?
-    var globalFreeCount = 0
+    var globalFreeCount = 0 {
+        didSet { gb_store_relaxed_i64(globalFreeHint, Int64(globalFreeCount)) }
+    }
+    /// globalFreeCount for readers without freeLock (a hint).
+    let globalFreeHint: UnsafeMutablePointer<Int64> = {
+        let p = UnsafeMutablePointer<Int64>.allocate(capacity: 1); p.initialize(to: 0); return p
+    }()
     let goidGenerator: UnsafeMutablePointer<Int64>
     /// Live user goroutines (NumGoroutine).
     let liveUserGoroutines: UnsafeMutablePointer<Int64>
@@ -281,9 +287,9 @@ final class Scheduler: @unchecked Sendable {
             startThread(nm)
             return
         }
-        if !lockHeld { lock.unlock() }
         m!.spinning = spinning
         m!.nextP = p
+        if !lockHeld { lock.unlock() }
         m!.park.wakeup()
     }
 
@@ -322,14 +328,17 @@ final class Scheduler: @unchecked Sendable {
         lock.unlock()
         // Sleep until someone hands us a P (startM sets nextP, then wakes us); a wake-up
         // without one (left over from an earlier use of the note) is ignored.
-        while true {
+        var given: Processor? = nil
+        while given == nil {
             m.park.sleep()
             m.park.clear()
             if isShuttingDown { return false }
-            if m.nextP != nil { break }
+            lock.lock()
+            given = m.nextP
+            m.nextP = nil
+            lock.unlock()
         }
-        let p = m.nextP!
-        m.nextP = nil
+        let p = given!
         acquireP(m, p)
         return true
     }
@@ -393,7 +402,7 @@ final class Scheduler: @unchecked Sendable {
 
     /// A dead G from `p`'s free list or the global one (Go's gfget).
     func freeGet(_ p: Processor) -> Goroutine? {
-        if p.freeGoroutines == nil && globalFree != nil {
+        if p.freeGoroutines == nil && gb_load_relaxed_i64(globalFreeHint) > 0 {
             freeLock.lock()
             while p.freeCount < 32, let gp = globalFree {
                 globalFree = gp.schedLink
