@@ -10,6 +10,9 @@
 //
 // Items are machine words (a Goroutine's address); 0 means empty.
 import CRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public final class RunQueue: @unchecked Sendable {
     /// Go's local run queue length (runtime2.go: runq [256]guintptr).
@@ -161,10 +164,12 @@ public final class RunQueue: @unchecked Sendable {
                     let next = gb_load_acquire_uptr(runnext)
                     if next != 0 {
                         if victimRunning {
-                            // Go sleeps ~3 µs here: the victim is likely about to run
-                            // its runnext G, and stealing it would just bounce it.
-                            let until = gb_nanotime() + 3_000
-                            while gb_nanotime() < until { gb_cpu_relax(10) }
+                            // Go sleeps ~3 µs here (usleep(3)): the victim is likely about
+                            // to run its runnext G, and stealing it would just bounce it.
+                            // A real sleep, not a spin: on few cores the spin would take
+                            // the CPU from the victim itself.
+                            var ts = timespec(tv_sec: 0, tv_nsec: 3_000)
+                            _ = nanosleep(&ts, nil)
                         }
                         if !gb_cas_uptr(runnext, next, 0) { continue }
                         gb_store_relaxed_uptr(batch.slot(batchTail), next)
