@@ -169,6 +169,10 @@ public enum Runtime {
         s.stopTheWorld()
         s.lock.lock()
         let runnable = s.resizeProcessors(n, caller: Machine.current!)
+        // Clear the stop flag before anyone can take one of the Ps the resize put on the
+        // idle list (Go clears gcwaiting under the same sched.lock as procresize): an M
+        // that took one while the flag was still set would stop it again, uncounted.
+        gb_store_release_u32(s.gcWaiting, 0)
         s.lock.unlock()
         s.startTheWorld(runnable)
         return old

@@ -368,8 +368,13 @@ func stopForTheWorld(_ m: Machine) -> Bool {
         m.spinning = false
         _ = gb_sub_i32(s.spinningCount, 1)
     }
-    let p = s.releaseP(m)
     s.lock.lock()
+    if !s.isStopping {
+        // The world restarted since this M looked: keep the P and go on.
+        s.lock.unlock()
+        return true
+    }
+    let p = s.releaseP(m)
     p.setStatus(.stopped)
     s.stopWait -= 1
     if s.stopWait == 0 { s.stopNote.wakeup() }

@@ -12,6 +12,7 @@ extension Scheduler {
         let myP = m.p!
         lock.lock()
         gb_store_release_u32(gcWaiting, 1)
+        gb_fence_seq_cst() // pairs with enterSyscall's fence
         stopNote.clear()
         stopWait = gomaxprocs - 1
         for p in allP where p !== myP {
@@ -47,11 +48,9 @@ extension Scheduler {
         }
     }
 
-    /// Restarts the Ps in `runnable` on Ms, clears the stop flag, releases `worldMutex`.
+    /// Restarts the Ps in `runnable` on Ms and releases `worldMutex` (the caller cleared
+    /// the stop flag under sched.lock, with the resize).
     func startTheWorld(_ runnable: [Processor]) {
-        lock.lock()
-        gb_store_release_u32(gcWaiting, 0)
-        lock.unlock()
         for p in runnable { startM(p, spinning: false) }
         wakeP()
         worldMutex.unlock()

@@ -47,6 +47,9 @@ func enterSyscall(_ gp: Goroutine, handOffNow: Bool) {
         return
     }
     p.setStatus(.syscall)
+    // Pairs with stopTheWorld's fence: either it sees the syscall status, or we see its
+    // stop flag (a store then a load on each side needs sequential consistency).
+    gb_fence_seq_cst()
     if s.isStopping {
         // Go's entersyscall_gcwait: give the P to the world-stopper right away.
         s.lock.lock()

@@ -121,7 +121,6 @@ final class StressTests: XCTestCase {
     }
 
     func testRandomizedMixWithGomaxprocsChanges() throws {
-        try RuntimeTestSupport.skipUnlessFixed(.stopTheWorldStall)
         try runStress(operations: StressTests.onlyOperations ?? StressTests.allOperations, name: "mix+gomaxprocs")
     }
 
