@@ -59,8 +59,14 @@ enum ComputeWorkloads {
     }
 
     /// `work` kernel iterations split over `tasks` goroutines (ops = work).
+    /// GOBENCH_INJECT_WORK_PERCENT=P makes every task do P% more iterations than it
+    /// reports: a real slowdown of that size, for measuring what compare detects
+    /// (scripts/quality.sh). Never set in a sweep meant to measure the runtime.
     static func parallelCompute(_ p: Parameters, procs: Int) -> WorkloadOutcome {
-        let work = p.int("work"), tasks = p.int("tasks")
+        let tasks = p.int("tasks")
+        let reported = p.int("work")
+        let extraPercent = Int(ProcessInfo.processInfo.environment["GOBENCH_INJECT_WORK_PERCENT"] ?? "") ?? 0
+        let work = reported + reported * max(0, extraPercent) / 100
         let wg = WaitGroup()
         wg.add(tasks)
         let start = now()
@@ -82,6 +88,6 @@ enum ComputeWorkloads {
         }
         wg.wait()
         let elapsed = now() - start
-        return .ok(ops: work, metrics: standardMetrics(ops: work, wallNanoseconds: elapsed) + runtimeMetrics())
+        return .ok(ops: reported, metrics: standardMetrics(ops: reported, wallNanoseconds: elapsed) + runtimeMetrics())
     }
 }
