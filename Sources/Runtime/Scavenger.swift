@@ -22,10 +22,8 @@ func scavengerMain() {
     guard let gp = currentGoroutine() else { return }
     gp.isSystem = true
     guard let interval = s.configuration.scavengeIntervalNanoseconds else {
-        // Off: park for good (it holds no M and no timer).
-        let lock = RuntimeLock()
-        lock.lock()
-        park(gp, reason: .scavengeWait, unlocking: lock)
+        // Off: park for good (it holds no M, no timer and no lock).
+        park(gp, reason: .scavengeWait, unlocking: nil)
         return
     }
     while !s.isShuttingDown {

@@ -69,7 +69,7 @@ func execute(_ m: Machine, _ gp: Goroutine, inheritTime: Bool) {
     gp.casStatus(.runnable, .running)
     m.current = gp
     gp.m = m
-    gb_store_relaxed_uptr(p.runningWord, gp.word)
+    gb_store_release_uptr(p.runningWord, gp.word) // pairs with sysmon's load-acquire
     gb_set_current_stack(gp.stackRecord)
     _ = gb_context_switch(m.g0, gp.context, nil)
     gb_set_current_stack(nil)

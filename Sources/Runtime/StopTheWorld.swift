@@ -43,7 +43,7 @@ extension Scheduler {
     /// Asks the goroutine running on every P but `except` to yield.
     func preemptAll(except: Processor?) {
         for p in allP where p !== except && p.status == .running {
-            let w = gb_load_relaxed_uptr(p.runningWord)
+            let w = gb_load_acquire_uptr(p.runningWord)
             if w != 0 { Goroutine.from(word: w).preempt = true }
         }
     }

@@ -81,7 +81,7 @@ func retake(_ now: Int64) -> Int {
                 p.sysmonScheduleTick = t
                 p.sysmonWhenNanoseconds = now
             } else if status == .running && p.sysmonWhenNanoseconds + SysmonTuning.forcePreemptNanoseconds <= now {
-                let w = gb_load_relaxed_uptr(p.runningWord)
+                let w = gb_load_acquire_uptr(p.runningWord)
                 if w != 0, case let gp = Goroutine.from(word: w), !gp.preempt {
                     gp.preempt = true
                     Statistics.shared.preemptionRequests.add(1)
