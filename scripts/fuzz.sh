@@ -11,6 +11,7 @@
 #                             inputs that broke a property or crashed
 #       SCRATCH               the swift build folder (default .build-fuzz)
 #       GOBENCH_FUZZ_FLAGS    extra libFuzzer flags (e.g. "-jobs=2 -workers=2")
+#       GOBENCH_RUN_KNOWN_BUGS=1  also the inputs of filed, unfixed bugs (/tmp/parser-bugs.md)
 # Each harness checks properties of its parsers (a parse's canonical text reads back the
 # same, values are in range, errors are one line), not only the absence of crashes.
 # exit: 0 when no harness crashed; 1 when one did (its input is saved and printed in
@@ -30,7 +31,7 @@ harnesses=()
 for argument in "$@"; do
     case "$argument" in
         --replay) REPLAY=1 ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         -*) fail "unknown option \"$argument\" (see --help)" ;;
         *)
             found=0

@@ -58,15 +58,40 @@ public enum FuzzDriver {
                 files.append(path)
             }
         }
+        installCrashNote()
         for file in files {
+            setCrashNote("fuzz-\(harnessName): crashed (a trap, not a broken property) on input \(file)\n")
             guard let data = FileManager.default.contents(atPath: file) else {
                 FileHandle.standardError.write(Data("fuzz-\(harnessName): \(file): cannot read\n".utf8))
                 return 2
             }
             data.withUnsafeBytes { checkOne($0) }
         }
+        setCrashNote("")
         print("fuzz-\(harnessName): \(files.count) inputs replayed, every property held")
         return 0
+    }
+}
+
+/// The line a replay prints when an input traps (overflow, force unwrap): the trap kills the
+/// process before Swift code can say which file it was, so a signal handler writes it.
+nonisolated(unsafe) private var crashNote = [CChar](repeating: 0, count: 4096)
+nonisolated(unsafe) private var crashNoteLength = 0
+
+private func setCrashNote(_ note: String) {
+    let bytes = Array(note.utf8.prefix(crashNote.count))
+    for (index, byte) in bytes.enumerated() { crashNote[index] = CChar(bitPattern: byte) }
+    crashNoteLength = bytes.count
+}
+
+private func installCrashNote() {
+    for signalNumber in [SIGILL, SIGTRAP, SIGABRT, SIGSEGV, SIGBUS, SIGFPE] {
+        signal(signalNumber) { received in
+            // Only async-signal-safe calls: write(2), then the default action again.
+            crashNote.withUnsafeBufferPointer { _ = write(2, $0.baseAddress, crashNoteLength) }
+            signal(received, SIG_DFL)
+            raise(received)
+        }
     }
 }
 
@@ -82,6 +107,7 @@ public func require(_ condition: @autoclosure () -> Bool, _ property: @autoclosu
 
         """
     FileHandle.standardError.write(Data(message.utf8))
+    setCrashNote("")  // the message above says it all
     abort()
 }
 
