@@ -58,10 +58,11 @@ let package = Package(
 // `-sanitize=fuzzer,address -DGOBENCH_FUZZ` and runs the fuzzer.
 package.targets.append(.target(name: "FuzzSupport", path: "Sources/FuzzTargets/FuzzSupport"))
 for (name, folder, parsers) in [
-    ("fuzz-results-csv", "ResultsCSVFuzz", "GobenchKit"), ("fuzz-thresholds", "ThresholdsFuzz", "GobenchKit"),
-    ("fuzz-settings", "SettingsFuzz", "GobenchKit"), ("fuzz-child-result", "ChildResultFuzz", "GobenchKit"),
-    ("fuzz-topology", "TopologyFuzz", "Runtime"), ("fuzz-runtime-environment", "RuntimeEnvironmentFuzz", "Runtime"),
+    ("fuzz-results-csv", "ResultsCSVFuzz", ["GobenchKit"]), ("fuzz-thresholds", "ThresholdsFuzz", ["GobenchKit"]),
+    ("fuzz-settings", "SettingsFuzz", ["GobenchKit"]), ("fuzz-child-result", "ChildResultFuzz", ["GobenchKit"]),
+    ("fuzz-topology", "TopologyFuzz", ["Runtime"]), ("fuzz-runtime-environment", "RuntimeEnvironmentFuzz", ["Runtime"]),
+    ("fuzz-settings-handoff", "SettingsHandoffFuzz", ["GobenchKit", "Runtime"]),
 ] {
     package.targets.append(.executableTarget(
-        name: name, dependencies: ["FuzzSupport", .target(name: parsers)], path: "Sources/FuzzTargets/\(folder)"))
+        name: name, dependencies: ["FuzzSupport"] + parsers.map { .target(name: $0) }, path: "Sources/FuzzTargets/\(folder)"))
 }

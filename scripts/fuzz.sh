@@ -5,6 +5,7 @@
 # usage: scripts/fuzz.sh [HARNESS...]      (default: all; names below, without "fuzz-")
 #        scripts/fuzz.sh --replay [HARNESS...]   plain build, replay the seeds and saved crashes
 #   harnesses: results-csv thresholds settings child-result topology runtime-environment
+#              settings-handoff
 # env:  GOBENCH_FUZZ_SECONDS  time budget of each harness (default 30)
 #       GOBENCH_FUZZ_DIR      working folder (default .build-fuzz/fuzz): corpus/NAME holds
 #                             what the fuzzer learned (seeds stay untouched), crashes/ the
@@ -19,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL=(results-csv thresholds settings child-result topology runtime-environment)
+ALL=(results-csv thresholds settings child-result topology runtime-environment settings-handoff)
 SECONDS_EACH="${GOBENCH_FUZZ_SECONDS:-30}"
 SCRATCH="${SCRATCH:-.build-fuzz}"
 WORK="${GOBENCH_FUZZ_DIR:-$SCRATCH/fuzz}"
@@ -31,7 +32,7 @@ harnesses=()
 for argument in "$@"; do
     case "$argument" in
         --replay) REPLAY=1 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         -*) fail "unknown option \"$argument\" (see --help)" ;;
         *)
             found=0
