@@ -53,7 +53,9 @@ enum StackWorkloads {
     /// exit status.
     static func overflowParent(frame: FrameClass, maxStackBytes: Int) -> WorkloadOutcome {
         let path = NSTemporaryDirectory() + "gobench-depth-\(getpid())"
-        guard FileManager.default.createFile(atPath: path, contents: Data(count: 8)) else {
+        // Two Int64s: the depth the child reached, and when its recursion started
+        // (CLOCK_MONOTONIC, the same clock in both processes).
+        guard FileManager.default.createFile(atPath: path, contents: Data(count: 16)) else {
             return .error("deep-recursion: cannot create \(path)")
         }
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -75,11 +77,16 @@ enum StackWorkloads {
         }
         let stderrData = Runtime.blockingSyscall { errPipe.fileHandleForReading.readDataToEndOfFile() }
         Runtime.blockingSyscall { proc.waitUntilExit() }
-        let elapsed = now() - start
+        let end = now()
         let status = proc.terminationStatus
         let text = String(decoding: stderrData, as: UTF8.self)
-        let depthData = FileManager.default.contents(atPath: path) ?? Data(count: 8)
-        let depth = depthData.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }
+        let shared = FileManager.default.contents(atPath: path) ?? Data(count: 16)
+        // The child counts down from Int64.max (recursion without bound).
+        let stored = shared.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) }
+        let depth = stored == 0 ? 0 : Int64.max - stored + 1
+        let recursionStart = shared.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int64.self) }
+        // From the start of the recursion (as the Go peer measures), not of the process.
+        let elapsed = end - (recursionStart > 0 ? recursionStart : start)
         guard text.contains("fatal error: stack overflow"), text.contains("runtime: goroutine stack exceeds") else {
             return .error("deep-recursion: the overflow child exited \(status) without Go's stack overflow report: \(text.split(separator: "\n").first ?? "")")
         }
@@ -95,13 +102,14 @@ enum StackWorkloads {
     /// stack, storing the depth in the shared file at every frame. Never returns.
     static func overflowChild(frame: FrameClass, maxStackBytes: Int, depthFile: String) -> Never {
         let fd = open(depthFile, O_RDWR)
-        guard fd >= 0, let map = mmap(nil, 8, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), map != MAP_FAILED else {
+        guard fd >= 0, let map = mmap(nil, 16, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), map != MAP_FAILED else {
             FileHandle.standardError.write("deep-recursion: cannot map \(depthFile)\n".data(using: .utf8)!)
             exit(1)
         }
         let depthCell = map.assumingMemoryBound(to: Int64.self)
         let done = Channel<UInt64>()
         Runtime.spawn(stackBytes: maxStackBytes) {
+            (depthCell + 1).pointee = now()
             done.send(frame.recurseForever(depthCell))
         }
         _ = done.receive()
