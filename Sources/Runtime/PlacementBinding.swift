@@ -19,6 +19,8 @@ struct PlacementBinding {
     /// Per P (index = P id): its victim groups, nearest first.
     private(set) var victimGroups: [[[Int32]]] = []
     private(set) var map: PlacementMap?
+    /// Per node: the nodes holding Ps, nearest first (StealOrder.wakeNodeOrder).
+    private(set) var wakeOrders: [Int32: [Int32]] = [:]
 
     /// CPU number -> node id (-1: unknown), to observe where an unbound M runs.
     let nodeOfCPU: [Int32]
@@ -49,6 +51,7 @@ struct PlacementBinding {
     /// procresize calls this with the world stopped).
     mutating func apply(to allP: [Processor]) {
         victimGroups = []
+        wakeOrders = [:]
         map = nil
         if let topology, let m = try? PlacementMap(topology: topology, processorCount: allP.count, policy: policy) {
             map = m
@@ -59,9 +62,18 @@ struct PlacementBinding {
             }
             let order = StealOrder(placement: m, topology: topology)
             victimGroups = order.victimGroups.map { $0.map { $0.map { Int32($0) } } }
+            wakeOrders = [:]
+            if order.wakeNodeOrder.count > 1 {
+                for (node, nodes) in order.wakeNodeOrder { wakeOrders[Int32(node)] = nodes.map { Int32($0) } }
+            }
         } else {
             for p in allP { p.cpus = []; p.node = 0 }
         }
+    }
+
+    /// Nodes holding Ps, from `node` outward (nil: no placement, one node).
+    func wakeOrder(from node: Int32) -> [Int32]? {
+        wakeOrders[node]
     }
 
     /// The node of the P that will get id `id` (for node-local memory at P creation).

@@ -224,6 +224,29 @@ final class Scheduler: @unchecked Sendable {
         return p
     }
 
+    /// An idle P on `node` if there is one, else the nearest by the placement's wake order
+    /// (Vyukov's design: wake on the spawning node first). Without a placement, Go's
+    /// behaviour: the head of the list. The list has at most GOMAXPROCS entries.
+    func idlePGet(near node: Int32) -> Processor? {
+        guard let order = placement.wakeOrder(from: node) else { return idlePGet() }
+        for wanted in order {
+            var prev: Processor? = nil
+            var q = idleP
+            while let p = q {
+                if p.node == wanted {
+                    if let prev { prev.link = p.link } else { idleP = p.link }
+                    p.link = nil
+                    _ = gb_sub_i32(idlePCount, 1)
+                    if wanted != node { Statistics.shared.remoteWakeups.add(1) }
+                    return p
+                }
+                prev = p
+                q = p.link
+            }
+        }
+        return idlePGet()
+    }
+
     func idleMPut(_ m: Machine) {
         m.link = idleM
         idleM = m
@@ -263,15 +286,15 @@ final class Scheduler: @unchecked Sendable {
     func wakeP() {
         if gb_load_acquire_i32(idlePCount) == 0 { return }
         if gb_load_acquire_i32(spinningCount) != 0 || !gb_cas_i32(spinningCount, 0, 1) { return }
-        startM(nil, spinning: true)
+        startM(nil, spinning: true, near: Machine.current?.p?.node)
     }
 
     /// Runs `p` (or an idle P) on an idle or new M (Go's startm).
-    func startM(_ p: Processor?, spinning: Bool, lockHeld: Bool = false) {
+    func startM(_ p: Processor?, spinning: Bool, lockHeld: Bool = false, near node: Int32? = nil) {
         if !lockHeld { lock.lock() }
         var p = p
         if p == nil {
-            p = idlePGet()
+            p = node.map { idlePGet(near: $0) } ?? idlePGet()
             if p == nil {
                 if !lockHeld { lock.unlock() }
                 if spinning { _ = gb_sub_i32(spinningCount, 1) }

@@ -69,6 +69,6 @@ public struct RuntimeStatistics: Sendable, Equatable {
          ("locked_handoffs", lockedHandoffs), ("threads_parked", threadsParked),
          ("scavenger_runs", scavengerRuns), ("scavenged_bytes", scavengedBytes),
          ("global_overflows", globalOverflows), ("free_list_reuses", freeListReuses),
-         ("stop_the_worlds", stopTheWorlds)]
+         ("stop_the_worlds", stopTheWorlds), ("remote_wakeups", remoteWakeups)]
     }
 }
