@@ -238,6 +238,9 @@ public enum Runtime {
         if bytes < StackAllocator.minimumStackBytes {
             fatalUsage("runtime: invalid maximum stack size \(bytes): below the minimum stack of \(StackAllocator.minimumStackBytes) bytes")
         }
+        if bytes > RuntimeConfiguration.maximumSizeBytes {
+            fatalUsage("runtime: invalid maximum stack size \(bytes): above 1 TiB")
+        }
         guard let s = sched else {
             let old = pendingMaxStackBytes ?? RuntimeConfiguration.defaultMaxStackBytes
             pendingMaxStackBytes = bytes

@@ -121,7 +121,7 @@ public struct RuntimeConfiguration: Sendable {
         return c
     }
 
-    /// `off`, or a duration: `500us`, `10ms`, `1.5s`, `2m`, `1h` (a bare number is ns).
+    /// `off`, or a duration with its unit: `500us`, `10ms`, `1.5s`, `2m`, `1h`.
     public static func parseInterval(_ text: String, name: String) throws -> Int64? {
         let t = text.trimmingASCII(" ")
         if t == "off" { return nil }
@@ -135,19 +135,26 @@ public struct RuntimeConfiguration: Sendable {
         throw Error(description: "runtime: invalid \(name) \"\(text)\": expected off or a positive duration such as 10ms, 2m")
     }
 
-    /// Bytes with an optional K, M, G suffix (powers of 1024), or a plain number.
+    /// The largest size a stack setting may name: 1 TiB (far beyond any stack, and safe
+    /// to round up to pages without overflow).
+    public static let maximumSizeBytes = 1 << 40
+
+    /// Bytes with an optional K, M, G suffix (powers of 1024), or a plain number, at most
+    /// `maximumSizeBytes`.
     public static func parseBytes(_ text: String, name: String) throws -> Int {
         let t = text.trimmingASCII(" ")
-        let scales: [(String, Int)] = [("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30),
-                                       ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
-        for (suffix, scale) in scales where t.uppercased().hasSuffix(suffix) {
-            if let v = Int(t.dropLast(suffix.count)), v > 0, v <= Int.max / scale { return v * scale }
-            throw Error(description: "runtime: invalid \(name) \"\(text)\": expected a positive size such as 65536, 64K, 1G")
+        let bad = Error(description: "runtime: invalid \(name) \"\(text)\": expected a positive size up to 1T such as 65536, 64K, 1G")
+        var digits = Substring(t)
+        var scale = 1
+        for (suffix, s) in [("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("TB", 1 << 40),
+                            ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("T", 1 << 40)]
+            where t.uppercased().hasSuffix(suffix) {
+            digits = digits.dropLast(suffix.count)
+            scale = s
+            break
         }
-        guard let v = Int(t), v > 0 else {
-            throw Error(description: "runtime: invalid \(name) \"\(text)\": expected a positive size such as 65536, 64K, 1G")
-        }
-        return v
+        guard let v = Int(digits), v > 0, v <= maximumSizeBytes / scale else { throw bad }
+        return v * scale
     }
 }
 
