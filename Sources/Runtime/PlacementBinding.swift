@@ -55,10 +55,12 @@ struct PlacementBinding {
         map = nil
         if let topology, let m = try? PlacementMap(topology: topology, processorCount: allP.count, policy: policy) {
             map = m
+            let realNodes = topology.source != .override && topology.nodes.count > 1
             for (i, p) in allP.enumerated() {
                 let entry = m.processors[i]
                 p.cpus = m.bindsThreads ? entry.cpus.cpus.map { Int32($0) } : []
                 p.node = Int32(entry.node ?? 0)
+                p.memoryNode = realNodes && m.bindsThreads && entry.node != nil ? Int32(entry.node!) : -1
             }
             let order = StealOrder(placement: m, topology: topology)
             victimGroups = order.victimGroups.map { $0.map { $0.map { Int32($0) } } }
@@ -67,7 +69,7 @@ struct PlacementBinding {
                 for (node, nodes) in order.wakeNodeOrder { wakeOrders[Int32(node)] = nodes.map { Int32($0) } }
             }
         } else {
-            for p in allP { p.cpus = []; p.node = 0 }
+            for p in allP { p.cpus = []; p.node = 0; p.memoryNode = -1 }
         }
     }
 

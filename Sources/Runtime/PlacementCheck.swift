@@ -4,7 +4,7 @@
 import CRuntime
 
 public struct PlacementCheckResult: Sendable {
-    public var processors: [(id: Int, node: Int, cpus: [Int], threadCPUs: [Int], queueNode: Int)] = []
+    public var processors: [(id: Int, node: Int, cpus: [Int], threadCPUs: [Int], queueNode: Int, stackNode: Int)] = []
     public var problems: [String] = []
     public init() {}
 }
@@ -18,6 +18,7 @@ extension Runtime {
         guard let s = sched else { result.problems.append("runtime not running"); return result }
         let lock = GoMutex()
         var seen: [Int: [Int]] = [:]
+        var stackNodes: [Int: Int] = [:]
         let deadline = gb_nanotime() + 5_000_000_000
         while seen.count < s.gomaxprocs && gb_nanotime() < deadline {
             let wg = WaitGroup()
@@ -34,8 +35,13 @@ extension Runtime {
                     for (w, bits) in words.enumerated() where bits != 0 {
                         for b in 0..<64 where bits & (1 << UInt64(b)) != 0 { cpus.append(w * 64 + b) }
                     }
+                    // Where this goroutine's stack lives (a local of this frame).
+                    let stackNode = withUnsafeMutablePointer(to: &x) {
+                        Int(gb_numa_query_page_node(UnsafeMutableRawPointer($0)))
+                    }
                     lock.lock()
                     if seen[p.id] == nil { seen[p.id] = cpus }
+                    if p.memoryNode >= 0 && stackNodes[p.id] == nil { stackNodes[p.id] = stackNode }
                     lock.unlock()
                     if x == 42 { print(x) }
                     wg.done()
@@ -47,7 +53,11 @@ extension Runtime {
             let want = p.cpus.map { Int($0) }.sorted()
             let got = seen[p.id] ?? []
             let queueNode = Int(gb_numa_query_page_node(p.runQueue.slotsAddress))
-            result.processors.append((p.id, Int(p.node), want, got, queueNode))
+            let stackNode = stackNodes[p.id] ?? -1
+            result.processors.append((p.id, Int(p.node), want, got, queueNode, stackNode))
+            if p.memoryNode >= 0 && stackNode >= 0 && stackNode != Int(p.memoryNode) {
+                result.problems.append("P\(p.id): a goroutine's stack on node \(stackNode), the P is on node \(p.memoryNode)")
+            }
             if seen[p.id] == nil {
                 result.problems.append("P\(p.id): no goroutine ran on it")
             } else if !want.isEmpty && got != want {

@@ -46,6 +46,9 @@ final class Processor: @unchecked Sendable {
     var goidEnd: Int64 = 0
     /// NUMA node and the CPUs this P's M runs on (placement); empty CPUs: no binding.
     var node: Int32 = 0
+    /// The node whose memory this P's stacks come from (-1: no binding: no placement, or a
+    /// simulated topology).
+    var memoryNode: Int32 = -1
     var cpus: [Int32] = []
     /// sysmon's view: the schedtick/syscalltick it last saw and when.
     var sysmonScheduleTick: UInt32 = 0

@@ -490,7 +490,7 @@ final class Scheduler: @unchecked Sendable {
         if gp.stack == nil {
             do {
                 if gp.requestedStackBytes == 0 || gp.requestedStackBytes == stacks.standardBytes {
-                    if p.stackCache.isEmpty { try stacks.refill(&p.stackCache, count: 16) }
+                    if p.stackCache.isEmpty { try stacks.refill(&p.stackCache, count: 16, node: p.memoryNode) }
                     gp.stack = p.stackCache.removeLast()
                 } else {
                     gp.stack = try stacks.allocateDedicated(limitBytes: gp.requestedStackBytes)
@@ -516,6 +516,11 @@ final class Scheduler: @unchecked Sendable {
         gp.stack = nil
         gb_context_release(gp.context)
         if s.dedicated {
+            stacks.release(s)
+            return
+        }
+        if s.node != p.memoryNode {
+            // Another node's stack (the G ran here after a steal): back to its own pool.
             stacks.release(s)
             return
         }

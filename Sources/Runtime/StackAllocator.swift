@@ -26,6 +26,8 @@ struct Stack {
     let limitBytes: UInt64
     /// True for a dedicated mapping (unmapped when freed), false for a pooled slot.
     let dedicated: Bool
+    /// The NUMA node its memory is bound to, or -1 (no binding).
+    var node: Int32 = -1
     var usableBytes: Int { Int(hi - lo) }
 }
 
@@ -60,11 +62,10 @@ final class StackAllocator: @unchecked Sendable {
     let standardBytes: Int
     private let slotBytes: Int
     private let lock = RuntimeLock()
-    /// Free standard stacks not in any P's cache.
-    private var pool: [Stack] = []
-    /// The reservation being carved and the next free slot in it.
-    private var carveBase: UInt = 0
-    private var carveNext = StackAllocator.slotsPerReservation
+    /// Free standard stacks not in any P's cache, per NUMA node (-1: not bound).
+    private var pools: [Int32: [Stack]] = [:]
+    /// Per node: the reservation being carved and the next free slot in it.
+    private var carving: [Int32: (base: UInt, next: Int)] = [:]
     /// Guard regions installed with mprotect (each one a mapping).
     private(set) var mprotectGuards = 0
     private let mprotectGuardBudget: Int
@@ -86,26 +87,19 @@ final class StackAllocator: @unchecked Sendable {
 
     static func roundUp(_ n: Int, _ to: Int) -> Int { (n + to - 1) / to * to }
 
-    /// A standard stack from the pool or a new slot.
-    func allocateStandard() throws -> Stack {
+    /// Refills a P's cache with up to `count` standard stacks whose memory is on `node`
+    /// (-1: no binding), so that goroutines spawned on a P take stacks from its node.
+    func refill(_ cache: inout [Stack], count: Int, node: Int32 = -1) throws {
         lock.lock()
         defer { lock.unlock() }
-        if let s = pool.popLast() { return s }
-        return try carveSlot()
+        while cache.count < count, let s = pools[node]?.popLast() { cache.append(s) }
+        if cache.isEmpty { cache.append(try carveSlot(node: node)) }
     }
 
-    /// Refills a P's cache with up to `count` standard stacks.
-    func refill(_ cache: inout [Stack], count: Int) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        while cache.count < count, let s = pool.popLast() { cache.append(s) }
-        if cache.isEmpty { cache.append(try carveSlot()) }
-    }
-
-    /// Takes stacks back from a P's cache (spill) or a dead G.
+    /// Takes stacks back from a P's cache (spill) or a dead G, each to its node's pool.
     func release(_ stacks: ArraySlice<Stack>) {
         lock.lock()
-        pool.append(contentsOf: stacks)
+        for s in stacks { pools[s.node, default: []].append(s) }
         lock.unlock()
     }
 
@@ -118,24 +112,30 @@ final class StackAllocator: @unchecked Sendable {
             return
         }
         lock.lock()
-        pool.append(stack)
+        pools[stack.node, default: []].append(stack)
         lock.unlock()
     }
 
-    private func carveSlot() throws -> Stack {
-        if carveNext == StackAllocator.slotsPerReservation {
+    private func carveSlot(node: Int32) throws -> Stack {
+        var (base, next) = carving[node] ?? (0, StackAllocator.slotsPerReservation)
+        if next == StackAllocator.slotsPerReservation {
             let bytes = slotBytes * StackAllocator.slotsPerReservation
-            guard let p = gb_stack_reserve(bytes) else { throw StackError.outOfMemory(bytes) }
-            carveBase = UInt(bitPattern: p)
-            carveNext = 0
-            reservations.append(carveBase)
+            // A node's reservation is bound to it (mbind, through numa_alloc_onnode); its
+            // pages are placed there when first touched.
+            let p = node >= 0 ? gb_numa_alloc_onnode(bytes, node) : gb_stack_reserve(bytes)
+            guard let p else { throw StackError.outOfMemory(bytes) }
+            base = UInt(bitPattern: p)
+            next = 0
+            reservations.append(base)
         }
-        let guardLo = carveBase + UInt(carveNext * slotBytes)
-        carveNext += 1
+        let guardLo = base + UInt(next * slotBytes)
+        carving[node] = (base, next + 1)
         try installGuard(at: guardLo, bytes: StackAllocator.guardBytes)
         let lo = guardLo + UInt(StackAllocator.guardBytes)
-        return Stack(guardLo: guardLo, lo: lo, hi: lo + UInt(standardBytes),
-                     limitBytes: UInt64(standardBytes), dedicated: false)
+        var s = Stack(guardLo: guardLo, lo: lo, hi: lo + UInt(standardBytes),
+                      limitBytes: UInt64(standardBytes), dedicated: false)
+        s.node = node
+        return s
     }
 
     private func installGuard(at address: UInt, bytes: Int) throws {
@@ -169,10 +169,12 @@ final class StackAllocator: @unchecked Sendable {
     /// of stacks resident. Returns the bytes released (resident before, by mincore).
     func scavengePool(retainBytes: Int) -> Int {
         lock.lock()
-        let keep = retainBytes / max(1, standardBytes)
+        var keep = retainBytes / max(1, standardBytes)
         var released = 0
-        if pool.count > keep {
-            for s in pool[keep...] {
+        for (_, pool) in pools.sorted(by: { $0.key < $1.key }) {
+            let kept = min(keep, pool.count)
+            keep -= kept
+            for s in pool[kept...] {
                 let p = UnsafeMutableRawPointer(bitPattern: s.lo)
                 released += gb_resident_bytes(p, s.usableBytes)
                 _ = gb_release_pages(p, s.usableBytes)
@@ -188,14 +190,14 @@ final class StackAllocator: @unchecked Sendable {
         let bytes = slotBytes * StackAllocator.slotsPerReservation
         for r in reservations { _ = gb_stack_unmap(UnsafeMutableRawPointer(bitPattern: r), bytes) }
         reservations.removeAll()
-        pool.removeAll()
-        carveNext = StackAllocator.slotsPerReservation
+        pools.removeAll()
+        carving.removeAll()
         lock.unlock()
     }
 
     var pooledCount: Int {
         lock.lock(); defer { lock.unlock() }
-        return pool.count
+        return pools.values.reduce(0) { $0 + $1.count }
     }
 }
 

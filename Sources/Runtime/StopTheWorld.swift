@@ -81,6 +81,11 @@ extension Scheduler {
         }
         gomaxprocs = n
         placement.apply(to: allP)
+        // Ps that changed node give back the stacks cached from the old one.
+        for p in allP where p.stackCache.contains(where: { $0.node != p.memoryNode }) {
+            stacks.release(p.stackCache[...])
+            p.stackCache.removeAll()
+        }
         if let mine = m.p, mine.id >= n {
             m.p = nil
             mine.m = nil

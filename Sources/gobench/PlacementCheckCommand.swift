@@ -21,7 +21,7 @@ struct PlacementCheckCommand: ParsableCommand {
         var result = PlacementCheckResult()
         Runtime.run(config) { result = Runtime.placementCheck() }
         for p in result.processors {
-            print("P\(p.id) node=\(p.node) cpus=\(p.cpus) thread_cpus=\(p.threadCPUs) queue_node=\(p.queueNode)")
+            print("P\(p.id) node=\(p.node) cpus=\(p.cpus) thread_cpus=\(p.threadCPUs) queue_node=\(p.queueNode) stack_node=\(p.stackNode)")
         }
         for problem in result.problems { print("problem: \(problem)") }
         print(result.problems.isEmpty ? "placement-check: passed" : "placement-check: failed")

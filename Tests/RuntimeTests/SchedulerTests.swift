@@ -11,15 +11,21 @@ final class SchedulerTests: XCTestCase {
     func testIdlePStealsFromTheSpawningP() {
         var statistics = RuntimeStatistics()
         var completed: Int64 = 0
+        var processorsUsed = Set<Int>()
         RuntimeTestSupport.run(procs: 2) {
             let count = AtomicCounter()
             let wg = WaitGroup()
-            // One P spawns a burst (no yield in between); the other P must steal it.
+            let lock = GoMutex()
+            // One P spawns a burst (no yield in between); the other P must take part of it:
+            // by stealing from the spawner's queue, or from the global queue that the
+            // spawner's full local queue overflowed into.
             for _ in 0..<2000 {
                 wg.add(1)
                 go {
                     _ = RuntimeTestSupport.spin(rounds: 2000)
                     count.add()
+                    let p = Machine.current?.p?.id ?? -1
+                    lock.lock(); processorsUsed.insert(p); lock.unlock()
                     wg.done()
                 }
             }
@@ -28,7 +34,8 @@ final class SchedulerTests: XCTestCase {
             statistics = Runtime.statistics()
         }
         XCTAssertEqual(completed, 2000)
-        XCTAssertGreaterThan(statistics.steals, 0, "\(statistics)")
+        XCTAssertEqual(processorsUsed, [0, 1], "both Ps ran goroutines of the burst")
+        XCTAssertGreaterThan(statistics.steals + statistics.globalOverflows, 0, "\(statistics)")
         XCTAssertEqual(statistics.goroutinesSpawned, 2001, "2,000 spawns plus the scavenger")
     }
 
