@@ -219,10 +219,17 @@ verify() {
     done
     # remote_steals VALUE from a result line.
     remote() { grep -oE '"name":"remote_steals","value":[0-9]+' "$1" | grep -oE '[0-9]+$'; }
-    # GOMAXPROCS for the comparison: one node's CPUs in the 2-node guest, all in the 4-node one.
+    # The comparison runs in the 2-node guest, at one node's worth of Ps (GOMAXPROCS 2),
+    # where compact keeps every P on node 0. The 4-node guest has one CPU per node: there
+    # every steal crosses nodes under any placement, so its figures are printed, not judged.
     local procs=2
-    [ "$VM" = 4node ] && procs=4
+    if [ "$VM" = 4node ]; then
+        for pair in steals pingpong; do
+            note "$VM: $pair at GOMAXPROCS 4: remote steals compact=$(remote "$WORK/$VM.$pair-compact-4.out") none=$(remote "$WORK/$VM.$pair-none-4.out") (one CPU per node: not judged)"
+        done
+    fi
     for pair in steals pingpong; do
+        [ "$VM" = 4node ] && continue
         local none=$(remote "$WORK/$VM.$pair-none-$procs.out") compact=$(remote "$WORK/$VM.$pair-compact-$procs.out")
         if [ -n "$none" ] && [ -n "$compact" ] && [ "$compact" -lt "$none" ]; then
             pass "$VM: $pair at GOMAXPROCS $procs: compact steals across nodes less than none ($compact < $none remote steals)"
