@@ -58,7 +58,10 @@ public final class Goroutine: @unchecked Sendable {
     var requestedStackBytes = 0
     /// True until the G's context is made for its current body (at its first run).
     var needsContext = true
-    var entry: (() -> Void)?
+    /// The body, boxed and retained by hand: the goroutine's first frame calls it through
+    /// the unmanaged reference, so a frame that Goexit abandons holds no reference of its
+    /// own; goexit0 releases the box however the goroutine ended.
+    var entry: Unmanaged<GoroutineBody>?
     /// Pending runtime defers, run last-in first-out by a normal return, Goexit or panic.
     var defers: [() -> Void] = []
     /// The M this G runs on (while running or in a syscall).
@@ -138,6 +141,12 @@ public final class Goroutine: @unchecked Sendable {
     @inline(__always) static func from(word: UInt) -> Goroutine {
         Unmanaged<Goroutine>.fromOpaque(UnsafeRawPointer(bitPattern: word)!).takeUnretainedValue()
     }
+}
+
+/// A goroutine's body in a box (see Goroutine.entry).
+final class GoroutineBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
 }
 
 /// A goroutine waiting on a channel or in select (Go's sudog).

@@ -30,7 +30,7 @@ public enum Runtime {
         }
         let s = sched!
         let gp = s.freeGet(p) ?? s.newGoroutine()
-        gp.entry = body
+        gp.entry = Unmanaged.passRetained(GoroutineBody(body))
         gp.id = s.nextGoid(p)
         gp.requestedStackBytes = stackBytes == 0 ? 0 : min(stackBytes, s.maxStackBytes)
         if stackBytes > s.maxStackBytes { gp.requestedStackBytes = s.maxStackBytes }

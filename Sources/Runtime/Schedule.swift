@@ -135,6 +135,8 @@ func exitGoroutine0(_ m: Machine, _ gp: Goroutine) -> Bool {
     m.current = nil
     gp.m = nil
     if !gp.isSystem { _ = gb_sub_i64(s.liveUserGoroutines, 1) }
+    gp.entry?.release()
+    gp.entry = nil
     gp.defers.removeAll()
     gp.waitReason = .none
     gp.preempt = false
@@ -403,9 +405,7 @@ func goroutineMain(_ arg: UnsafeMutableRawPointer) {
 /// body retained is released before the final switch (which never returns).
 @inline(never)
 func runGoroutineBody(_ gp: Goroutine) {
-    let body = gp.entry
-    gp.entry = nil
-    body?()
+    gp.entry?._withUnsafeGuaranteedRef { $0.run() }
     runDefers(gp)
 }
 

@@ -218,7 +218,7 @@ extension Runtime {
         mainG.id = s.nextGoid(p0)
         mainG.isMain = true
         mainG.requestedStackBytes = config.maxStackBytes
-        mainG.entry = { runtimeMain(main) }
+        mainG.entry = Unmanaged.passRetained(GoroutineBody { runtimeMain(main) })
         _ = gb_add_i64(s.liveUserGoroutines, 1)
         mainG.setStatus(.runnable)
         s.runqPut(p0, mainG, next: true)
