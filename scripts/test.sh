@@ -8,6 +8,7 @@
 #   3. report-check.sh       gobench report rendered in headless Chromium
 #   4. numa-vm-check.sh      a static gobench in QEMU guests with 2 and 4 NUMA nodes
 #   5. stress.sh             the randomized stress suite in release, for a time budget
+#   6. fuzz.sh --replay      every parser's fuzzing corpus and regression inputs, replayed
 #
 # Each stage's result is printed; the last line is "N passed, N failed".
 # Options: --quick  stages 1 and 2 only.   Environment: GOBENCH_STRESS_SECONDS (default 10).
@@ -65,6 +66,7 @@ if [ "$quick" -eq 0 ]; then
   stage "report check" scripts/report-check.sh
   stage "NUMA VM check" scripts/numa-vm-check.sh
   stage "stress (release)" env GOBENCH_STRESS_SECONDS="${GOBENCH_STRESS_SECONDS:-10}" scripts/stress.sh
+  stage "fuzz corpus replay" scripts/fuzz.sh --replay
 fi
 
 [ -n "$failures" ] && echo "test.sh: failed stages:$failures" >&2
