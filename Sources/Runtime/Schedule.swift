@@ -111,11 +111,19 @@ func finishSwitch(_ m: Machine) -> Bool {
     case .exit:
         return exitGoroutine0(m, gp)
     case .syscallNoP:
-        // exitsyscall found no P: the G goes to the global queue, this M stops.
+        // exitsyscall found no P (Go's exitsyscall0): look for an idle P once more under
+        // the lock that the queue put takes, so that a P freed meanwhile cannot sit idle
+        // beside this G; else the G goes to the global queue and this M stops.
         gp.casStatus(.syscall, .runnable)
         m.current = nil
         gp.m = nil
         s.lock.lock()
+        if !s.isStopping, let p = s.idlePGet() {
+            s.lock.unlock()
+            s.acquireP(m, p)
+            s.runqPut(p, gp, next: true)
+            return false
+        }
         s.globalPut(gp)
         s.lock.unlock()
         if m.lockedG == nil, !s.stopM(m) { return true }
