@@ -99,7 +99,9 @@ public struct ThresholdTable: Equatable, Sendable {
             throw ThresholdsError("\(source):\(error.line): malformed CSV: \(error.message)")
         }
         let content = records.filter { r in
-            !(r.fields == [""]) && !(r.fields.first?.hasPrefix("#") ?? false)
+            // Blank lines and comments, indented or not.
+            !(r.fields == [""])
+                && !(r.fields.first?.trimmingCharacters(in: .whitespaces).hasPrefix("#") ?? false)
         }
         guard let header = content.first else {
             throw ThresholdsError("\(source): empty file, expected the header \(columns.joined(separator: ","))")

@@ -67,4 +67,9 @@ final class ThresholdsTests: XCTestCase {
         XCTAssertFalse(table.rules.isEmpty)
         XCTAssertEqual(table.threshold(workload: "chan-pingpong", metric: "ns_per_op", unit: "ns").relativePercent, 5)
     }
+
+    func testIndentedCommentIsAComment() throws {
+        let table = try ThresholdTable.parse("workload,metric,relative_percent,absolute\n  # a note\n*,ns_per_op,7,\n", source: "t.csv")
+        XCTAssertEqual(table.threshold(workload: "w", metric: "ns_per_op", unit: "ns").relativePercent, 7)
+    }
 }
