@@ -52,10 +52,9 @@ func sysmonMain(_ m: Machine) {
         if s.isShuttingDown { break }
         st.rounds += 1
         let now = gb_nanotime()
-        // The runtime's own timers (the scavenger's). User timers are run by the Ms that
-        // schedule (sysmon's preemption requests keep them scheduling).
-        if gb_load_acquire_i64(s.timers.nextWhen) <= now {
-            s.timers.runDueSystem(now: now)
+        // Timers nobody ran (every P busy with long-running goroutines).
+        if gb_load_acquire_i64(s.timers.nextWhen) <= now && !s.timers.waiterActive {
+            s.timers.runDue(on: nil)
         }
         if retake(now) > 0 { idle = 0 } else { idle += 1 }
         wakeScavengerIfDue(now)
