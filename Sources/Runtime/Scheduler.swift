@@ -411,13 +411,16 @@ final class Scheduler: @unchecked Sendable {
         if run < 0 {
             fatalThrow("checkdead: inconsistent counts mcount=\(machineCount) nmidle=\(idleMCount) nmidlelocked=\(lockedIdleMCount) nmsys=\(systemMCount)")
         }
-        if gb_load_relaxed_i64(globalSize) > 0 { return }
-        for p in allP where !p.runQueue.isEmpty { return }
         let live = gb_load_acquire_i64(liveUserGoroutines)
         if live == 0 && mainGoexited {
             fatalThrow("no goroutines (main called runtime.Goexit) - deadlock!")
         }
+        // A sleeper is in the timer heap, in flight from it to a run queue, or queued:
+        // looked at in that order, one of the three sees it.
         if timers.hasUserTimers { return }
+        if gb_load_acquire_i64(timers.readying) > 0 { return }
+        if gb_load_relaxed_i64(globalSize) > 0 { return }
+        for p in allP where !p.runQueue.isEmpty { return }
         fatalThrow("all goroutines are asleep - deadlock!")
     }
 

@@ -23,6 +23,10 @@ final class TimerQueue: @unchecked Sendable {
     /// 1 while an M sleeps waiting for the earliest timer.
     let waiterWord: UnsafeMutablePointer<UInt32>
     let waiterNote = Note()
+    /// Calls of runDue between popping sleepers and readying them.
+    let readying: UnsafeMutablePointer<Int64> = {
+        let p = UnsafeMutablePointer<Int64>.allocate(capacity: 1); p.initialize(to: 0); return p
+    }()
 
     init() {
         nextWhen = .allocate(capacity: 1); nextWhen.initialize(to: .max)
@@ -52,6 +56,10 @@ final class TimerQueue: @unchecked Sendable {
         let now = gb_nanotime()
         if next > now { return }
         var due: [Goroutine] = []
+        // In flight from here until every popped sleeper is in a run queue: checkDead
+        // must not take that moment for a deadlock (sysmon, which pops too, is never
+        // counted as a running M).
+        _ = gb_add_i64(readying, 1)
         lock.lock()
         while let top = heap.first, top.whenNanoseconds <= now {
             due.append(top.g)
@@ -61,6 +69,7 @@ final class TimerQueue: @unchecked Sendable {
         gb_store_release_i64(nextWhen, heap.first?.whenNanoseconds ?? .max)
         lock.unlock()
         for gp in due { ready(gp, on: p, next: false) }
+        _ = gb_sub_i64(readying, 1)
     }
 
     /// Claims the waiter role; false when another M has it.
