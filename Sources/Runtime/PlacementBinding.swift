@@ -153,11 +153,8 @@ struct PlacementBinding {
 func applyThreadAffinity(_ cpus: [Int32]) {
     let list = cpus.isEmpty ? (processAffinityAtStart ?? []) : cpus
     if list.isEmpty { return }
-    var words = [UInt64](repeating: 0, count: 16) // 1024 CPUs
-    for c in list where c >= 0 && Int(c) < words.count * 64 {
-        words[Int(c) / 64] |= 1 << UInt64(Int(c) % 64)
-    }
-    _ = words.withUnsafeBufferPointer { gb_sched_setaffinity(0, $0.baseAddress, $0.count) }
+    // A refused binding (the CPUs are not online here) leaves the thread where it is.
+    try? ThreadAffinity.set(CPUSet(list.map { Int($0) }))
 }
 
 /// The process's affinity mask when the runtime started, to unbind threads again.

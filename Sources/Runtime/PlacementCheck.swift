@@ -29,12 +29,7 @@ extension Runtime {
                     var x: UInt64 = 1
                     for _ in 0..<200_000 { x = x &* 6364136223846793005 &+ 1 }
                     guard let m = Machine.current, let p = m.p else { wg.done(); return }
-                    var words = [UInt64](repeating: 0, count: 16)
-                    _ = words.withUnsafeMutableBufferPointer { gb_sched_getaffinity(0, $0.baseAddress, $0.count) }
-                    var cpus: [Int] = []
-                    for (w, bits) in words.enumerated() where bits != 0 {
-                        for b in 0..<64 where bits & (1 << UInt64(b)) != 0 { cpus.append(w * 64 + b) }
-                    }
+                    let cpus = (try? ThreadAffinity.current().cpus) ?? []
                     // Where this goroutine's stack lives (a local of this frame).
                     let stackNode = withUnsafeMutablePointer(to: &x) {
                         Int(gb_numa_query_page_node(UnsafeMutableRawPointer($0)))

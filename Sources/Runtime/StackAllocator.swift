@@ -81,7 +81,7 @@ final class StackAllocator: @unchecked Sendable {
     }
 
     static func maxMapCount() -> Int {
-        if let s = readSmallFile("/proc/sys/vm/max_map_count"), let n = Int(s) { return n }
+        if let s = SystemFile.readText("/proc/sys/vm/max_map_count"), let n = Int(s.trimmingASCII(" \n\t")) { return n }
         return 65530
     }
 
@@ -199,17 +199,6 @@ final class StackAllocator: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         return pools.values.reduce(0) { $0 + $1.count }
     }
-}
-
-/// Reads a small text file whole (procfs, sysfs), trimmed; nil when unreadable.
-func readSmallFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY)
-    if fd < 0 { return nil }
-    defer { close(fd) }
-    var buf = [UInt8](repeating: 0, count: 4096)
-    let n = read(fd, &buf, buf.count)
-    if n <= 0 { return nil }
-    return String(decoding: buf[0..<n], as: UTF8.self).trimmingASCII(" \n\t")
 }
 
 extension String {

@@ -50,11 +50,8 @@ public struct RuntimeConfiguration: Sendable {
 
     /// The CPUs in the process's affinity mask.
     public static func affinityCPUCount() -> Int {
-        var words = [UInt64](repeating: 0, count: 16)
-        if words.withUnsafeMutableBufferPointer({ gb_sched_getaffinity(0, $0.baseAddress, $0.count) }) != 0 {
-            return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        }
-        return words.reduce(0) { $0 + $1.nonzeroBitCount }
+        if let mask = try? ThreadAffinity.current() { return mask.count }
+        return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }
 
     public struct Error: Swift.Error, CustomStringConvertible {
