@@ -38,26 +38,29 @@ enum SpawnWorkloads {
         return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + runtimeMetrics())
     }
 
-    /// n goroutines parked on one channel at once: resident bytes per goroutine.
-    static func liveGoroutines(_ p: Parameters, procs: Int) -> WorkloadOutcome {
-        let n = p.int("n")
+    /// n goroutines that all park on one channel; returns when every one is parked, with
+    /// the channel and a WaitGroup that reaches zero once they have all exited after it is
+    /// closed.
+    private static func parkBurst(_ n: Int) -> (release: Channel<Int>, finished: WaitGroup) {
         let release = Channel<Int>()
-        let started = WaitGroup()
         let finished = WaitGroup()
-        let before = ProcessMemory.residentBytes()
-        let start = now()
-        started.add(n)
         finished.add(n)
         for _ in 0..<n {
             go {
-                started.done()
                 _ = release.receive()
                 finished.done()
             }
         }
-        started.wait()
-        // Every goroutine has run up to its receive; let the last ones park.
-        while Runtime.numGoroutine() > 0 && releaseWaitersBelow(release, n) { Runtime.gosched() }
+        while release.waitingReceivers < n { Runtime.gosched() }
+        return (release, finished)
+    }
+
+    /// n goroutines parked on one channel at once: resident bytes per goroutine.
+    static func liveGoroutines(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+        let n = p.int("n")
+        let before = ProcessMemory.residentBytes()
+        let start = now()
+        let (release, finished) = parkBurst(n)
         let elapsed = now() - start
         let during = ProcessMemory.residentBytes()
         let perGoroutine = Double(during - before) / Double(n)
@@ -67,11 +70,6 @@ enum SpawnWorkloads {
         metrics.append(Metric("bytes_per_goroutine", perGoroutine, "bytes", "lower"))
         metrics.append(Metric("rss_with_goroutines_bytes", Double(during), "bytes", "lower"))
         return .ok(ops: n, metrics: metrics + runtimeMetrics())
-    }
-
-    /// True while fewer than `n` receivers wait on `c` (they are about to park).
-    private static func releaseWaitersBelow(_ c: Channel<Int>, _ n: Int) -> Bool {
-        c.waitingReceivers < n
     }
 
     /// One goroutine spawns n workers, each `work` rounds of the kernel; the other Ps
@@ -99,20 +97,8 @@ enum SpawnWorkloads {
     static func scavengerBurst(_ p: Parameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n"), idleMs = p.int("idle_ms"), sampleMs = max(1, p.int("sample_ms"))
         let before = ProcessMemory.residentBytes()
-        let release = Channel<Int>()
-        let started = WaitGroup(), finished = WaitGroup()
-        started.add(n)
-        finished.add(n)
         let start = now()
-        for _ in 0..<n {
-            go {
-                started.done()
-                _ = release.receive()
-                finished.done()
-            }
-        }
-        started.wait()
-        while release.waitingReceivers < n { Runtime.gosched() }
+        let (release, finished) = parkBurst(n)
         let peak = ProcessMemory.residentBytes()
         release.close()
         finished.wait()
