@@ -68,6 +68,9 @@ public final class Goroutine: @unchecked Sendable {
     unowned(unsafe) var m: Machine?
     /// LockOSThread: the M this G is locked to, with Go's two counters.
     unowned(unsafe) var lockedM: Machine?
+    /// Set by the goroutine that switched straight to this one holding sched.lock
+    /// (goschedSwitch): this G releases the lock as it resumes (resumeAfterSwitch).
+    var unlockSchedOnResume = false
     var lockedExternal: UInt32 = 0
     var lockedInternal: UInt32 = 0
     /// Intrusive link for the global run queue and the free lists.
@@ -119,7 +122,14 @@ public final class Goroutine: @unchecked Sendable {
 
     /// Moves the status from `old` to `new`, waiting out a concurrent transition (Go's
     /// casgstatus). A transition from a state the G is not in is a runtime bug.
+    @inline(__always)
     func casStatus(_ old: GoroutineStatus, _ new: GoroutineStatus) {
+        if gb_cas_u32(statusWord, old.rawValue, new.rawValue) { return }
+        casStatusSlow(old, new)
+    }
+
+    @inline(never)
+    func casStatusSlow(_ old: GoroutineStatus, _ new: GoroutineStatus) {
         var spins = 0
         while !gb_cas_u32(statusWord, old.rawValue, new.rawValue) {
             spins += 1

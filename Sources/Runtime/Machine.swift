@@ -17,16 +17,29 @@ enum SwitchAction {
     case parkUnlockAll
     /// exitsyscall found no P: the G goes to the global queue (Go's exitsyscall0).
     case syscallNoP
+    /// A direct Gosched that could not switch straight to the next G: the G is already on
+    /// the global queue and sched.lock is held; g0 marks it runnable and unlocks.
+    case yieldQueued
 }
 
 final class Machine: @unchecked Sendable {
     let id: Int64
     /// The scheduler's context on the thread stack (g0).
     let g0: UnsafeMutablePointer<gb_context>
-    /// The goroutine running on this M.
-    unowned(unsafe) var current: Goroutine?
+    /// The goroutine running on this M. (Stored unmanaged: the hot paths borrow it with
+    /// _withUnsafeGuaranteedRef, without the retain/release call a load of a class
+    /// reference costs; every G and P lives as long as the runtime.)
+    var currentRef: Unmanaged<Goroutine>?
+    var current: Goroutine? {
+        @inline(__always) get { currentRef?.takeUnretainedValue() }
+        @inline(__always) set { currentRef = newValue.map { Unmanaged.passUnretained($0) } }
+    }
     /// The P this M holds.
-    unowned(unsafe) var p: Processor?
+    var pRef: Unmanaged<Processor>?
+    var p: Processor? {
+        @inline(__always) get { pRef?.takeUnretainedValue() }
+        @inline(__always) set { pRef = newValue.map { Unmanaged.passUnretained($0) } }
+    }
     /// The P handed to this M by whoever woke it.
     unowned(unsafe) var nextP: Processor?
     /// The P held before a system call (Go's oldp).

@@ -48,8 +48,15 @@ public enum Runtime {
 
     /// Go's Gosched: the caller becomes runnable on the global queue.
     public static func gosched() {
-        guard let gp = currentGoroutine() else { return }
-        switchToScheduler(gp, .yield)
+        // Borrowed references all the way (see Machine.currentRef).
+        guard let raw = gb_get_machine() else { return }
+        Unmanaged<Machine>.fromOpaque(raw)._withUnsafeGuaranteedRef { m in
+            guard let gpRef = m.currentRef else { return }
+            gpRef._withUnsafeGuaranteedRef { gp in
+                if goschedDirect(gp, m) { return }
+                switchToScheduler(gp, .yield)
+            }
+        }
     }
 
     /// A preemption point for CPU-bound code: yields when sysmon (a goroutine running

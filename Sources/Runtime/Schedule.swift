@@ -95,6 +95,7 @@ func finishSwitch(_ m: Machine) -> Bool {
         s.lock.lock()
         s.globalPut(gp)
         s.lock.unlock()
+        s.wakeP() // Go's goschedImpl: an idle P may take it
     case .park(let unlock):
         gp.setStatus(.waiting)
         m.current = nil
@@ -127,6 +128,12 @@ func finishSwitch(_ m: Machine) -> Bool {
         s.globalPut(gp)
         s.lock.unlock()
         if m.lockedG == nil, !s.stopM(m) { return true }
+    case .yieldQueued:
+        gp.setStatus(.runnable)
+        m.current = nil
+        gp.m = nil
+        s.lock.unlock() // taken by goschedDirect; from here gp may run elsewhere
+        s.wakeP()
     case .none:
         fatal("schedule: goroutine \(gp.id) switched to g0 without an action")
     }
@@ -342,7 +349,25 @@ func startLockedM(_ m: Machine, _ gp: Goroutine) {
 /// is runnable and someone hands us a P (startLockedM). Returns false on shutdown.
 func stopLockedM(_ m: Machine) -> Bool {
     let s = sched!
-    if m.p != nil { s.handoffP(s.releaseP(m)) }
+    if let p = m.p {
+        // Go hands the P off (handoffp); the M that takes it finds the next G and, when
+        // that G is locked to another M, hands the P on once more (startlockedm): two
+        // thread wake-ups per switch between locked goroutines. When our P's next G is
+        // locked, its M gets the P straight from here: one wake-up.
+        if !s.isStopping, let (w, _) = p.runQueue.get() {
+            let next = Goroutine.from(word: w)
+            if next.lockedM === m {
+                return true // our own G became runnable meanwhile: run it on our P
+            } else if next.lockedM != nil {
+                startLockedM(m, next)
+            } else {
+                s.runqPut(p, next, next: true) // back at the front, where it was
+                s.handoffP(s.releaseP(m))
+            }
+        } else {
+            s.handoffP(s.releaseP(m))
+        }
+    }
     s.lock.lock()
     if m.pendingLockedRun == nil {
         m.countedLockedIdle = true
@@ -405,6 +430,7 @@ func releaseForShutdown(_ m: Machine) {
 /// The first frame of every goroutine (the context's entry).
 func goroutineMain(_ arg: UnsafeMutableRawPointer) {
     let gp = Unmanaged<Goroutine>.fromOpaque(arg).takeUnretainedValue()
+    resumeAfterSwitch(gp) // (goschedDirect never starts a fresh G; kept for safety)
     runGoroutineBody(gp)
     goexit1(gp)
 }
@@ -427,6 +453,101 @@ func switchToScheduler(_ gp: Goroutine, _ action: SwitchAction) {
     guard let m = gp.m else { fatal("mcall: goroutine \(gp.id) has no M") }
     m.action = action
     _ = gb_context_switch(gp.context, m.g0, nil)
+    resumeAfterSwitch(gp)
+}
+
+/// Every point where a goroutine resumes: when the goroutine that switched here directly
+/// (goschedDirect) handed over sched.lock, release it now that its stack is left.
+@inline(__always)
+func resumeAfterSwitch(_ gp: Goroutine) {
+    if gp.unlockSchedOnResume {
+        gp.unlockSchedOnResume = false
+        sched.lock.unlock()
+        sched.wakeP() // Go's goschedImpl: an idle P may take the G that yielded
+    }
+}
+
+/// Gosched without the trip through g0 (Go goes gosched_m -> schedule -> execute, two
+/// switches and two takes of sched.lock). Under one hold of sched.lock: the G goes to the
+/// tail of the global queue and the next G is chosen in findRunnable's order (the global
+/// queue every 61st tick, the local queue, a batch from the global queue); then a single
+/// switch G -> G'. The lock stays held across the switch, so that no other M can take the
+/// yielding G off the global queue while its stack is still in use, and is released by
+/// G' as it resumes (resumeAfterSwitch). With nothing else runnable here it returns at
+/// once (Go would queue gp and take it straight back). Returns false, having changed
+/// nothing, where the full path is needed: a locked G, stop-the-world, shutdown.
+@inline(__always)
+func goschedDirect(_ gp: Goroutine, _ m: Machine) -> Bool {
+    guard m.lockedG == nil, let pRef = m.pRef else { return false }
+    return pRef._withUnsafeGuaranteedRef { p in
+        schedRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { s in goschedDirect(gp, s, m, p) }
+    }
+}
+
+// Out of line on purpose: parameters are borrowed (+0) for the whole body, so the
+// fields read from them need no retain/release (these objects live as long as the
+// runtime; a retain of one is still a call).
+@inline(never)
+func goschedDirect(_ gp: Goroutine, _ s: Scheduler, _ m: Machine, _ p: Processor) -> Bool {
+    if s.timers.hasTimers { s.timers.runDue(on: p) }
+    let runQueue = p.runQueue
+    if s.isStopping || s.isShuttingDown { return false }
+    if runQueue.isEmpty && gb_load_relaxed_i64(s.globalSize) == 0 {
+        // Nothing else to run here: Go would put gp on the global queue and take it
+        // straight back (findRunnable looks at the global queue before stealing); the
+        // outcome without the round trip.
+        return true
+    }
+    s.lock.lock()
+    if s.isStopping || s.isShuttingDown {
+        s.lock.unlock()
+        return false
+    }
+    // The next G first, then gp onto the global queue: a batch from the global queue
+    // goes to our local queue, where other Ms steal without the lock, and must never
+    // carry gp while its stack is in use.
+    var nextWord: UInt = 0
+    var fromLocal = false
+    if (p.scheduleTick &+ 1) % 61 == 0, let g = s.globalGet(p, max: 1) { nextWord = g.word }
+    if nextWord == 0, let (w, _) = runQueue.get() { nextWord = w; fromLocal = true }
+    if nextWord == 0, let g = s.globalGet(p, max: 0) { nextWord = g.word }
+    if nextWord == 0 {
+        s.lock.unlock() // the local queue was stolen meanwhile: the full path
+        return false
+    }
+    return Unmanaged<Goroutine>.fromOpaque(UnsafeRawPointer(bitPattern: nextWord)!)._withUnsafeGuaranteedRef {
+        goschedSwitch(gp, $0, s, m, p, fromLocal: fromLocal)
+    }
+}
+
+@inline(never)
+func goschedSwitch(_ gp: Goroutine, _ g2: Goroutine, _ s: Scheduler, _ m: Machine, _ p: Processor,
+                   fromLocal: Bool) -> Bool {
+    p.scheduleTick &+= 1
+    s.globalPut(gp) // still .running: nobody can take it before the lock is released
+    if g2.lockedM != nil || g2.needsContext {
+        // Its own M must run it, or it has never run: back where it was (the local queue
+        // has room: g2 just left it), and g0 does the rest with the lock held.
+        if fromLocal { s.runqPut(p, g2, next: true) } else { s.globalPutHead(g2) }
+        m.action = .yieldQueued
+        _ = gb_context_switch(gp.context, m.g0, nil)
+        resumeAfterSwitch(gp)
+        return true
+    }
+    // gp leaves (finishSwitch's .yield), g2 comes in (execute).
+    gp.setStatus(.runnable)
+    gp.m = nil
+    p.stats.schedules += 1
+    if g2.spawnNode != p.node { p.stats.remoteRuns += 1 }
+    g2.casStatus(.runnable, .running)
+    m.current = g2
+    g2.m = m
+    gb_store_release_uptr(p.runningWord, g2.word)
+    gb_set_current_stack(g2.stackRecord)
+    g2.unlockSchedOnResume = true
+    _ = gb_context_switch(gp.context, g2.context, nil)
+    resumeAfterSwitch(gp)
+    return true
 }
 
 /// Ends the running goroutine (after its defers ran).

@@ -62,8 +62,8 @@ final class Scheduler: @unchecked Sendable {
     let lock = RuntimeLock()
 
     // Global run queue (intrusive list through Goroutine.schedLink).
-    var globalHead: Goroutine?
-    var globalTail: Goroutine?
+    var globalHead: Unmanaged<Goroutine>? // (allGoroutines keeps every G alive)
+    var globalTail: Unmanaged<Goroutine>?
     /// Length of the global queue; written under `lock`, read without it (a hint).
     let globalSize: UnsafeMutablePointer<Int64>
 
@@ -155,27 +155,34 @@ final class Scheduler: @unchecked Sendable {
 
     // MARK: - Global run queue (caller holds `lock`)
 
+    // (Unmanaged links: every G lives as long as the runtime, and a strong load of a
+    // link costs a retain/release call per queue operation.)
+    @inline(__always)
     func globalPut(_ gp: Goroutine) {
         gp.schedLink = nil
-        if let t = globalTail { t.schedLink = gp } else { globalHead = gp }
-        globalTail = gp
+        let u = Unmanaged.passUnretained(gp)
+        if let t = globalTail { t._withUnsafeGuaranteedRef { $0.schedLink = gp } } else { globalHead = u }
+        globalTail = u
         gb_store_relaxed_i64(globalSize, gb_load_relaxed_i64(globalSize) + 1)
     }
 
+    @inline(__always)
     func globalPutHead(_ gp: Goroutine) {
-        gp.schedLink = globalHead
-        globalHead = gp
-        if globalTail == nil { globalTail = gp }
+        if let h = globalHead { h._withUnsafeGuaranteedRef { gp.schedLink = $0 } } else { gp.schedLink = nil }
+        globalHead = Unmanaged.passUnretained(gp)
+        if globalTail == nil { globalTail = globalHead }
         gb_store_relaxed_i64(globalSize, gb_load_relaxed_i64(globalSize) + 1)
     }
 
+    @inline(__always)
     func globalPop() -> Goroutine? {
-        guard let gp = globalHead else { return nil }
-        globalHead = gp.schedLink
-        if globalHead == nil { globalTail = nil }
-        gp.schedLink = nil
+        guard let h = globalHead else { return nil }
+        h._withUnsafeGuaranteedRef { gp in
+            if let next = gp.schedLink { globalHead = Unmanaged.passUnretained(next) } else { globalHead = nil; globalTail = nil }
+            gp.schedLink = nil
+        }
         gb_store_relaxed_i64(globalSize, gb_load_relaxed_i64(globalSize) - 1)
-        return gp
+        return h.takeUnretainedValue()
     }
 
     /// Go's globrunqget: one G to run now, and up to a fair share more into `p`'s queue.
@@ -537,3 +544,5 @@ final class Scheduler: @unchecked Sendable {
 
 /// The scheduler of the running runtime (nil outside Runtime.run).
 nonisolated(unsafe) var sched: Scheduler!
+/// The same, unmanaged, for hot paths that borrow it without a retain (set with `sched`).
+nonisolated(unsafe) var schedRef: Unmanaged<Scheduler>!

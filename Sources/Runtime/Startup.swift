@@ -199,6 +199,7 @@ extension Runtime {
         if let pending = pendingMaxStackBytes { config.maxStackBytes = pending; pendingMaxStackBytes = nil }
         let s = Scheduler(configuration: config, placement: makePlacementBinding(config))
         sched = s
+        schedRef = Unmanaged.passUnretained(s)
         // m0 and its g0: this thread and its own stack.
         let m0 = Machine(id: 0, isM0: true)
         m0.attachToThread()
