@@ -3,9 +3,9 @@
 # 1,000,000-goroutine spawn storm (SpawnStormTests) in a release build, for a time budget.
 #
 # usage: scripts/stress.sh [--all] [--debug]
-#   --all     also the operations and tests that a filed runtime bug (/tmp/runtime-bugs.md)
-#             keeps out of the default run (GOBENCH_RUN_KNOWN_BUGS=1): LockOSThread, Goexit,
-#             pipe syscalls and GOMAXPROCS changes.
+#   --all     also the operations and tests that a filed runtime bug keeps out of the
+#             default run (GOBENCH_RUN_KNOWN_BUGS=1; StressTests.operationsBlockedByKnownBugs,
+#             empty today: every operation, GOMAXPROCS changes included, is in the mix).
 #   --debug   a debug build (quicker to build, 100,000-goroutine storm).
 # env:  GOBENCH_STRESS_SECONDS   time budget of each stress test (default 30; CI: 10; long: 3600)
 #       GOBENCH_STRESS_SEED      seed of the random scripts (default fixed; printed by the run)
