@@ -462,8 +462,10 @@ func switchToScheduler(_ gp: Goroutine, _ action: SwitchAction) {
 func resumeAfterSwitch(_ gp: Goroutine) {
     if gp.unlockSchedOnResume {
         gp.unlockSchedOnResume = false
-        sched.lock.unlock()
-        sched.wakeP() // Go's goschedImpl: an idle P may take the G that yielded
+        schedRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { s in
+            s.lock.unlock()
+            s.wakeP() // Go's goschedImpl: an idle P may take the G that yielded
+        }
     }
 }
 
