@@ -1,6 +1,6 @@
 // The randomized stress suite: waves of goroutines running random scripts of spawn, exit,
-// Goexit, Gosched, channel and select traffic, Mutex, sleeps, system calls, LockOSThread
-// and (optionally) GOMAXPROCS changes, from a printed seed, with invariants checked
+// Goexit, Gosched, channel and select traffic, Mutex, sleeps, system calls, LockOSThread,
+// scavenger passes and (optionally) GOMAXPROCS changes, from a printed seed, with invariants checked
 // after every wave and a watchdog thread that fails the run on a stall.
 //
 // Settings (environment): GOBENCH_STRESS_SECONDS (time budget, default 4 s; scripts/stress.sh
@@ -33,7 +33,10 @@ struct StressRandom {
 /// What one stress goroutine does, step by step.
 enum StressOperation: CaseIterable {
     case spawnChild, gosched, channelPair, selectPair, sharedChannel, mutex, sleep,
-         pipeSyscall, blockingSyscallPair, lockOSThread, goexit, gomaxprocs
+         pipeSyscall, blockingSyscallPair, lockOSThread, goexit, gomaxprocs,
+         /// A scavenger pass (Runtime.scavenge) in the middle of the traffic: free stacks
+         /// and goroutines given back, parked goroutines' stacks compacted and restored.
+         scavenge
 }
 
 /// Counters and checks shared by every goroutine of one stress run.
@@ -276,7 +279,7 @@ final class StressTests: XCTestCase {
         let table: [(StressOperation, Int)] = [
             (.spawnChild, 12), (.gosched, 12), (.channelPair, 12), (.selectPair, 10), (.sharedChannel, 10),
             (.mutex, 12), (.sleep, 8), (.pipeSyscall, 6), (.blockingSyscallPair, 4), (.lockOSThread, 6),
-            (.goexit, 1), (.gomaxprocs, state.allowGomaxprocs ? 1 : 0),
+            (.goexit, 1), (.gomaxprocs, state.allowGomaxprocs ? 1 : 0), (.scavenge, 1),
         ]
         let enabled = table.filter { state.enabledOperations.contains("\($0.0)") && $0.1 > 0 }
         if enabled.isEmpty { return .gosched }
@@ -391,6 +394,8 @@ final class StressTests: XCTestCase {
         case .gomaxprocs:
             state.gomaxprocsChanges.add()
             Runtime.gomaxprocs(random.below(4) + 1)
+        case .scavenge:
+            Runtime.scavenge()
         }
     }
 
