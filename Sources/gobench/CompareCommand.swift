@@ -136,7 +136,6 @@ struct CompareCommand: ParsableCommand {
 
     /// One error line on standard error and the exit status.
     private func fail(_ status: Status, _ message: String) -> Never {
-        FileHandle.standardError.write(Data("gobench compare: error: \(message)\n".utf8))
-        CompareCommand.exit(withError: ExitCode(status.rawValue))
+        CommandErrors.fail("compare", message, status: status.rawValue)
     }
 }

@@ -15,14 +15,10 @@ struct FiguresCommand: ParsableCommand {
     func run() throws {
         let rows: [ResultRow]
         do { rows = try ResultsCSV.read(path: file) } catch {
-            FileHandle.standardError.write("gobench figures: \(error)\n".data(using: .utf8)!)
-            throw ExitCode(1)
+            CommandErrors.fail("figures", "\(error)")
         }
         let table = FigureTable.rows(rows, metric: metric)
-        if table.isEmpty {
-            FileHandle.standardError.write("gobench figures: \(file): no ok samples of \(metric)\n".data(using: .utf8)!)
-            throw ExitCode(1)
-        }
+        if table.isEmpty { CommandErrors.fail("figures", "\(file): no ok samples of \(metric)") }
         print(FigureTable.markdown(table, metric: metric), terminator: "")
     }
 }

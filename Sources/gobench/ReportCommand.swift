@@ -52,8 +52,5 @@ struct ReportCommand: ParsableCommand {
     }
 
     /// One error line on standard error and exit status 1.
-    private func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("gobench report: error: \(message)\n".utf8))
-        ReportCommand.exit(withError: ExitCode(1))
-    }
+    private func fail(_ message: String) -> Never { CommandErrors.fail("report", message) }
 }

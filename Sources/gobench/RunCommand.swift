@@ -49,9 +49,12 @@ enum CommandErrors {
         }
     }
 
-    static func fail(_ command: String, _ message: String) -> Never {
-        FileHandle.standardError.write(Data("gobench \(command): error: \(message)\n".utf8))
-        Foundation.exit(1)
+    /// One error line on standard error and the exit status (1 unless a command's
+    /// documented statuses say otherwise). Every subcommand's errors go through here.
+    static func fail(_ command: String, _ message: String, status: Int32 = 1) -> Never {
+        let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        FileHandle.standardError.write(Data("gobench \(command): error: \(oneLine)\n".utf8))
+        Foundation.exit(status)
     }
 
     static func warn(_ message: String) {

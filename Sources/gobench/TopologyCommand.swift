@@ -66,10 +66,7 @@ struct TopologyCommand: ParsableCommand {
     }
 
     /// One error line on standard error and exit status 1.
-    private func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("gobench topology: error: \(message)\n".utf8))
-        TopologyCommand.exit(withError: ExitCode(1))
-    }
+    private func fail(_ message: String) -> Never { CommandErrors.fail("topology", message) }
 }
 
 /// A usage error of `gobench topology` that is not a topology error.
