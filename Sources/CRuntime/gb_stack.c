@@ -2,10 +2,13 @@
 #define _GNU_SOURCE
 #include "gb_stack.h"
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #ifndef MADV_GUARD_INSTALL
@@ -22,15 +25,105 @@ void *gb_stack_reserve(size_t bytes) {
 
 int gb_stack_unmap(void *addr, size_t bytes) { return munmap(addr, bytes); }
 
+#ifndef MADV_GUARD_REMOVE
+#define MADV_GUARD_REMOVE 103
+#endif
+
 static int light_guard_works = 1;
+static int light_guard_state = -1;
 
 int gb_guard_install(void *addr, size_t len) {
     if (__atomic_load_n(&light_guard_works, __ATOMIC_RELAXED)) {
-        if (madvise(addr, len, MADV_GUARD_INSTALL) == 0) return 1;
-        if (errno == EINVAL) __atomic_store_n(&light_guard_works, 0, __ATOMIC_RELAXED);
+        if (madvise(addr, len, MADV_GUARD_INSTALL) == 0) {
+            __atomic_store_n(&light_guard_state, 1, __ATOMIC_RELAXED);
+            return 1;
+        }
+        if (errno == EINVAL) {
+            __atomic_store_n(&light_guard_works, 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&light_guard_state, 0, __ATOMIC_RELAXED);
+        }
     }
     if (mprotect(addr, len, PROT_NONE) == 0) return 2;
     return -1;
+}
+
+int gb_guard_install_light(void *addr, size_t len) {
+    for (;;) {
+        if (madvise(addr, len, MADV_GUARD_INSTALL) == 0) return 0;
+        if (errno != EINTR && errno != EAGAIN) return -1;
+    }
+}
+
+// The process's own pidfd for process_madvise (-2: not opened yet, -1: unavailable).
+static int self_pidfd = -2;
+static int batched_guards_work = 1;
+
+static int self_pidfd_get(void) {
+    int fd = __atomic_load_n(&self_pidfd, __ATOMIC_ACQUIRE);
+    if (fd != -2) return fd;
+    int opened = -1;
+#ifdef SYS_pidfd_open
+    opened = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    if (opened < 0) opened = -1;
+#endif
+    int expected = -2;
+    if (!__atomic_compare_exchange_n(&self_pidfd, &expected, opened, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        if (opened >= 0) close(opened);
+        return expected;
+    }
+    return opened;
+}
+
+int gb_guard_install_ranges(const uintptr_t *addrs, const size_t *lens, int n) {
+    int done = 0;
+#ifdef SYS_process_madvise
+    int fd = __atomic_load_n(&batched_guards_work, __ATOMIC_RELAXED) ? self_pidfd_get() : -1;
+    while (fd >= 0 && done < n) {
+        struct iovec iov[64];
+        int k = n - done < 64 ? n - done : 64;
+        size_t total = 0;
+        for (int i = 0; i < k; i++) {
+            iov[i].iov_base = (void *)addrs[done + i];
+            iov[i].iov_len = lens[done + i];
+            total += lens[done + i];
+        }
+        long r = syscall(SYS_process_madvise, fd, iov, (size_t)k, MADV_GUARD_INSTALL, 0u);
+        if (r < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            // This advice is not allowed here (a kernel before 6.13), or a range is bad:
+            // one range at a time below says which; batches are not tried again.
+            __atomic_store_n(&batched_guards_work, 0, __ATOMIC_RELAXED);
+            break;
+        }
+        // The kernel advises the ranges in order: skip those done in full. One done in
+        // part is done again below (installing a guard twice is harmless).
+        size_t left = (size_t)r;
+        int end = done + k;
+        while (done < end && left >= lens[done]) { left -= lens[done]; done++; }
+        if ((size_t)r < total) break;
+    }
+#endif
+    for (; done < n; done++) {
+        if (gb_guard_install_light((void *)addrs[done], lens[done]) != 0) return done;
+    }
+    return n;
+}
+
+int gb_guard_remove(void *addr, size_t len) {
+    for (;;) {
+        if (madvise(addr, len, MADV_GUARD_REMOVE) == 0) return 0;
+        if (errno != EINTR && errno != EAGAIN) return -1;
+    }
+}
+
+int gb_light_guards_state(void) { return __atomic_load_n(&light_guard_state, __ATOMIC_RELAXED); }
+
+int gb_malloc_trim(void) { return malloc_trim(0); }
+
+void gb_malloc_fix_trim_threshold(void) {
+    static int done = 0;
+    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL)) return;
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024);
 }
 
 int gb_release_pages(void *addr, size_t len) { return madvise(addr, len, MADV_DONTNEED); }

@@ -11,7 +11,12 @@
 // dedicated mapping.
 //
 // Stacks of the standard size are cached per P (Processor.stackCache) and in a global
-// pool; the scavenger gives the pages of pooled stacks back to the OS.
+// pool, kept as a bit mask of free slots per reservation. The scavenger gives the pages
+// of pooled stacks back to the OS (one madvise per run of adjacent free slots) and unmaps
+// a reservation whose 64 slots are all free, so that the memory of a burst of a million
+// goroutines, page tables and pool records included, goes back once they have ended.
+// It also compacts the stacks of long-parked goroutines (Scavenger.swift), using the
+// lightweight guard to take their pages back while they are parked.
 import CRuntime
 #if canImport(Glibc)
 import Glibc
@@ -28,6 +33,10 @@ struct Stack {
     let dedicated: Bool
     /// The NUMA node its memory is bound to, or -1 (no binding).
     var node: Int32 = -1
+    /// A pooled slot's reservation (StackAllocator.records) and slot index in it;
+    /// -1 for a dedicated stack.
+    var reservation: Int32 = -1
+    var slot: Int32 = -1
     var usableBytes: Int { Int(hi - lo) }
 }
 
@@ -55,23 +64,47 @@ final class StackAllocator: @unchecked Sendable {
     /// The guard below each stack. Frames larger than this could step over it; Swift's
     /// frames in this runtime and its workloads are far smaller.
     static let guardBytes = 16 * 1024
-    /// Slots per reservation of standard stacks.
+    /// Slots per reservation of standard stacks (one bit each in a UInt64 mask).
     static let slotsPerReservation = 64
 
     /// The standard stack size: what `go { }` gets unless it asks for another size.
     let standardBytes: Int
     private let slotBytes: Int
     private let lock = RuntimeLock()
-    /// Free standard stacks not in any P's cache, per NUMA node (-1: not bound).
-    private var pools: [Int32: [Stack]] = [:]
-    /// Per node: the reservation being carved and the next free slot in it.
-    private var carving: [Int32: (base: UInt, next: Int)] = [:]
+
+    /// One mapping of 64 standard slots, carved in order. Free slots are "pooled": not
+    /// held by a goroutine or a P's cache.
+    private struct Reservation {
+        /// The mapping's address; 0 once unmapped (the record is then reused).
+        var base: UInt
+        var node: Int32
+        /// Slots handed out at least once (0...64); the rest is not carved yet.
+        var carved: Int
+        /// Pooled slots.
+        var freeMask: UInt64
+        /// Pooled slots whose pages were given back since they were last used.
+        var releasedMask: UInt64
+        /// On its node's `withFree` list.
+        var listed: Bool
+        /// mprotect guards in it (each a mapping, counted against the budget).
+        var mprotectGuards: Int
+    }
+    private var records: [Reservation] = []
+    /// Records of unmapped reservations, for reuse.
+    private var unusedReservations: [Int32] = []
+    /// Per NUMA node (-1: not bound): the reservations with pooled slots (Reservation.listed
+    /// says which are on it; never one that is unmapped).
+    private var withFree: [Int32: [Int32]] = [:]
+    /// Per node: the reservation being carved.
+    private var carving: [Int32: Int32] = [:]
+    /// Pooled slots in all reservations.
+    private var pooled = 0
     /// Guard regions installed with mprotect (each one a mapping).
     private(set) var mprotectGuards = 0
     private let mprotectGuardBudget: Int
-    /// All reservations of standard slots, for the scavenger's accounting.
-    private(set) var reservations: [UInt] = []
     private(set) var dedicatedLiveBytes = 0
+    /// Reservations unmapped by the scavenger (all their slots were free).
+    private(set) var unmappedReservations = 0
 
     init(standardBytes: Int) {
         self.standardBytes = standardBytes
@@ -86,20 +119,48 @@ final class StackAllocator: @unchecked Sendable {
     }
 
     static func roundUp(_ n: Int, _ to: Int) -> Int { (n + to - 1) / to * to }
+    static func roundDown(_ n: UInt, _ to: Int) -> UInt { n / UInt(to) * UInt(to) }
+
+    /// True when stack guards are lightweight (MADV_GUARD_INSTALL): what parked-stack
+    /// compaction needs (Scavenger.swift).
+    var lightGuards: Bool { gb_light_guards_state() == 1 && mprotectGuards == 0 }
+
+    private func slotStack(_ id: Int32, _ slot: Int) -> Stack {
+        let r = records[Int(id)]
+        let guardLo = r.base + UInt(slot * slotBytes)
+        let lo = guardLo + UInt(StackAllocator.guardBytes)
+        return Stack(guardLo: guardLo, lo: lo, hi: lo + UInt(standardBytes), limitBytes: UInt64(standardBytes),
+                     dedicated: false, node: r.node, reservation: id, slot: Int32(slot))
+    }
 
     /// Refills a P's cache with up to `count` standard stacks whose memory is on `node`
     /// (-1: no binding), so that goroutines spawned on a P take stacks from its node.
     func refill(_ cache: inout [Stack], count: Int, node: Int32 = -1) throws {
         lock.lock()
         defer { lock.unlock() }
-        while cache.count < count, let s = pools[node]?.popLast() { cache.append(s) }
+        while cache.count < count, let id = withFree[node]?.popLast() {
+            let i = Int(id)
+            records[i].listed = false
+            while cache.count < count, records[i].freeMask != 0 {
+                let slot = records[i].freeMask.trailingZeroBitCount
+                let bit = UInt64(1) << UInt64(slot)
+                records[i].freeMask &= ~bit
+                records[i].releasedMask &= ~bit
+                pooled -= 1
+                cache.append(slotStack(id, slot))
+            }
+            if records[i].freeMask != 0 {
+                records[i].listed = true
+                withFree[node, default: []].append(id)
+            }
+        }
         if cache.isEmpty { cache.append(try carveSlot(node: node)) }
     }
 
-    /// Takes stacks back from a P's cache (spill) or a dead G, each to its node's pool.
+    /// Takes stacks back from a P's cache (spill) or a dead G, each to its reservation.
     func release(_ stacks: ArraySlice<Stack>) {
         lock.lock()
-        for s in stacks { pools[s.node, default: []].append(s) }
+        for s in stacks { poolLocked(s) }
         lock.unlock()
     }
 
@@ -112,38 +173,60 @@ final class StackAllocator: @unchecked Sendable {
             return
         }
         lock.lock()
-        pools[stack.node, default: []].append(stack)
+        poolLocked(stack)
         lock.unlock()
     }
 
+    private func poolLocked(_ s: Stack) {
+        let i = Int(s.reservation)
+        let bit = UInt64(1) << UInt64(s.slot)
+        precondition(records[i].base != 0 && records[i].freeMask & bit == 0,
+                     "stack allocator: stack released twice")
+        records[i].freeMask |= bit
+        pooled += 1
+        if !records[i].listed {
+            records[i].listed = true
+            withFree[records[i].node, default: []].append(s.reservation)
+        }
+    }
+
     private func carveSlot(node: Int32) throws -> Stack {
-        var (base, next) = carving[node] ?? (0, StackAllocator.slotsPerReservation)
-        if next == StackAllocator.slotsPerReservation {
+        var id = carving[node] ?? -1
+        if id < 0 || records[Int(id)].carved == StackAllocator.slotsPerReservation {
             let bytes = slotBytes * StackAllocator.slotsPerReservation
             // A node's reservation is bound to it (mbind, through numa_alloc_onnode); its
             // pages are placed there when first touched.
             let p = node >= 0 ? gb_numa_alloc_onnode(bytes, node) : gb_stack_reserve(bytes)
             guard let p else { throw StackError.outOfMemory(bytes) }
-            base = UInt(bitPattern: p)
-            next = 0
-            reservations.append(base)
+            let r = Reservation(base: UInt(bitPattern: p), node: node, carved: 0, freeMask: 0,
+                                releasedMask: 0, listed: false, mprotectGuards: 0)
+            if let reuse = unusedReservations.popLast() {
+                id = reuse
+                records[Int(id)] = r
+            } else {
+                id = Int32(records.count)
+                records.append(r)
+            }
+            carving[node] = id
         }
-        let guardLo = base + UInt(next * slotBytes)
-        carving[node] = (base, next + 1)
-        try installGuard(at: guardLo, bytes: StackAllocator.guardBytes)
-        let lo = guardLo + UInt(StackAllocator.guardBytes)
-        var s = Stack(guardLo: guardLo, lo: lo, hi: lo + UInt(standardBytes),
-                      limitBytes: UInt64(standardBytes), dedicated: false)
-        s.node = node
+        let i = Int(id)
+        let slot = records[i].carved
+        records[i].carved += 1
+        let s = slotStack(id, slot)
+        if try installGuard(at: s.guardLo, bytes: StackAllocator.guardBytes) {
+            records[i].mprotectGuards += 1
+        }
         return s
     }
 
-    private func installGuard(at address: UInt, bytes: Int) throws {
+    /// Returns true for an mprotect guard (a mapping).
+    private func installGuard(at address: UInt, bytes: Int) throws -> Bool {
         switch gb_guard_install(UnsafeMutableRawPointer(bitPattern: address), bytes) {
-        case 1: return
+        case 1: return false
         case 2:
             mprotectGuards += 1
             if mprotectGuards > mprotectGuardBudget { throw StackError.mappingBudget(mprotectGuards) }
+            return true
         default:
             throw StackError.outOfMemory(bytes)
         }
@@ -158,29 +241,94 @@ final class StackAllocator: @unchecked Sendable {
         let guardLo = UInt(bitPattern: p)
         lock.lock()
         defer { lock.unlock() }
-        try installGuard(at: guardLo, bytes: guardBytes)
+        _ = try installGuard(at: guardLo, bytes: guardBytes)
         dedicatedLiveBytes += total
         let lo = guardLo + UInt(guardBytes)
         return Stack(guardLo: guardLo, lo: lo, hi: lo + UInt(usable),
                      limitBytes: UInt64(limitBytes), dedicated: true)
     }
 
-    /// Gives the pages of every pooled stack back to the OS, keeping `retainBytes` worth
-    /// of stacks resident. Returns the bytes released (resident before, by mincore).
+    /// Gives back the memory of pooled stacks, keeping `retainBytes` worth of pooled
+    /// stacks resident for reuse: a reservation whose 64 slots are all pooled (and none
+    /// kept) is unmapped, page tables and all; other pooled slots get their pages back
+    /// with one madvise per run of adjacent slots (the guards between them stay). Slots
+    /// released before and not used since are skipped. Returns the bytes released:
+    /// resident before, by mincore for the slots, by the process's resident set for the
+    /// unmapped reservations (unmapped after the lock is released: taking a million
+    /// stacks' pages back takes a while, and spawns must not wait for it).
     func scavengePool(retainBytes: Int) -> Int {
+        var unmap: [UInt] = []
+        var released = scavengePoolLocked(retainBytes: retainBytes, unmap: &unmap)
+        if !unmap.isEmpty {
+            let bytes = slotBytes * StackAllocator.slotsPerReservation
+            let before = SystemFile.residentBytes()
+            for (k, base) in unmap.enumerated() {
+                _ = gb_stack_unmap(UnsafeMutableRawPointer(bitPattern: base), bytes)
+                // (Called by the scavenger's goroutine: a million stacks take a while.)
+                if k & 63 == 63 { Runtime.preemptionPoint() }
+            }
+            released += max(0, before - SystemFile.residentBytes())
+        }
+        return released
+    }
+
+    private func scavengePoolLocked(retainBytes: Int, unmap: inout [UInt]) -> Int {
         lock.lock()
+        defer { lock.unlock() }
         var keep = retainBytes / max(1, standardBytes)
         var released = 0
-        for (_, pool) in pools.sorted(by: { $0.key < $1.key }) {
-            let kept = min(keep, pool.count)
-            keep -= kept
-            for s in pool[kept...] {
-                let p = UnsafeMutableRawPointer(bitPattern: s.lo)
-                released += gb_resident_bytes(p, s.usableBytes)
-                _ = gb_release_pages(p, s.usableBytes)
+        let all = StackAllocator.slotsPerReservation
+        let full: UInt64 = all == 64 ? ~0 : (1 << UInt64(all)) - 1
+        // Merging runs over guards needs lightweight guards: an mprotect guard is a
+        // mapping of its own, and madvise over it would fail.
+        let merge = mprotectGuards == 0
+        var unmapped = false
+        for i in records.indices where records[i].base != 0 && records[i].freeMask != 0 {
+            let r = records[i]
+            var release = r.freeMask & ~r.releasedMask
+            while keep > 0 && release != 0 {
+                release &= release - 1 // keep the lowest resident pooled slot
+                keep -= 1
+            }
+            let kept = r.freeMask & ~r.releasedMask & ~release
+            if r.carved == all && r.freeMask == full && kept == 0 {
+                unmap.append(r.base) // by scavengePool, once the lock is released
+                mprotectGuards -= r.mprotectGuards
+                pooled -= all
+                records[i].base = 0
+                records[i].freeMask = 0
+                records[i].releasedMask = 0
+                unusedReservations.append(Int32(i))
+                if carving[r.node] == Int32(i) { carving[r.node] = nil }
+                unmappedReservations += 1
+                unmapped = true
+                continue
+            }
+            var bits = release
+            while bits != 0 {
+                let first = bits.trailingZeroBitCount
+                var last = first
+                if merge {
+                    while last + 1 < all && bits & (UInt64(1) << UInt64(last + 1)) != 0 { last += 1 }
+                }
+                let lo = r.base + UInt(first * slotBytes + StackAllocator.guardBytes)
+                let hi = r.base + UInt(last * slotBytes + slotBytes)
+                let p = UnsafeMutableRawPointer(bitPattern: lo)
+                released += gb_resident_bytes(p, Int(hi - lo))
+                _ = gb_release_pages(p, Int(hi - lo))
+                for b in first...last { bits &= ~(UInt64(1) << UInt64(b)) }
+            }
+            records[i].releasedMask |= release
+        }
+        if unmapped {
+            // The lists named the unmapped reservations: made again from the records.
+            withFree.removeAll(keepingCapacity: true)
+            for i in records.indices {
+                let listed = records[i].base != 0 && records[i].freeMask != 0
+                records[i].listed = listed
+                if listed { withFree[records[i].node, default: []].append(Int32(i)) }
             }
         }
-        lock.unlock()
         return released
     }
 
@@ -188,16 +336,31 @@ final class StackAllocator: @unchecked Sendable {
     func unmapAll() {
         lock.lock()
         let bytes = slotBytes * StackAllocator.slotsPerReservation
-        for r in reservations { _ = gb_stack_unmap(UnsafeMutableRawPointer(bitPattern: r), bytes) }
-        reservations.removeAll()
-        pools.removeAll()
+        for r in records where r.base != 0 { _ = gb_stack_unmap(UnsafeMutableRawPointer(bitPattern: r.base), bytes) }
+        records.removeAll()
+        unusedReservations.removeAll()
+        withFree.removeAll()
         carving.removeAll()
+        pooled = 0
         lock.unlock()
     }
 
     var pooledCount: Int {
         lock.lock(); defer { lock.unlock() }
-        return pools.values.reduce(0) { $0 + $1.count }
+        return pooled
+    }
+
+    /// The addresses of the mapped reservations of standard slots.
+    var reservations: [UInt] {
+        lock.lock(); defer { lock.unlock() }
+        return records.compactMap { $0.base == 0 ? nil : $0.base }
+    }
+
+    /// Standard stacks carved in the mapped reservations: each one pooled, in a P's cache
+    /// or held by a goroutine.
+    var carvedStandardStacks: Int {
+        lock.lock(); defer { lock.unlock() }
+        return records.reduce(0) { $0 + ($1.base == 0 ? 0 : $1.carved) }
     }
 }
 
@@ -207,5 +370,15 @@ extension String {
         while let c = s.first, set.contains(c) { s.removeFirst() }
         while let c = s.last, set.contains(c) { s.removeLast() }
         return String(s)
+    }
+}
+
+extension SystemFile {
+    /// The process's resident set in bytes (/proc/self/statm), 0 when unreadable.
+    static func residentBytes() -> Int {
+        guard let text = readText("/proc/self/statm") else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * StackAllocator.pageBytes
     }
 }

@@ -28,6 +28,35 @@ int gb_release_pages(void *addr, size_t len);
 /// Resident bytes of [addr, addr+len), from mincore(2).
 size_t gb_resident_bytes(void *addr, size_t len);
 
+/// Parked-stack compaction (Runtime/Scavenger.swift): the scavenger keeps the live bytes of
+/// a long-parked goroutine's stack elsewhere and turns the stack's pages into a
+/// lightweight guard region, so that they are given back and any access to them before
+/// the goroutine resumes faults loudly instead of writing to memory that the restore
+/// would overwrite. Only the lightweight guard (MADV_GUARD_INSTALL, Linux 6.13+) will do:
+/// an mprotect guard per parked stack would need a mapping each.
+/// Returns 0, or -1 with errno (EINVAL: the kernel has no lightweight guards).
+int gb_guard_install_light(void *addr, size_t len);
+/// Installs lightweight guards over `n` ranges [addrs[i], addrs[i]+lens[i]) with as few
+/// system calls as it can: process_madvise on the process's own pidfd takes 64 ranges
+/// at once (Linux 6.13+ accepts any advice for the calling process); else one madvise
+/// per range. Returns how many ranges, from the first, are guarded: n, or the index of
+/// the first that failed (errno set; that range may be guarded in part).
+int gb_guard_install_ranges(const uintptr_t *addrs, const size_t *lens, int n);
+/// Removes lightweight guards from [addr, addr+len) (MADV_GUARD_REMOVE); the pages then
+/// read as zero until written. Returns 0, or -1 with errno.
+int gb_guard_remove(void *addr, size_t len);
+/// 1 once a lightweight guard was installed by gb_guard_install, 0 if the kernel refused
+/// one, -1 before the first try.
+int gb_light_guards_state(void);
+/// glibc's malloc_trim(0): gives the free pages inside malloc's arenas back to the OS
+/// (freed goroutines leave them in the middle of the heap, where free() alone keeps them).
+/// Returns 1 when memory was released.
+int gb_malloc_trim(void);
+/// mallopt(M_TRIM_THRESHOLD, 128 KiB), once per process: glibc otherwise raises the
+/// threshold with every large block freed, and keeps that much free memory resident at
+/// the top of each thread's arena, where malloc_trim does not reach.
+void gb_malloc_fix_trim_threshold(void);
+
 /// What the signal handler knows about the running goroutine. The runtime points the
 /// thread's gb_current_stack at the running goroutine's record on every switch.
 typedef struct gb_stack_record {
