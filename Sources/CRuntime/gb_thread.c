@@ -52,4 +52,6 @@ void gb_swift_retain_release(void *object, int times) {
     for (int i = 0; i < times; i++) swift_release(object);
 }
 
+void gb_swift_release(void *object) { swift_release(object); }
+
 int gb_current_cpu(void) { return sched_getcpu(); }

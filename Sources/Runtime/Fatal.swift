@@ -26,7 +26,11 @@ func goroutineDump() -> String {
     guard let s = sched else { return "" }
     let me = currentGoroutine()
     var out = ""
-    // Called on a dying process, possibly with locks held: read without locking.
+    // Called on a dying process, possibly with locks held: the list of goroutines only
+    // if its lock is free (the scavenger takes freed Gs out of it under that lock, and
+    // a G is freed only once it is out).
+    guard s.allGLock.tryLock() else { return "\n(goroutine list busy)\n" }
+    defer { s.allGLock.unlock() }
     for gp in s.allGoroutines.prefix(50) where gp !== me && !gp.isSystem {
         let st = gp.status
         if st == .dead || st == .idle { continue }

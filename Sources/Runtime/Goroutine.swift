@@ -1,6 +1,9 @@
 // Goroutine (G): a function with its own stack, its state, and what the scheduler and the
 // synchronisation primitives hang on it.
 import CRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A goroutine's state. The comment of each case says who owns the G in it.
 public enum GoroutineStatus: UInt32, Sendable, CustomStringConvertible {
@@ -16,6 +19,11 @@ public enum GoroutineStatus: UInt32, Sendable, CustomStringConvertible {
     case waiting = 4
     /// Finished; on a free list for reuse. Owned by the list.
     case dead = 6
+
+    /// Go's _Gscan, set on top of `waiting` (and only on it) while the scavenger works on
+    /// the parked G's stack (Scavenger.swift, "Parked stacks"). Whoever moves the G out of
+    /// `waiting` waits until the bit is clear (casStatus). `status` hides it.
+    static let scanBit: UInt32 = 0x1000
 
     public var description: String {
         switch self {
@@ -97,6 +105,18 @@ public final class Goroutine: @unchecked Sendable {
     var parkingSuccess = false
     /// Is this the main goroutine.
     var isMain = false
+    /// Never freed by the scavenger (the main goroutine: Runtime.run holds a reference
+    /// to it while m0 schedules, released only at shutdown).
+    var pinned = false
+    /// This G's index in Scheduler.allGoroutines (under allGLock), so that the scavenger
+    /// can take it out when it frees the G.
+    var allIndex = -1
+    /// The scavenger's mark (Scavenger.swift, "Parked stacks"). Written with the scan bit
+    /// held; execute reads it (a plain load on the hot path) and restores a compacted
+    /// stack before the G runs.
+    var parkedStackState: ParkedStackState = .none
+    /// While compacted: the record holding the stack's live bytes.
+    var compactedStack: UnsafeMutablePointer<CompactedStack>?
     /// For Goexit: the goroutine is exiting (defers must not re-enter Goexit).
     var exiting = false
     var panicking = false
@@ -116,8 +136,20 @@ public final class Goroutine: @unchecked Sendable {
         makeImmortal(waiter)
     }
 
+    /// Only the scavenger frees a G (Scavenger.swift, "Free goroutines"): dead, detached
+    /// from every list, after a grace period. Its side allocations go with it.
+    deinit {
+        gb_context_release(context)
+        context.deinitialize(count: 1)
+        context.deallocate()
+        statusWord.deallocate()
+        preemptWord.deallocate()
+        stackRecord.deallocate()
+        if let c = compactedStack { c.deallocateRecord() }
+    }
+
     var status: GoroutineStatus {
-        GoroutineStatus(rawValue: gb_load_acquire_u32(statusWord))!
+        GoroutineStatus(rawValue: gb_load_acquire_u32(statusWord) & ~GoroutineStatus.scanBit)!
     }
 
     /// Moves the status from `old` to `new`, waiting out a concurrent transition (Go's
@@ -128,10 +160,19 @@ public final class Goroutine: @unchecked Sendable {
         casStatusSlow(old, new)
     }
 
+    /// While the scavenger holds the scan bit (`old` plus the bit) this waits as long as
+    /// it takes, as Go's casgstatus does: the scavenger holds it for one stack copy and one
+    /// madvise, but its thread may lose the CPU meanwhile, so past a short spin it yields.
     @inline(never)
     func casStatusSlow(_ old: GoroutineStatus, _ new: GoroutineStatus) {
         var spins = 0
+        var scanWaits = 0
         while !gb_cas_u32(statusWord, old.rawValue, new.rawValue) {
+            if gb_load_relaxed_u32(statusWord) == old.rawValue | GoroutineStatus.scanBit {
+                scanWaits += 1
+                if scanWaits < 1000 { gb_cpu_relax(10) } else { sched_yield() }
+                continue
+            }
             spins += 1
             if spins > 10_000_000 {
                 fatal("casgstatus: goroutine \(id) bad transition \(status) (expected \(old)) -> \(new)")
@@ -142,8 +183,25 @@ public final class Goroutine: @unchecked Sendable {
 
     func setStatus(_ s: GoroutineStatus) { gb_store_release_u32(statusWord, s.rawValue) }
 
-    /// The address of this G as a machine word, for the run queue's atomic slots. Gs are
-    /// never deallocated (Scheduler.allGoroutines keeps them), so the word stays valid.
+    /// The scavenger's side of the scan bit: takes a waiting G (one attempt; false when the
+    /// G is not waiting or is taken already). Until releaseScan the G cannot become
+    /// runnable, and its context is saved: the status turns to waiting on g0, after the
+    /// switch away from the G (finishSwitch), so waiting implies a stack at rest.
+    func tryAcquireScan() -> Bool {
+        let waiting = GoroutineStatus.waiting.rawValue
+        return gb_load_relaxed_u32(statusWord) == waiting
+            && gb_cas_u32(statusWord, waiting, waiting | GoroutineStatus.scanBit)
+    }
+
+    /// Ends the scan: back to waiting. A release store: what the scavenger wrote (the
+    /// compacted record) is seen by whoever readies the G next, through its CAS.
+    func releaseScan() {
+        gb_store_release_u32(statusWord, GoroutineStatus.waiting.rawValue)
+    }
+
+    /// The address of this G as a machine word, for the run queue's atomic slots. A G is
+    /// freed only once it is dead, in no queue and out of allGoroutines, after a grace
+    /// period (Scavenger.swift, "Free goroutines"): a word in use stays valid.
     @inline(__always) var word: UInt {
         UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())
     }
@@ -179,4 +237,48 @@ final class Waiter: @unchecked Sendable {
     var isSelect: Bool { selectDone != nil }
 
     init() {}
+}
+
+/// Where the scavenger is with a parked G's stack (Goroutine.parkedStackState).
+enum ParkedStackState: UInt8 {
+    /// Nothing to do when the G runs.
+    case none = 0
+    /// A periodic scavenger pass saw the G waiting; if the next pass finds it still
+    /// waiting (it did not run in between: execute clears the mark), it is long-parked.
+    case seenParked = 1
+    /// The stack's live bytes are in Goroutine.compactedStack and its pages are guarded:
+    /// execute restores them before the G runs.
+    case compacted = 2
+}
+
+/// A compacted stack: the live bytes [sp, hi) of a parked G's stack in one malloc'd block
+/// (this header, then the bytes), while the stack's pages [guardLo, hi) are given back
+/// and guarded.
+struct CompactedStack {
+    /// The saved stack pointer: the lowest live byte.
+    var sp: UInt
+    /// One past the highest stack byte (the stack's hi).
+    var hi: UInt
+    /// The start of the guarded range (a page boundary at or below sp).
+    var guardLo: UInt
+    var reserved: UInt = 0
+
+    static let headerBytes = MemoryLayout<CompactedStack>.stride
+
+    var liveBytes: Int { Int(hi - sp) }
+
+    /// A record with room for the live bytes, or nil when malloc fails.
+    static func allocate(sp: UInt, hi: UInt, guardLo: UInt) -> UnsafeMutablePointer<CompactedStack>? {
+        guard let raw = malloc(headerBytes + Int(hi - sp)) else { return nil }
+        let p = raw.bindMemory(to: CompactedStack.self, capacity: 1)
+        p.initialize(to: CompactedStack(sp: sp, hi: hi, guardLo: guardLo))
+        return p
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == CompactedStack {
+    /// The live bytes, after the header.
+    var bytes: UnsafeMutableRawPointer { UnsafeMutableRawPointer(self) + CompactedStack.headerBytes }
+
+    func deallocateRecord() { free(UnsafeMutableRawPointer(self)) }
 }

@@ -69,12 +69,26 @@ final class Machine: @unchecked Sendable {
     unowned(unsafe) var pendingLockedRun: Goroutine?
     /// Counted in Scheduler.lockedIdleMCount (guarded by sched.lock).
     var countedLockedIdle = false
+    /// The quiescent-state word that the scavenger's grace period reads before it frees
+    /// goroutines (Scavenger.swift, "Free goroutines"): advanced by this M alone at every
+    /// pass through its scheduling loop, where its frames hold no goroutine reference; the
+    /// low bit is set while it sleeps, or runs a system call, holding none either.
+    /// Starts odd: a new M holds nothing.
+    let quiescentWord: UnsafeMutablePointer<UInt64>
+    /// The G that g0's `execute` switched to last (its word). While it is still the G
+    /// running here, g0's frames hold no other G; after a direct switch (goschedDirect)
+    /// they hold that one, which then runs elsewhere.
+    var executedWord: UInt = 0
+    /// True when the running G is the one g0 executed: g0's frames hold no other G.
+    @inline(__always) func framesHoldOnly(_ gp: Goroutine) -> Bool { executedWord == gp.word }
 
     init(id: Int64, isM0: Bool) {
         self.id = id
         self.isM0 = isM0
         g0 = .allocate(capacity: 1)
         g0.initialize(to: gb_context())
+        quiescentWord = .allocate(capacity: 1)
+        quiescentWord.initialize(to: 1)
         makeImmortal(self)
         makeImmortal(park)
     }
@@ -82,6 +96,28 @@ final class Machine: @unchecked Sendable {
     @inline(__always) static var current: Machine? {
         guard let p = gb_get_machine() else { return nil }
         return Unmanaged<Machine>.fromOpaque(p).takeUnretainedValue()
+    }
+
+    /// A quiescent point (the top of the scheduling loop): this M holds no reference to a
+    /// goroutine it does not run. A release store: the releases of what it held before
+    /// are done first (pairs with the grace check's load-acquire).
+    @inline(__always) func passQuiescentPoint() {
+        let v = gb_load_relaxed_u64(quiescentWord)
+        gb_store_release_u64(quiescentWord, (v | 1) &+ 1)
+    }
+
+    /// Entering a sleep (or a system call) where this M holds no goroutine reference but
+    /// the one it runs: it counts as quiescent until leaveQuiescentState.
+    @inline(__always) func enterQuiescentState() {
+        let v = gb_load_relaxed_u64(quiescentWord)
+        gb_store_release_u64(quiescentWord, v | 1)
+    }
+
+    /// Ends a quiescent state entered with enterQuiescentState (nothing otherwise: the
+    /// counter must not move for an M that was not quiescent).
+    @inline(__always) func leaveQuiescentState() {
+        let v = gb_load_relaxed_u64(quiescentWord)
+        if v & 1 != 0 { gb_store_release_u64(quiescentWord, v &+ 1) }
     }
 
     func attachToThread() {

@@ -20,8 +20,11 @@ public enum Runtime {
     }
 
     /// Go's newproc; a system goroutine (the scavenger) is not counted by NumGoroutine.
+    /// Returns the new goroutine's id. (Not the G: a reference to another G must not live
+    /// across this G's preemption point, where the new one may run, end and be freed:
+    /// Scavenger.swift, "Free goroutines".)
     @discardableResult
-    static func spawnGoroutine(stackBytes: Int, isSystem: Bool, _ body: @escaping () -> Void) -> Goroutine {
+    static func spawnGoroutine(stackBytes: Int, isSystem: Bool, _ body: @escaping () -> Void) -> Int64 {
         guard let m = Machine.current, let p = m.p, let parent = m.current else {
             fatalUsage("runtime: go statement outside a goroutine (call it inside Runtime.run)")
         }
@@ -29,21 +32,25 @@ public enum Runtime {
             fatalUsage(StackError.belowMinimum(stackBytes).description)
         }
         let s = sched!
-        let gp = s.freeGet(p) ?? s.newGoroutine()
-        gp.entry = Unmanaged.passRetained(GoroutineBody(body))
-        gp.id = s.nextGoid(p)
-        gp.requestedStackBytes = stackBytes == 0 ? 0 : min(stackBytes, s.maxStackBytes)
-        if stackBytes > s.maxStackBytes { gp.requestedStackBytes = s.maxStackBytes }
-        gp.needsContext = true
-        gp.isSystem = isSystem
-        gp.spawnNode = p.node
-        p.stats.spawned += 1
-        if !isSystem { _ = gb_add_relaxed_i64(s.liveUserGoroutines, 1) }
-        gp.setStatus(.runnable)
-        s.runqPut(p, gp, next: true)
+        let id: Int64
+        do {
+            let gp = s.freeGet(p) ?? s.newGoroutine()
+            gp.entry = Unmanaged.passRetained(GoroutineBody(body))
+            gp.id = s.nextGoid(p)
+            id = gp.id // (read before the G is queued: it may run and be reused at once)
+            gp.requestedStackBytes = stackBytes == 0 ? 0 : min(stackBytes, s.maxStackBytes)
+            if stackBytes > s.maxStackBytes { gp.requestedStackBytes = s.maxStackBytes }
+            gp.needsContext = true
+            gp.isSystem = isSystem
+            gp.spawnNode = p.node
+            p.stats.spawned += 1
+            if !isSystem { _ = gb_add_relaxed_i64(s.liveUserGoroutines, 1) }
+            gp.setStatus(.runnable)
+            s.runqPut(p, gp, next: true)
+        }
         if s.mainStarted { s.wakeP() }
         checkPreempt(parent)
-        return gp
+        return id
     }
 
     /// Go's Gosched: the caller becomes runnable on the global queue.
@@ -235,6 +242,11 @@ public enum Runtime {
         out.scavengerNanoseconds = g.scavengerNanoseconds.value
         out.stopTheWorlds = g.stopTheWorlds.value
         out.remoteWakeups = g.remoteWakeups.value
+        out.stacksCompacted = g.stacksCompacted.value
+        out.compactedStackBytes = g.compactedStackBytes.value
+        out.compactionReleasedBytes = g.compactionReleasedBytes.value
+        out.stacksRestored = g.stacksRestored.value
+        out.goroutinesFreed = g.goroutinesFreed.value
         return out
     }
 

@@ -26,6 +26,7 @@ func retireMachine(_ m: Machine) {
     s.machineCount -= 1
     s.lock.unlock()
     gb_set_machine(nil)
+    m.enterQuiescentState() // for good: its frames never run again
     if !m.isM0 { gb_thread_exit() }
 }
 
@@ -34,6 +35,7 @@ func retireMachine(_ m: Machine) {
 func schedule(_ m: Machine) {
     let s = sched!
     while true {
+        m.passQuiescentPoint() // for the scavenger's grace period (Scavenger.swift)
         if s.isShuttingDown { releaseForShutdown(m); return }
         if let lg = m.lockedG {
             // This M belongs to a goroutine: sleep until it is runnable, then run it.
@@ -47,11 +49,12 @@ func schedule(_ m: Machine) {
         if m.spinning { resetSpinning(m) }
         if let lm = gp.lockedM, lm !== m {
             // Hand our P to the goroutine's own M (Go's startlockedm) and stop.
-            startLockedM(m, gp)
-            if !s.stopM(m) { return }
+            startLockedM(m, consume gp)
+            if !s.stopM(m, quiescent: true) { return } // (no G held: gp was consumed)
             continue
         }
-        execute(m, gp, inheritTime: inheritTime)
+        // (consume: this frame holds no G once it runs, for the scavenger's grace period)
+        execute(m, consume gp, inheritTime: inheritTime)
         if finishSwitch(m) { return }
     }
 }
@@ -64,10 +67,12 @@ func execute(_ m: Machine, _ gp: Goroutine, inheritTime: Bool) {
     p.stats.schedules += 1
     if gp.spawnNode != p.node { p.stats.remoteRuns += 1 }
     if gp.needsContext { sched.prepareToRun(gp, on: p) }
+    if gp.parkedStackState != .none { resumeParkedStack(gp) } // the scavenger saw it parked
     // A CAS, not a store: a G that is not runnable here (a runtime bug: on two queues)
     // must fail loudly, never run twice on one stack.
     gp.casStatus(.runnable, .running)
     m.current = gp
+    m.executedWord = gp.word
     gp.m = m
     gb_store_release_uptr(p.runningWord, gp.word) // pairs with sysmon's load-acquire
     gb_set_current_stack(gp.stackRecord)
@@ -127,7 +132,8 @@ func finishSwitch(_ m: Machine) -> Bool {
         }
         s.globalPut(gp)
         s.lock.unlock()
-        if m.lockedG == nil, !s.stopM(m) { return true }
+        _ = consume gp // gp may run and end elsewhere: no reference held while we sleep
+        if m.lockedG == nil, !s.stopM(m, quiescent: true) { return true }
     case .yieldQueued:
         gp.setStatus(.runnable)
         m.current = nil
@@ -277,7 +283,7 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
                 continue
             }
         }
-        if !s.stopM(m) { return nil }
+        if !s.stopM(m, quiescent: true) { return nil }
     }
 }
 
@@ -414,7 +420,7 @@ func stopForTheWorld(_ m: Machine) -> Bool {
     s.stopWait -= 1
     if s.stopWait == 0 { s.stopNote.wakeup() }
     s.lock.unlock()
-    return s.stopM(m)
+    return s.stopM(m, quiescent: true) // (called where no frame holds a G)
 }
 
 /// At shutdown an M gives up its P and its thread ends (m0 returns to Runtime.run).
@@ -527,7 +533,7 @@ func goschedSwitch(_ gp: Goroutine, _ g2: Goroutine, _ s: Scheduler, _ m: Machin
                    fromLocal: Bool) -> Bool {
     p.scheduleTick &+= 1
     s.globalPut(gp) // still .running: nobody can take it before the lock is released
-    if g2.lockedM != nil || g2.needsContext {
+    if g2.lockedM != nil || g2.needsContext || g2.parkedStackState != .none {
         // Its own M must run it, or it has never run: back where it was (the local queue
         // has room: g2 just left it), and g0 does the rest with the lock held.
         if fromLocal { s.runqPut(p, g2, next: true) } else { s.globalPutHead(g2) }

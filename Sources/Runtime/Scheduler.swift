@@ -128,6 +128,8 @@ final class Scheduler: @unchecked Sendable {
     var retiredStatistics = ProcessorStatistics()
     var scavengerID: Int64 = 0
     let timers = TimerQueue()
+    /// The scavenger's own state (Scavenger.swift).
+    let scavenger = ScavengerState()
     let sysmonState = SysmonState()
     let configuration: RuntimeConfiguration
     var placement: PlacementBinding
@@ -147,7 +149,7 @@ final class Scheduler: @unchecked Sendable {
         self.placement = placement
         for o: AnyObject in [self, lock, allGLock, freeLock, stacks, stopTheWorldLock, stopNote,
                              timers, timers.lock, timers.waiterNote, sysmonState, sysmonState.note,
-                             worldMutex] { makeImmortal(o) }
+                             worldMutex, scavenger, scavenger.mutex] { makeImmortal(o) }
     }
 
     var isShuttingDown: Bool { gb_load_acquire_u32(shuttingDown) != 0 }
@@ -349,8 +351,11 @@ final class Scheduler: @unchecked Sendable {
     }
 
     /// Parks the M until another M hands it a P (Go's stopm). Returns false when the
-    /// runtime shuts down and the thread should end.
-    func stopM(_ m: Machine) -> Bool {
+    /// runtime shuts down and the thread should end. `quiescent`: the caller's frames
+    /// hold no goroutine reference, so the sleep counts as a quiescent state for the
+    /// scavenger's grace period (Scavenger.swift, "Free goroutines"); otherwise the
+    /// scavenger waits for this M to run again before it frees goroutines.
+    func stopM(_ m: Machine, quiescent: Bool = false) -> Bool {
         precondition(m.p == nil, "stopm: M holds a P")
         lock.lock()
         idleMPut(m)
@@ -358,6 +363,8 @@ final class Scheduler: @unchecked Sendable {
         lock.unlock()
         // Sleep until someone hands us a P (startM sets nextP, then wakes us); a wake-up
         // without one (left over from an earlier use of the note) is ignored.
+        if quiescent { m.enterQuiescentState() }
+        defer { if quiescent { m.leaveQuiescentState() } }
         var given: Processor? = nil
         while given == nil {
             m.park.sleep()
@@ -476,6 +483,7 @@ final class Scheduler: @unchecked Sendable {
     func newGoroutine() -> Goroutine {
         let gp = Goroutine()
         allGLock.lock()
+        gp.allIndex = allGoroutines.count
         allGoroutines.append(gp)
         allGLock.unlock()
         return gp

@@ -108,9 +108,7 @@ extension Runtime {
             order.swapAt(i, Int(fastRandom() % UInt64(i + 1)))
         }
         for i in order {
-            if let (wake, handler) = cases[i].attempt() {
-                unlockAll()
-                if let wake { readyFromHere(wake) }
+            if let handler = completeReadyCase(cases[i], unlockAll) {
                 handler()
                 return i
             }
@@ -154,6 +152,18 @@ extension Runtime {
         cases[index].finish(fired)()
         return index
     }
+}
+
+/// Pass 1's ready case: completes it (all locks held), unlocks, readies its partner and
+/// returns the handler to run. Out of line so that the partner G is no longer referenced
+/// when the handler runs: the handler is the program's code and may block, and a
+/// goroutine must hold no other G across a park (Scavenger.swift, "Free goroutines").
+@inline(never)
+private func completeReadyCase(_ c: SelectCase, _ unlockAll: () -> Void) -> (() -> Void)? {
+    guard let (wake, handler) = c.attempt() else { return nil }
+    unlockAll()
+    if let wake { readyFromHere(wake) }
+    return handler
 }
 
 /// A cheap per-thread random number (Go's cheaprand), for select's poll order.

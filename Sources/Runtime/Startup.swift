@@ -28,6 +28,10 @@ public struct RuntimeConfiguration: Sendable {
     public var scavengeIntervalNanoseconds: Int64? = RuntimeConfiguration.defaultScavengeIntervalNanoseconds
     /// Resident bytes of free stacks the scavenger keeps.
     public var scavengeRetainBytes = 4 << 20
+    /// Free goroutines (G objects, about 600 bytes each with what hangs on them) the
+    /// scavenger keeps on the global free list for reuse; it frees the rest. Each P keeps
+    /// up to 63 more (Go's gfput spills at 64).
+    public var scavengeRetainGoroutines = 1024
     /// Print a line per scavenger run on standard error (GODEBUG=scavtrace=1).
     public var scavengeTrace = false
     public var contextBackend: ContextBackend = .assembly
@@ -215,6 +219,7 @@ extension Runtime {
         let mainG = s.newGoroutine()
         mainG.id = s.nextGoid(p0)
         mainG.isMain = true
+        mainG.pinned = true // this frame holds it until shutdown: never freed
         mainG.requestedStackBytes = config.maxStackBytes
         mainG.entry = Unmanaged.passRetained(GoroutineBody { runtimeMain(main) })
         _ = gb_add_i64(s.liveUserGoroutines, 1)
@@ -345,6 +350,8 @@ extension Scheduler {
         for gp in allGoroutines {
             if let st = gp.stack, st.dedicated { stacks.release(st) }
             gp.stack = nil
+            if let c = gp.compactedStack { c.deallocateRecord() } // parked at shutdown
+            gp.compactedStack = nil
         }
         stacks.unmapAll()
     }

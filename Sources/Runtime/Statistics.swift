@@ -26,11 +26,22 @@ final class Statistics: @unchecked Sendable {
     let scavengerNanoseconds = Counter()
     let stopTheWorlds = Counter()
     let remoteWakeups = Counter()
+    /// Parked stacks compacted by the scavenger, the live bytes it kept of them, and the
+    /// resident bytes their pages held (given back).
+    let stacksCompacted = Counter()
+    let compactedStackBytes = Counter()
+    let compactionReleasedBytes = Counter()
+    /// Compacted stacks copied back when their goroutine ran again.
+    let stacksRestored = Counter()
+    /// Free goroutines (G objects) the scavenger gave back to the allocator.
+    let goroutinesFreed = Counter()
 
     func reset() {
         for c in [threadsCreated, threadsExited, threadsParked, handoffs, retakes,
                   preemptionRequests, lockedHandoffs, syscallSlowExits, scavengerRuns,
-                  scavengedBytes, scavengerNanoseconds, stopTheWorlds, remoteWakeups] { c.reset() }
+                  scavengedBytes, scavengerNanoseconds, stopTheWorlds, remoteWakeups,
+                  stacksCompacted, compactedStackBytes, compactionReleasedBytes, stacksRestored,
+                  goroutinesFreed] { c.reset() }
     }
 }
 
@@ -59,6 +70,16 @@ public struct RuntimeStatistics: Sendable, Equatable {
     public var scavengerNanoseconds: UInt64 = 0
     public var stopTheWorlds: UInt64 = 0
     public var remoteWakeups: UInt64 = 0
+    /// Parked stacks the scavenger compacted (Scavenger.swift, "Parked stacks").
+    public var stacksCompacted: UInt64 = 0
+    /// The live bytes it kept of them (the rest of each stack went back to the OS).
+    public var compactedStackBytes: UInt64 = 0
+    /// Resident bytes the compacted stacks held before (also in scavengedBytes).
+    public var compactionReleasedBytes: UInt64 = 0
+    /// Compacted stacks restored when their goroutine ran again.
+    public var stacksRestored: UInt64 = 0
+    /// Free goroutines the scavenger freed (Scavenger.swift, "Free goroutines").
+    public var goroutinesFreed: UInt64 = 0
 
     /// Name/value pairs for the result rows (names of docs/PROTOCOL.md).
     public var metrics: [(String, UInt64)] {
@@ -69,6 +90,8 @@ public struct RuntimeStatistics: Sendable, Equatable {
          ("locked_handoffs", lockedHandoffs), ("threads_parked", threadsParked),
          ("scavenger_runs", scavengerRuns), ("scavenged_bytes", scavengedBytes),
          ("global_overflows", globalOverflows), ("free_list_reuses", freeListReuses),
-         ("stop_the_worlds", stopTheWorlds), ("remote_wakeups", remoteWakeups)]
+         ("stop_the_worlds", stopTheWorlds), ("remote_wakeups", remoteWakeups),
+         ("stacks_compacted", stacksCompacted), ("compacted_stack_bytes", compactedStackBytes),
+         ("stacks_restored", stacksRestored), ("goroutines_freed", goroutinesFreed)]
     }
 }

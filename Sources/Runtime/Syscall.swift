@@ -40,6 +40,11 @@ func enterSyscall(_ gp: Goroutine, handOffNow: Bool) {
     m.oldP = p
     m.p = nil
     p.m = nil
+    // In the call this M holds no goroutine but gp, which cannot end meanwhile, unless a
+    // direct switch left another in g0's frames: a quiescent state for the scavenger's
+    // grace period (Scavenger.swift, "Free goroutines"), so that a long call does not hold
+    // up the freeing of goroutines. exitSyscall ends it before anything else.
+    if m.framesHoldOnly(gp) { m.enterQuiescentState() }
     if handOffNow {
         Statistics.shared.handoffs.add(1)
         p.setStatus(.idle)
@@ -64,6 +69,7 @@ func enterSyscall(_ gp: Goroutine, handOffNow: Bool) {
 func exitSyscall(_ gp: Goroutine) {
     let s = sched!
     guard let m = gp.m else { fatal("exitsyscall: no M") }
+    m.leaveQuiescentState()
     let oldP = m.oldP
     m.oldP = nil
     // Fast path: our P is still ours.

@@ -47,8 +47,15 @@ func sysmonMain(_ m: Machine) {
             delay = min(delay * 2, SysmonTuning.maximumDelayNanoseconds)
         }
         st.delayNanoseconds = delay
+        // Asleep, sysmon holds no goroutine; awake, it reads running Gs from the Ps'
+        // runningWord, which can name a G that is about to end: the fence orders the
+        // store that ends its quiescent state before those loads (the scavenger's grace
+        // period, Scavenger.swift, must see sysmon busy while it may hold one).
+        m.enterQuiescentState()
         _ = st.note.sleep(nanoseconds: delay)
         st.note.clear()
+        m.leaveQuiescentState()
+        gb_fence_seq_cst()
         if s.isShuttingDown { break }
         st.rounds += 1
         let now = gb_nanotime()

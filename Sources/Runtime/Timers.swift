@@ -88,8 +88,12 @@ final class TimerQueue: @unchecked Sendable {
             if next == .max { break }
             let delay = next - gb_nanotime()
             if delay <= 0 { break }
+            // (Called from findRunnable, whose frames hold no goroutine: a quiescent sleep
+            // for the scavenger's grace period.)
+            m.enterQuiescentState()
             _ = waiterNote.sleep(nanoseconds: delay)
             waiterNote.clear()
+            m.leaveQuiescentState()
         }
         gb_store_release_u32(waiterWord, 0)
         runDue(on: nil)

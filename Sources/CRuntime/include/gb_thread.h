@@ -20,5 +20,8 @@ int gb_current_cpu(void);
 /// Retains and releases a Swift object `times` times through the Swift runtime's entry
 /// points: the probe that checks the immortal reference count (Runtime/Immortal.swift).
 void gb_swift_retain_release(void *object, int times);
+/// One swift_release of `object`, with no reference of Swift's own around it: how the
+/// scavenger drops the last reference to a goroutine it frees (Runtime/Immortal.swift).
+void gb_swift_release(void *object);
 
 #endif
