@@ -3,7 +3,8 @@
 # sweep (same machine, same run, interleaved), then the medians and swift/go ratios.
 #
 #   spawn-storm 1,000,000 goroutines; Gosched ping-pong; unbuffered channel ping-pong;
-#   1,000,000 live goroutines (bytes per goroutine); syscall-heavy (64 goroutines, pipes);
+#   1,000,000 live goroutines (bytes per goroutine, without and after a scavenger pass:
+#   Runtime.scavenge / debug.FreeOSMemory); syscall-heavy (64 goroutines, pipes);
 #   locked-thread ping-pong; recursion to 1,000,000 frames; overflow at a 64 MB limit.
 #
 # Usage: scripts/targets.sh [-o FILE] [--reps N]   (default results/targets-HOST-DATE.csv, 5 reps)
@@ -24,7 +25,7 @@ swift build -c release --product gobench >&2
 bin="$(swift build -c release --show-bin-path)/gobench"
 "$bin" sweep --engines swift,go --procs 1,2 --scavenge off --reps "$reps" -o "$out" --catalog-defaults \
   --workloads spawn-storm,gosched-pingpong,chan-pingpong,live-goroutines,syscall-heavy,locked-thread,deep-recursion \
-  --param spawn-storm.n=1000000 --param live-goroutines.n=1000000 \
+  --param spawn-storm.n=1000000 --param live-goroutines.n=1000000 --param live-goroutines.scavenge=0,1 \
   --param deep-recursion.mode=depth,overflow --timeout 300s >&2 || true
 "$bin" figures "$out"
 echo

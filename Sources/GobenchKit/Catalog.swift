@@ -171,7 +171,11 @@ public enum Catalog {
             name: "live-goroutines",
             summary: "n goroutines parked on one channel at once",
             mechanism: "memory per goroutine",
-            parameters: [.init("n", "100000", .integer(minimum: 1), "goroutines parked")],
+            parameters: [
+                .init("n", "100000", .integer(minimum: 1), "goroutines parked"),
+                .init("scavenge", "0", .choice(["0", "1"]),
+                      "1: one scavenger pass (Go: debug.FreeOSMemory) over the parked goroutines before measuring"),
+            ],
             engines: runtimeOnly, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
             sweepParameters: ["n": "50000"]),
         WorkloadSpec(

@@ -247,7 +247,7 @@ func TestListPrintsTheWholeCatalog(t *testing.T) {
 
 func TestDefaultsMatchTheProtocol(t *testing.T) {
 	want := map[string]string{
-		"spawn-storm": "mode=single n=200000", "live-goroutines": "n=100000", "steal-imbalance": "n=100000 work=200",
+		"spawn-storm": "mode=single n=200000", "live-goroutines": "n=100000 scavenge=0", "steal-imbalance": "n=100000 work=200",
 		"gosched-pingpong": "n=500000", "chan-pingpong": "n=200000", "chan-prodcons": "buffer=10 n=400000 pairs=0",
 		"pingpong-hog": "hog_ms=0 n=5000", "syscall-heavy": "goroutines=64 kind=pipe n=2000",
 		"locked-thread": "mode=pingpong n=5000 unlocked=4", "deep-recursion": "depth=1000000 frame=150 maxstack_mb=0 mode=depth",

@@ -33,13 +33,16 @@ func runScavengerBurst(ctx *runContext) (measurement, error) {
 	release := make(chan struct{})
 	var finished sync.WaitGroup
 	start := time.Now()
-	parkGoroutines(n, release, &finished)
+	check := parkGoroutines(n, release, &finished)
 	rssPeak, err := residentSetBytes()
 	close(release)
 	finished.Wait()
 	elapsed := time.Since(start)
 	if err != nil {
 		return measurement{}, err
+	}
+	if err := check.failure(n); err != nil {
+		return measurement{}, fmt.Errorf("scavenger-burst: %w", err)
 	}
 
 	// Idle: nothing runs but the runtime (and the -scavenge goroutine, if any).

@@ -2,7 +2,9 @@
 package main
 
 import (
+	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,24 +62,50 @@ var liveGoroutinesSpec = workloadSpec{
 	Description: "n goroutines created and parked on one channel; reports the resident memory per parked goroutine",
 	Params: []paramSpec{
 		intParam("n", 100_000, 1, maxCount, "goroutines kept alive at once"),
+		choiceParam("scavenge", "0", []string{"0", "1"},
+			"1: debug.FreeOSMemory (one scavenger pass) over the parked goroutines before measuring"),
 	},
 	Run: runLiveGoroutines,
 }
 
+// burstCheck is what the goroutines of a burst found when they resumed: the sum of their
+// indexes, and how many found the values they kept across the park changed.
+type burstCheck struct {
+	indexSum  atomic.Int64
+	corrupted atomic.Int64
+}
+
+func (c *burstCheck) failure(n int) error {
+	want := int64(n) * int64(n-1) / 2
+	if c.corrupted.Load() == 0 && c.indexSum.Load() == want {
+		return nil
+	}
+	return fmt.Errorf("%d goroutines resumed with corrupted values; index sum %d, expected %d",
+		c.corrupted.Load(), c.indexSum.Load(), want)
+}
+
 // parkGoroutines starts n goroutines that each signal started and then park on release
-// until it is closed; finished counts their exits.
-func parkGoroutines(n int, release <-chan struct{}, finished *sync.WaitGroup) {
+// until it is closed, keeping their index and values derived from it across the park
+// (checked when they resume, as the Swift engine does); finished counts their exits.
+func parkGoroutines(n int, release <-chan struct{}, finished *sync.WaitGroup) *burstCheck {
 	var started sync.WaitGroup
+	check := &burstCheck{}
 	started.Add(n)
 	finished.Add(n)
-	for range n {
+	for i := range n {
 		go func() {
 			defer finished.Done()
+			slot := [4]int{i, ^i, i * 0x9E3779B9, n - i}
 			started.Done()
 			<-release
+			if slot != [4]int{i, ^i, i * 0x9E3779B9, n - i} {
+				check.corrupted.Add(1)
+			}
+			check.indexSum.Add(int64(slot[0]))
 		}()
 	}
 	started.Wait()
+	return check
 }
 
 func runLiveGoroutines(ctx *runContext) (measurement, error) {
@@ -89,13 +117,19 @@ func runLiveGoroutines(ctx *runContext) (measurement, error) {
 	release := make(chan struct{})
 	var finished sync.WaitGroup
 	start := time.Now()
-	parkGoroutines(n, release, &finished)
+	check := parkGoroutines(n, release, &finished)
 	elapsed := time.Since(start)
+	if ctx.params.choice("scavenge") == "1" {
+		debug.FreeOSMemory()
+	}
 	rssParked, err := residentSetBytes()
 	close(release)
 	finished.Wait()
 	if err != nil {
 		return measurement{}, err
+	}
+	if err := check.failure(n); err != nil {
+		return measurement{}, fmt.Errorf("live-goroutines: %w", err)
 	}
 	return measurement{
 		ops:             int64(n),
