@@ -12,10 +12,12 @@
 // page, where a Go goroutine's whole stack is 2 KiB. Go's scavenger does not need to
 // touch stacks; this one compacts them. The live part of a parked goroutine's stack,
 // [saved stack pointer, hi), is a few hundred bytes: the scavenger copies it into a
-// malloc'd record (CompactedStack), gives the stack's pages back and turns them into a
-// lightweight guard region; before the goroutine runs again, execute removes the guard
-// and copies the bytes back to the same addresses, so every pointer into the stack (from
-// the stack itself, or from registers saved on it) is valid again.
+// malloc'd record (CompactedStack), gives all the stack's pages back and turns the pages
+// that held the live bytes into a lightweight guard region; before the goroutine runs
+// again, execute removes the guard and copies the bytes back to the same addresses, so
+// every pointer into the stack (from the stack itself, or from registers saved on it) is
+// valid again. (Nothing below the saved stack pointer is live: those pages come back as
+// zero pages when the goroutine calls deeper again.)
 //
 // Rejected: moving the stack (Go's copystack: Swift cannot find the pointers into a
 // stack to adjust them); MADV_DONTNEED without a guard (a write through a pointer into the
@@ -40,9 +42,11 @@
 //    Mutex and timers hold the G, not its stack. A G whose waiter element points into its
 //    stack without a channel is not compacted. (Unsafe pointers into a parked goroutine's
 //    stack that the program itself hands to other goroutines fault: see the README.)
-// 3. The scavenger installs the guard over the stack's pages (MADV_GUARD_INSTALL, which
-//    zaps them), records the record in the G (parkedStackState = compacted) and releases
-//    the scan bit (a release store).
+// 3. The scavenger gives the stack's pages back (MADV_DONTNEED over [lo, hi)), installs
+//    the guard over the pages of [saved stack pointer, hi) (MADV_GUARD_INSTALL), records
+//    the record in the G (parkedStackState = compacted) and releases the scan bit (a
+//    release store). Where the kernel refuses the guard, the copy is undone (under the
+//    channel's lock when the element was redirected) and the G stays as it was.
 // 4. Whoever readies the G next takes its status with a CAS that sees the record; execute,
 //    on the M that runs the G, removes the guard (MADV_GUARD_REMOVE), copies the bytes
 //    back and frees the record before switching to it. The hot path pays one plain load.
@@ -51,15 +55,13 @@
 // those it finds still marked, that is, waiting since an earlier pass without having run
 // (execute clears the mark): long-parked. A periodic pass spends at most 1% of the
 // interval (at least 100 µs) on this and goes on where it stopped. Runtime.scavenge()
-// compacts every waiting G. A standard stack is guarded whole (its part below the saved
-// stack pointer may hold pages of an earlier, deeper call); a dedicated one (the main
-// goroutine's, up to 1 GB) only from the page of the stack pointer up, its part below
-// released with MADV_DONTNEED (a guard there would need page tables for all of it).
-// Stacks whose live part is over 64 KiB are left as they are. Gs are taken 64 at a time,
-// and the ranges of adjacent slots are guarded with one madvise (the guard region between
-// two slots is one already). Not done: under a sanitizer (its shadow of the stack), with
-// the ucontext back end (the saved stack pointer is in the ucontext), without lightweight
-// guards (kernels before 6.13).
+// compacts every waiting G. Stacks whose live part is over 64 KiB are left as they are.
+// Gs are taken 64 at a time: the stacks of adjacent slots are given back with one
+// madvise (the guard regions between slots stay), and the 64 guards are installed with
+// one process_madvise where the kernel takes it (Linux 6.13+), so that a pass costs about
+// a page fault's worth of kernel time per stack, on either side. Not done: under a
+// sanitizer (its shadow of the stack), with the ucontext back end (the saved stack
+// pointer is in the ucontext), without lightweight guards (kernels before 6.13).
 //
 // # Free goroutines
 //
