@@ -212,7 +212,7 @@ verify() {
     for check in placement-compact placement-spread; do
         out=$WORK/$VM.$check.out
         if [ "$(rc_of $check)" = 0 ] && grep -q "placement-check: passed" "$out"; then
-            pass "$VM: $check: every P's M on the P's CPUs, every run queue on the P's node"
+            pass "$VM: $check: every P's M on the P's CPUs, every run queue, goroutine stack and cached free goroutine on the P's node ($(grep -oE 'P[0-9]+ free_goroutines_cached=[0-9]+ on_node=[0-9]+' "$out" | tr '\n' ' '))"
         else
             fail "$VM: $check rc=$(rc_of $check): $(grep -E 'problem|P[0-9]' "$out" | head -c 400)"
         fi

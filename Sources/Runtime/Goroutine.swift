@@ -79,6 +79,10 @@ public final class Goroutine: @unchecked Sendable {
     /// Set by the goroutine that switched straight to this one holding sched.lock
     /// (goschedSwitch): this G releases the lock as it resumes (resumeAfterSwitch).
     var unlockSchedOnResume = false
+    /// The memory node of this G's object, asked of the kernel when it is allocated with
+    /// the placement binding Ms to nodes (-1 otherwise): free Gs stay in the caches of Ps
+    /// on that node (Scheduler.freePut/freeGet).
+    var homeNode: Int32 = -1
     var lockedExternal: UInt32 = 0
     var lockedInternal: UInt32 = 0
     /// Intrusive link for the global run queue and the free lists.

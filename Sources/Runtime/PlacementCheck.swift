@@ -1,10 +1,14 @@
 // A self-check of NUMA placement inside a running runtime: every P's M runs on the P's
-// CPUs, and every P's run queue lives on the P's node. The multi-node VM check
+// CPUs, and every P's run queue, goroutine stacks and cached free goroutines live on the
+// P's node. The multi-node VM check
 // (scripts/numa-vm-check.sh) runs it through `gobench placement-check`.
 import CRuntime
 
 public struct PlacementCheckResult: Sendable {
     public var processors: [(id: Int, node: Int, cpus: [Int], threadCPUs: [Int], queueNode: Int, stackNode: Int)] = []
+    /// Per P: the free Gs in its cache and how many of them are on its node (memory of
+    /// the G objects, asked of the kernel page by page).
+    public var freeGoroutines: [(id: Int, cached: Int, onNode: Int)] = []
     public var problems: [String] = []
     public init() {}
 }
@@ -19,6 +23,7 @@ extension Runtime {
         let lock = GoMutex()
         var seen: [Int: [Int]] = [:]
         var stackNodes: [Int: Int] = [:]
+        var freeCounts: [Int: (cached: Int, onNode: Int)] = [:]
         let deadline = gb_nanotime() + 5_000_000_000
         while seen.count < s.gomaxprocs && gb_nanotime() < deadline {
             let wg = WaitGroup()
@@ -34,7 +39,19 @@ extension Runtime {
                     let stackNode = withUnsafeMutablePointer(to: &x) {
                         Int(gb_numa_query_page_node(UnsafeMutableRawPointer($0)))
                     }
+                    // This P's free-G cache (ours to read: we run on the P).
+                    var cached = 0, onNode = 0
+                    if p.memoryNode >= 0 {
+                        var g = p.freeGoroutines
+                        while let gp = g, cached < 64 {
+                            cached += 1
+                            let node = gb_numa_query_page_node(Unmanaged.passUnretained(gp).toOpaque())
+                            if node == p.memoryNode { onNode += 1 }
+                            g = gp.schedLink
+                        }
+                    }
                     lock.lock()
+                    if cached > (freeCounts[p.id]?.cached ?? 0) { freeCounts[p.id] = (cached, onNode) }
                     if seen[p.id] == nil { seen[p.id] = cpus }
                     if p.memoryNode >= 0 && stackNodes[p.id] == nil { stackNodes[p.id] = stackNode }
                     lock.unlock()
@@ -52,6 +69,14 @@ extension Runtime {
             result.processors.append((p.id, Int(p.node), want, got, queueNode, stackNode))
             if p.memoryNode >= 0 && stackNode >= 0 && stackNode != Int(p.memoryNode) {
                 result.problems.append("P\(p.id): a goroutine's stack on node \(stackNode), the P is on node \(p.memoryNode)")
+            }
+            if let f = freeCounts[p.id] {
+                result.freeGoroutines.append((p.id, f.cached, f.onNode))
+                // Fresh pages of a bound thread come from its node; a reused malloc chunk
+                // may not: most, not all, must be local.
+                if f.cached >= 4 && f.onNode * 10 < f.cached * 9 {
+                    result.problems.append("P\(p.id): \(f.onNode) of \(f.cached) cached free goroutines on its node \(p.memoryNode)")
+                }
             }
             if seen[p.id] == nil {
                 result.problems.append("P\(p.id): no goroutine ran on it")

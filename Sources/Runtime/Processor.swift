@@ -49,6 +49,9 @@ final class Processor: @unchecked Sendable {
     /// The node whose memory this P's stacks come from (-1: no binding: no placement, or a
     /// simulated topology).
     var memoryNode: Int32 = -1
+    /// The page of the last G this P allocated and its node (Scheduler.newGoroutine).
+    var lastGoroutinePage: UInt = 0
+    var lastGoroutinePageNode: Int32 = -1
     var cpus: [Int32] = []
     /// sysmon's view: the schedtick/syscalltick it last saw and when.
     var sysmonScheduleTick: UInt32 = 0

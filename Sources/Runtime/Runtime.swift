@@ -34,7 +34,7 @@ public enum Runtime {
         let s = sched!
         let id: Int64
         do {
-            let gp = s.freeGet(p) ?? s.newGoroutine()
+            let gp = s.freeGet(p) ?? s.newGoroutine(on: p)
             gp.entry = Unmanaged.passRetained(GoroutineBody(body))
             gp.id = s.nextGoid(p)
             id = gp.id // (read before the G is queued: it may run and be reused at once)

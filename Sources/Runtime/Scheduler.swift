@@ -440,16 +440,43 @@ final class Scheduler: @unchecked Sendable {
 
     // MARK: - Goroutine allocation
 
-    /// A dead G from `p`'s free list or the global one (Go's gfget).
+    /// A dead G from `p`'s free list or the global one (Go's gfget). With Ms bound to
+    /// nodes, `p`'s list holds only Gs of its own node: a refill takes the global list's
+    /// Gs of that node (looking at most 256 deep); when there are none, a G of another
+    /// node is reused rather than a new one allocated, but not cached.
     func freeGet(_ p: Processor) -> Goroutine? {
         if p.freeGoroutines == nil && gb_load_relaxed_i64(globalFreeHint) > 0 {
             freeLock.lock()
-            while p.freeCount < 32, let gp = globalFree {
-                globalFree = gp.schedLink
-                globalFreeCount -= 1
-                gp.schedLink = p.freeGoroutines
-                p.freeGoroutines = gp
-                p.freeCount += 1
+            if p.memoryNode < 0 {
+                while p.freeCount < 32, let gp = globalFree {
+                    globalFree = gp.schedLink
+                    globalFreeCount -= 1
+                    gp.schedLink = p.freeGoroutines
+                    p.freeGoroutines = gp
+                    p.freeCount += 1
+                }
+            } else {
+                var previous: Goroutine? = nil
+                var next = globalFree
+                var looked = 0
+                while p.freeCount < 32, looked < 256, let gp = next {
+                    looked += 1
+                    next = gp.schedLink
+                    if gp.homeNode != p.memoryNode { previous = gp; continue }
+                    if let previous { previous.schedLink = next } else { globalFree = next }
+                    globalFreeCount -= 1
+                    gp.schedLink = p.freeGoroutines
+                    p.freeGoroutines = gp
+                    p.freeCount += 1
+                }
+                if p.freeGoroutines == nil, let gp = globalFree {
+                    globalFree = gp.schedLink
+                    globalFreeCount -= 1
+                    gp.schedLink = nil
+                    freeLock.unlock()
+                    p.stats.freeListReuses += 1
+                    return gp
+                }
             }
             freeLock.unlock()
         }
@@ -462,8 +489,16 @@ final class Scheduler: @unchecked Sendable {
     }
 
     /// Puts a dead G on `p`'s free list; past 64, moves some to the global list until 32
-    /// remain (Go's gfput).
+    /// remain (Go's gfput). A G of another node goes straight to the global list.
     func freePut(_ p: Processor, _ gp: Goroutine) {
+        if p.memoryNode >= 0 && gp.homeNode != p.memoryNode {
+            freeLock.lock()
+            gp.schedLink = globalFree
+            globalFree = gp
+            globalFreeCount += 1
+            freeLock.unlock()
+            return
+        }
         gp.schedLink = p.freeGoroutines
         p.freeGoroutines = gp
         p.freeCount += 1
@@ -480,8 +515,20 @@ final class Scheduler: @unchecked Sendable {
         }
     }
 
-    func newGoroutine() -> Goroutine {
+    func newGoroutine(on p: Processor) -> Goroutine {
         let gp = Goroutine()
+        if p.memoryNode >= 0 {
+            // Where the object really is: a bound thread's fresh pages are on its node,
+            // but malloc may hand out a chunk of a page touched before, on another node.
+            // One query per page (a G is ~600 bytes: several share a page).
+            let page = UInt(bitPattern: Unmanaged.passUnretained(gp).toOpaque()) & ~UInt(4095)
+            if page != p.lastGoroutinePage {
+                let node = gb_numa_query_page_node(UnsafeMutableRawPointer(bitPattern: page))
+                p.lastGoroutinePage = page
+                p.lastGoroutinePageNode = node >= 0 ? node : p.memoryNode
+            }
+            gp.homeNode = p.lastGoroutinePageNode
+        }
         allGLock.lock()
         gp.allIndex = allGoroutines.count
         allGoroutines.append(gp)

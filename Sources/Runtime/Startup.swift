@@ -216,7 +216,7 @@ extension Runtime {
         s.lock.unlock()
         // The main goroutine: goroutine 1, with a stack as large as the maximum.
         let p0 = m0.p!
-        let mainG = s.newGoroutine()
+        let mainG = s.newGoroutine(on: p0)
         mainG.id = s.nextGoid(p0)
         mainG.isMain = true
         mainG.pinned = true // this frame holds it until shutdown: never freed

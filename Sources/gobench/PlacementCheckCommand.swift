@@ -23,6 +23,9 @@ struct PlacementCheckCommand: ParsableCommand {
         for p in result.processors {
             print("P\(p.id) node=\(p.node) cpus=\(p.cpus) thread_cpus=\(p.threadCPUs) queue_node=\(p.queueNode) stack_node=\(p.stackNode)")
         }
+        for f in result.freeGoroutines {
+            print("P\(f.id) free_goroutines_cached=\(f.cached) on_node=\(f.onNode)")
+        }
         for problem in result.problems { print("problem: \(problem)") }
         print(result.problems.isEmpty ? "placement-check: passed" : "placement-check: failed")
         if !result.problems.isEmpty { throw ExitCode(1) }
