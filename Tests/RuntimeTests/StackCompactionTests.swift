@@ -325,15 +325,18 @@ final class StackCompactionTests: XCTestCase {
         RuntimeTestSupport.run(procs: 2, configure: { $0.scavengeRetainGoroutines = 100 }) {
             let s = sched!
             for burst in 0..<3 {
-                let wg = WaitGroup(), sum = AtomicCounter()
+                let wg = WaitGroup(), sum = AtomicCounter(), hold = Channel<Int>()
                 wg.add(n)
                 for i in 0..<n {
                     go {
-                        let ok = parkWithFrame(seed: UInt64(i), { Runtime.gosched() })
+                        let ok = parkWithFrame(seed: UInt64(i), { _ = hold.receive() })
                         sum.add(ok ? Int64(i) : -1_000_000_000)
                         wg.done()
                     }
                 }
+                // All n at once (each its own G), then all end.
+                _ = RuntimeTestSupport.waitInGoroutine(seconds: 30) { hold.waitingReceivers == n }
+                hold.close()
                 wg.wait()
                 sums.append(Int(sum.value))
                 if burst == 0 {
@@ -355,11 +358,15 @@ final class StackCompactionTests: XCTestCase {
             reuses = Runtime.statistics().freeListReuses - reuses
         }
         XCTAssertEqual(sums, Array(repeating: n * (n - 1) / 2, count: 3), "every burst ran every goroutine once, frames intact")
-        XCTAssertGreaterThan(countAfterBurst, n / 2)
+        XCTAssertGreaterThanOrEqual(countAfterBurst, n)
         XCTAssertGreaterThanOrEqual(freed, UInt64(countAfterBurst - 100 - 2 * 64 - 10), "all but the retained ones freed")
         XCTAssertEqual(countAfterFree, countAfterBurst - Int(freed))
         XCTAssertGreaterThan(reuses, 0, "later bursts reused the retained goroutines")
-        XCTAssertGreaterThan(residentDrop, Int(freed) * 200, "their memory went back (\(residentDrop) bytes for \(freed) goroutines)")
+        // (Under a sanitizer freed memory sits in its quarantine, and the resident set is
+        // mostly its shadow: only the counts above tell.)
+        if gb_context_sanitizer() == 0 {
+            XCTAssertGreaterThan(residentDrop, Int(freed) * 200, "their memory went back (\(residentDrop) bytes for \(freed) goroutines)")
+        }
     }
 
     /// The grace period: while another M runs one goroutine without a pause (it could
