@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every parser of outside input with libFuzzer (Sources/FuzzTargets), each harness for
-# a time budget, starting from the seed corpora in Tests/Fuzz/corpus.
+# a time budget, starting from the seed corpora in Tests/Fuzz/corpus. scripts/test.sh runs
+# both modes: --replay, then every harness for GOBENCH_FUZZ_SECONDS=30.
 #
 # usage: scripts/fuzz.sh [HARNESS...]      (default: all; names below, without "fuzz-")
 #        scripts/fuzz.sh --replay [HARNESS...]   plain build, replay the seeds and saved crashes
@@ -9,12 +10,18 @@
 # env:  GOBENCH_FUZZ_SECONDS  time budget of each harness (default 30)
 #       GOBENCH_FUZZ_DIR      working folder (default .build-fuzz/fuzz): corpus/NAME holds
 #                             what the fuzzer learned (seeds stay untouched), crashes/ the
-#                             inputs that broke a property or crashed
+#                             inputs that broke a property, crashed or leaked
 #       SCRATCH               the swift build folder (default .build-fuzz)
 #       GOBENCH_FUZZ_FLAGS    extra libFuzzer flags (e.g. "-jobs=2 -workers=2")
+#       ASAN_OPTIONS          default detect_leaks=1:abort_on_error=1 (LeakSanitizer on: a
+#                             leak is saved and fails like a crash)
 #       GOBENCH_RUN_KNOWN_BUGS=1  also the inputs of filed, unfixed bugs (/tmp/parser-bugs.md)
 # Each harness checks properties of its parsers (a parse's canonical text reads back the
 # same, values are in range, errors are one line), not only the absence of crashes.
+# Needs (fuzzing, not --replay): the Swift toolchain's libFuzzer and ASan runtimes (shipped
+# with it) and libstdc++.so to link libFuzzer's C++ (Debian 12: libstdc++-12-dev, not among
+# the toolchain's documented dependencies; test.sh installs it). Builds take about 40 s
+# from a clean folder, then each harness runs its budget.
 # exit: 0 when no harness crashed; 1 when one did (its input is saved and printed in
 #       base64); 2 on a build or usage error.
 set -euo pipefail
@@ -32,7 +39,7 @@ harnesses=()
 for argument in "$@"; do
     case "$argument" in
         --replay) REPLAY=1 ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         -*) fail "unknown option \"$argument\" (see --help)" ;;
         *)
             found=0
@@ -46,7 +53,9 @@ done
 
 # A crash report, not the Swift runtime's interactive backtracer (which can take minutes).
 export SWIFT_BACKTRACE=enable=no
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}"
+# LeakSanitizer stays on: libFuzzer checks for leaks after an input that allocated more
+# than it freed, and a leak is saved and fails like a crash.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 
 if [ "$REPLAY" = 1 ]; then
     # Without the sanitizer each harness is a replayer of files: seeds and saved crashes.
@@ -62,6 +71,15 @@ if [ "$REPLAY" = 1 ]; then
     rm -f "/tmp/fuzz-build-$$.log"
     exit $status
 fi
+
+# What -sanitize=fuzzer links besides the Swift toolchain's own libraries: libFuzzer
+# (libclang_rt.fuzzer, shipped with the toolchain) and, for it, libstdc++.so (Debian:
+# libstdc++-12-dev, which scripts/test.sh installs when it is missing).
+toolchain="$(dirname "$(readlink -f "$(command -v swift)")")"
+libfuzzer="$toolchain/../lib/swift/clang/lib/linux/libclang_rt.fuzzer-$(uname -m).a"
+[ -f "$libfuzzer" ] || fail "the toolchain has no libFuzzer ($libfuzzer)"
+[ "$("$toolchain/clang" -print-file-name=libstdc++.so)" != libstdc++.so ] \
+    || fail "libFuzzer needs libstdc++.so to link: install libstdc++-12-dev (Debian 12) or your distribution's libstdc++ development package"
 
 mkdir -p "$WORK/crashes"
 summary=()
@@ -94,7 +112,7 @@ for name in "${harnesses[@]}"; do
         crashed=1
         artifact="$(grep -o "Test unit written to [^ ]*" "$log" | tail -1 | sed 's/Test unit written to //' || true)"
         line="$line, CRASHED (exit $rc): input saved to ${artifact:-?} (log: $log)"
-        grep -E "PROPERTY BROKEN|input \(|Fatal error|ERROR: AddressSanitizer|ERROR: libFuzzer|SUMMARY" "$log" | head -8 >&2 \
+        grep -E "PROPERTY BROKEN|input \(|Fatal error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|SUMMARY" "$log" | head -8 >&2 \
             || grep -v "Cannot export local symbol" "$log" | tail -5 >&2 || true
     fi
     echo "$line" >&2

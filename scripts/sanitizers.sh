@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# sanitizers.sh: the runtime's tests and stress suite under ThreadSanitizer and AddressSanitizer.
+# sanitizers.sh: the runtime's tests and stress suite under ThreadSanitizer and AddressSanitizer
+# (with LeakSanitizer). scripts/test.sh runs it twice: --thread (debug build) and
+# --address --release.
 #
 # For each sanitizer (thread, then address):
 #   1. a self-check of gb_context's fiber annotations in plain C (seconds): a context that
 #      migrates between two threads must give no report; one that races on purpose must
 #      give a TSan report, and one that overflows a heap block an ASan report. It also
 #      reuses a stack that a context left in the middle of its frames (ASan's stale poison);
-#   2. `swift build --sanitize S` of the test bundle and runtime-scenarios (SwiftPM's
+#   2. `swift build --sanitize S` of the test bundle and of runtime-scenarios (SwiftPM's
 #      --sanitize compiles the C of CRuntime too, which the fiber hooks need; plain
 #      `-Xswiftc -sanitize=S` would instrument only the Swift and leave the stack switches
 #      unannotated), in its own scratch folder (.build-tsan, .build-asan);
@@ -14,7 +16,26 @@
 #      one class, not the run), StressTests with GOBENCH_STRESS_SECONDS.
 # Every process (the tests and the scenario children they start) writes its sanitizer
 # reports to files under the work folder (log_path), so a report is never lost in a
-# child's captured output; each is summarised here.
+# child's captured output; each is summarised here, and the last lines give the classes,
+# tests, reports and time of each sanitizer, and (address) what each suppression took out.
+#
+# AddressSanitizer details:
+#   - LeakSanitizer runs at the exit of every process; scripts/lsan.supp suppresses, by
+#     function name, what is never freed on purpose (the runtime's immortal-object probe)
+#     and the leaks of XCTest and Foundation, each with its reason. Gs, Ms and Ps (also
+#     immortal) are not reported: the scheduler's globals still reach them at exit.
+#   - detect_stack_use_after_return is on (fake stacks follow the fiber switches).
+#   - each process starts llvm-symbolizer (the toolchain's) as soon as it starts, from a
+#     small preloaded library built here (start-symbolizer.so in the work folder): started
+#     late, at exit, its fork can fail with ENOMEM (see start_symbolizer_source), leaving
+#     the reports unsymbolized and the suppressions, which match function names, unused.
+#     A class whose process could not start its symbolizer fails.
+#   - --release is the configuration to use: in a debug build a goroutine that ends by
+#     Goexit leaves frames that hold a copy of its closure (Goexit switches away without
+#     unwinding; the optimized build borrows the closure instead), which LeakSanitizer
+#     rightly reports as lost (SchedulerTests' Goexit test, the stress suite's goexit
+#     operation). They are not suppressed: the same closures leaking in a release build
+#     would be a runtime bug.
 #
 # Usage: scripts/sanitizers.sh [--thread] [--address] [--filter REGEX] [--work-dir DIR]
 #                              [--skip-selfcheck] [--known-bugs] [--release]
@@ -24,19 +45,27 @@
 #   --known-bugs           also the tests and stress operations that a filed runtime bug
 #                          keeps out (GOBENCH_RUN_KNOWN_BUGS=1), to check a fix
 #   --skip-selfcheck       leave out step 1
-#   --release              a release build (-enable-testing) instead of debug: what only
-#                          the optimizer exposes (about 1.5 min more to build per sanitizer)
+#   --release              the test bundle in release (-enable-testing) instead of debug:
+#                          what only the optimizer exposes. runtime-scenarios stays a debug
+#                          build: its stack-overflow scenarios recurse without bound, which
+#                          the optimizer turns into a loop (those tests would time out).
 # Environment:
-#   GOBENCH_STRESS_SECONDS    budget of each stress test under a sanitizer (default 15)
-#   GOBENCH_STORM_GOROUTINES  goroutines of the spawn storm (default: the test's, 100,000
-#                             in a debug build; 2.4 s under TSan, each goroutine a fiber)
+#   GOBENCH_STRESS_SECONDS    budget of each of the 2 stress tests (default 15; test.sh: 60)
+#   GOBENCH_STORM_GOROUTINES  goroutines of the spawn storm (default 100,000, also in
+#                             release, whose own default of 10^6 needs 10^6 fake stacks
+#                             under ASan; a few seconds under either sanitizer)
 #   SANITIZER_CLASS_TIMEOUT   seconds one test class may run (default 300)
+# Measured on the project's 2-core machine, from a clean scratch folder, stress 15 s:
+# thread (debug) 158 s, address (release) 166 s; each stress second adds 2 s.
 #
 # Filtered out, and why (the scenario tests' children are sanitized builds too, their
 # reports are collected like the rest, so the scenario tests otherwise run):
 #   thread: ScenarioProcessTests/testMillionFrameRecursionOnMainSucceeds. TSan keeps a
 #           shadow call stack of 65,536 frames per thread and per fiber and faults past
 #           it, so a million nested frames cannot run under TSan (a limit of the tool).
+#   Skipped by the test itself under either sanitizer:
+#           ServicesTests/testScavengerReleasesTheStacksOfABurst (resident memory is mostly
+#           shadow memory, which the scavenger does not manage).
 # Exit status: 0 when every test passed and no sanitizer reported anything; 1 when a
 # sanitizer reported, a test failed or a build failed; 2 for a usage error.
 set -uo pipefail
@@ -92,45 +121,62 @@ toolchain_bin=$(dirname "$(readlink -f "$(command -v swift)")")
 clang="$toolchain_bin/clang"
 swift_runtime_lib=$(readlink -f "$toolchain_bin/../lib/swift/linux" 2>/dev/null || true)
 
+# The symbolizer of the reports (and of the LeakSanitizer suppressions, which match function
+# names): the toolchain's own llvm-symbolizer, not whichever one PATH finds first.
+symbolizer="$toolchain_bin/llvm-symbolizer"
+[ -x "$symbolizer" ] || symbolizer=$(command -v llvm-symbolizer || true)
+leak_suppressions="$root/scripts/lsan.supp"
+
 # The options of both sanitizers for every process of a run: reports go to files (counted
 # after each class, whichever process wrote them), and a report does not change a
 # process's exit status (exitcode=0), so that the scenario tests, which check their
 # children's statuses, fail only for what they test.
 sanitizer_environment() {  # sanitizer_environment SANITIZER LOGPREFIX
+    local symbolize=${symbolizer:+ external_symbolizer_path=$symbolizer}
     case "$1" in
         thread)
-            export TSAN_OPTIONS="log_path=$2 halt_on_error=0 second_deadlock_stack=1 history_size=4 exitcode=0"
-            unset ASAN_OPTIONS ;;
+            export TSAN_OPTIONS="log_path=$2 halt_on_error=0 second_deadlock_stack=1 history_size=4 exitcode=0$symbolize"
+            unset ASAN_OPTIONS LSAN_OPTIONS LD_PRELOAD ;;
         address)
             # The runtime installs its own SIGSEGV handler (the stack-overflow report); ASan
             # lets it (allow_user_segv_handler). detect_stack_use_after_return: fake stacks
             # work with the fiber hooks (a goroutine's last switch frees its fake stack).
-            export ASAN_OPTIONS="log_path=$2 allow_user_segv_handler=1 detect_stack_use_after_return=1 detect_leaks=1 exitcode=0"
-            export LSAN_OPTIONS="log_path=$2 suppressions=$work/lsan.supp"
+            export ASAN_OPTIONS="log_path=$2 allow_user_segv_handler=1 detect_stack_use_after_return=1 detect_leaks=1 exitcode=0$symbolize"
+            export LSAN_OPTIONS="log_path=$2 suppressions=$leak_suppressions"
+            # The symbolizer starts with each process (see start_symbolizer_source).
+            [ -f "$work/start-symbolizer.so" ] && export LD_PRELOAD="$work/start-symbolizer.so"
             unset TSAN_OPTIONS ;;
     esac
 }
 
-# LeakSanitizer: what the test harness keeps until the process ends is not the runtime's
-# (goroutine stacks are registered as root regions by gb_context, so objects that only a
-# parked goroutine holds are not reported). Each line names a frame of the allocation.
-write_leak_suppressions() {
-cat > "$work/lsan.supp" <<'EOF'
-# XCTest's own bookkeeping: test case objects, runs, suites, the expectation's weak reference.
-leak:XCTMainMisc
-leak:name11testClosure
-leak:6XCTest0A7CaseRun
-leak:6XCTest0A8SuiteRun
-leak:awaitUsingExpectation
-# Foundation's bundle cache.
-leak:CFBundleGetAllBundles
-# The scenario tests' child-process helpers (pipes and outputs read in the test process).
-leak:runScenario
-leak:scenariosBinary
-leak:ScenarioProcessB0C3run
-# Deliberate: the immortal-object self-check keeps its probe forever (Immortal.swift).
-leak:ImmortalProbe
+# ASan and LeakSanitizer start llvm-symbolizer, a child process, the first time they
+# symbolize: for LeakSanitizer, at exit. Under detect_stack_use_after_return every
+# goroutine that called a function has a fake stack, 2.75 MiB of accountable memory, and
+# the kernel merges them into one mapping (the spawn storm's 10^5 goroutines: 270 GiB).
+# Linux's default overcommit heuristic refuses to fork a process with one accountable
+# mapping larger than RAM plus swap ("failed to fork (errno 12)"), so a report made while
+# many goroutines live (or, if their fake stacks are not freed at exit, at the end) came
+# out unsymbolized, and no suppression (they match function names) applied to it.
+# This preloaded constructor symbolizes one address when the process starts, so that the
+# symbolizer runs from the start and is never forked late. In a process without ASan
+# (swift-test itself, a shell) the weak reference is null and it does nothing.
+start_symbolizer_source() {
+cat <<'EOF'
+#include <stddef.h>
+extern void __sanitizer_symbolize_pc(void *pc, const char *fmt, char *out, size_t size) __attribute__((weak));
+__attribute__((constructor)) static void gobench_start_symbolizer(void) {
+    char out[128];
+    if (__sanitizer_symbolize_pc != NULL)
+        __sanitizer_symbolize_pc((void *)&gobench_start_symbolizer, "%F", out, sizeof out);
+}
 EOF
+}
+
+build_start_symbolizer() {
+    rm -f "$work/start-symbolizer.so"
+    start_symbolizer_source > "$work/start-symbolizer.c"
+    "$clang" -shared -fPIC -O1 "$work/start-symbolizer.c" -o "$work/start-symbolizer.so" >"$work/start-symbolizer.log" 2>&1 \
+        || { say "address: cannot build the symbolizer starter (see $work/start-symbolizer.log)"; return 1; }
 }
 
 # Summarises the report files with prefix $1; prints their count.
@@ -293,7 +339,7 @@ run_selfcheck() {  # run_selfcheck SANITIZER -> 0 when every case behaved
             fi
         done
     done
-    unset TSAN_OPTIONS ASAN_OPTIONS LSAN_OPTIONS
+    unset TSAN_OPTIONS ASAN_OPTIONS LSAN_OPTIONS LD_PRELOAD
     [ "$ok" -eq 0 ] && say "self-check ($san): fiber annotations OK (asm and ucontext: clean run silent, deliberate $expect_kind reported)"
     return "$ok"
 }
@@ -308,24 +354,38 @@ run_sanitizer() {  # run_sanitizer SANITIZER
     rm -rf "$reports_dir"
     mkdir -p "$reports_dir"
 
+    if [ "$san" = address ]; then
+        build_start_symbolizer || { failures+=("address: the symbolizer starter"); return; }
+    fi
     if [ "$selfcheck" -eq 1 ]; then
         run_selfcheck "$san" || failures+=("$san: self-check of the fiber annotations")
     fi
 
     local t0=$(date +%s)
-    say "$san: building the test bundle and runtime-scenarios ($configuration) in $scratch"
-    # Release: the tests read the scheduler's state through @testable imports.
+    say "$san: building the test bundle ($configuration) and runtime-scenarios (debug) in $scratch"
+    # Release: the tests read the scheduler's state through @testable imports. The scenario
+    # children are a debug build either way: the stack-overflow scenarios recurse without
+    # bound, which the optimizer turns into a loop (their tests would wait 30 s and fail).
     local build_flags=(-c "$configuration")
     [ "$configuration" = release ] && build_flags+=(-Xswiftc -enable-testing)
     local product
     for product in gobenchPackageTests runtime-scenarios; do
-        if ! swift build "${build_flags[@]}" --sanitize "$san" --scratch-path "$scratch" --product "$product" >"$reports_dir/build-$product.log" 2>&1; then
+        local flags=("${build_flags[@]}")
+        [ "$product" = runtime-scenarios ] && flags=(-c debug)
+        if ! swift build "${flags[@]}" --sanitize "$san" --scratch-path "$scratch" --product "$product" >"$reports_dir/build-$product.log" 2>&1; then
             say "$san: build of $product failed:"
             grep -E 'error:' "$reports_dir/build-$product.log" | head -10 >&2
             failures+=("$san: build of $product")
             return
         fi
     done
+    local scenarios
+    scenarios="$(swift build -c debug --sanitize "$san" --scratch-path "$scratch" --show-bin-path 2>/dev/null)/runtime-scenarios"
+    if [ ! -x "$scenarios" ]; then
+        say "$san: no runtime-scenarios at $scenarios"
+        failures+=("$san: build of runtime-scenarios")
+        return
+    fi
     say "$san: built in $(( $(date +%s) - t0 )) s"
 
     local classes
@@ -343,17 +403,18 @@ run_sanitizer() {  # run_sanitizer SANITIZER
         thread) skips=(--skip 'ScenarioProcessTests/testMillionFrameRecursionOnMainSucceeds') ;;
     esac
 
-    local class
+    local class run_classes=0 run_passed=0 run_reports=0
     for class in $classes; do
         local prefix="$reports_dir/$class" start status
         start=$(date +%s)
         sanitizer_environment "$san" "$prefix"
-        GOBENCH_STRESS_SECONDS=$stress_seconds \
+        GOBENCH_STRESS_SECONDS=$stress_seconds GOBENCH_SCENARIOS_BINARY=$scenarios \
+            GOBENCH_STORM_GOROUTINES=${GOBENCH_STORM_GOROUTINES:-100000} \
             timeout -k 10 "$class_timeout" \
             swift test -c "$configuration" --skip-build --sanitize "$san" --scratch-path "$scratch" \
             --filter "RuntimeTests\\.$class/" "${skips[@]}" >"$prefix.log" 2>&1
         status=$?
-        unset TSAN_OPTIONS ASAN_OPTIONS LSAN_OPTIONS
+        unset TSAN_OPTIONS ASAN_OPTIONS LSAN_OPTIONS LD_PRELOAD
         local seconds=$(( $(date +%s) - start ))
         local passed failed skipped
         passed=$(grep -c -E "^Test Case '.*' passed" "$prefix.log")
@@ -377,10 +438,23 @@ run_sanitizer() {  # run_sanitizer SANITIZER
         [ "$verdict" = ok ] || failures+=("$san: $class: $verdict (log $prefix.log)")
         [ "$n" -eq 0 ] || failures+=("$san: $class: $n sanitizer report(s) ($prefix.*)")
         grep -E '^StressTests\[' "$prefix.log" | sed 's/^/    /' >&2
+        if grep -q -E 'failed to fork|Failed to use and restart external symbolizer' "$prefix".[0-9]* 2>/dev/null; then
+            say "$san: $class: the symbolizer could not start: reports unsymbolized, suppressions not applied"
+            failures+=("$san: $class: symbolizer failed ($prefix.*)")
+        fi
+        run_classes=$((run_classes + 1)); run_passed=$((run_passed + passed)); run_reports=$((run_reports + n))
     done
+    say "$san ($configuration): $run_classes classes, $run_passed tests passed, $run_reports sanitizer report(s), stress ${stress_seconds} s per stress test, $(( $(date +%s) - t0 )) s with the build"
+    if [ "$san" = address ]; then
+        # What the suppressions (scripts/lsan.supp) took out, over every process of the run.
+        cat "$reports_dir"/*.[0-9]* 2>/dev/null | awk '
+            /^Suppressions used:/ { on = 1; next }
+            /^-+$/ { on = 0 }
+            on && $1 ~ /^[0-9]+$/ && NF == 3 { n[$3] += $1; b[$3] += $2 }
+            END { for (t in n) printf "    %6d objects %9d bytes  leak:%s\n", n[t], b[t], t }' | sort -k5 >&2
+    fi
 }
 
-write_leak_suppressions
 for san in "${sanitizers[@]}"; do
     run_sanitizer "$san"
 done
