@@ -131,7 +131,6 @@ func wakeScavengerIfDue(_ now: Int64) {}
 func scavengerMain() {
     let s = sched!
     guard let gp = currentGoroutine() else { return }
-    gp.isSystem = true
     guard let interval = s.configuration.scavengeIntervalNanoseconds else {
         // Off: park for good (it holds no M, no timer and no lock).
         park(gp, reason: .scavengeWait, unlocking: nil)

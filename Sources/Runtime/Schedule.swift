@@ -560,6 +560,7 @@ func goschedSwitch(_ gp: Goroutine, _ g2: Goroutine, _ s: Scheduler, _ m: Machin
 
 /// Ends the running goroutine (after its defers ran).
 func goexit1(_ gp: Goroutine) -> Never {
+    gb_context_mark_exiting(gp.context)
     switchToScheduler(gp, .exit)
     fatal("goexit: dead goroutine \(gp.id) resumed")
 }

@@ -236,9 +236,10 @@ extension Runtime {
         while gb_nanotime() < deadline {
             s.lock.lock()
             let left = s.machineCount
+            let machines = s.allM // (appended to under the lock)
             s.lock.unlock()
             if left == 0 { break }
-            for m in s.allM { m.park.wakeup() }
+            for m in machines { m.park.wakeup() }
             usleep(200)
         }
         s.lock.lock()
@@ -328,8 +329,9 @@ func initiateShutdown() {
     let s = sched!
     s.lock.lock()
     gb_store_release_u32(s.shuttingDown, 1)
+    let machines = s.allM
     s.lock.unlock()
-    for m in s.allM { m.park.wakeup() }
+    for m in machines { m.park.wakeup() }
     s.timers.waiterNote.wakeup()
     s.stopNote.wakeup()
     s.sysmonState.note.wakeup()
