@@ -87,7 +87,10 @@ final class Machine: @unchecked Sendable {
         self.isM0 = isM0
         g0 = .allocate(capacity: 1)
         g0.initialize(to: gb_context())
-        quiescentWord = .allocate(capacity: 1)
+        // A cache line of its own: the M writes it at every schedule, the scavenger reads
+        // it rarely, and nothing else of another M's must share the line.
+        quiescentWord = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+            .bindMemory(to: UInt64.self, capacity: 1)
         quiescentWord.initialize(to: 1)
         makeImmortal(self)
         makeImmortal(park)
