@@ -84,7 +84,7 @@ public final class RunQueue: @unchecked Sendable {
     /// When the ring is full, half of it plus the item go to `overflow` (Go's runqputslow:
     /// the caller moves them to the global queue) and this returns true.
     @discardableResult
-    public func put(_ item: UInt, next: Bool, overflow: (inout [UInt]) -> Void) -> Bool {
+    public func put(_ item: UInt, next: Bool, overflow: (UnsafeBufferPointer<UInt>) -> Void) -> Bool {
         var item = item
         if next {
             let old = gb_exchange_uptr(runnext, item)
@@ -103,16 +103,18 @@ public final class RunQueue: @unchecked Sendable {
         }
     }
 
-    private func putSlow(_ item: UInt, h: UInt32, t: UInt32, overflow: (inout [UInt]) -> Void) -> Bool {
+    private func putSlow(_ item: UInt, h: UInt32, t: UInt32, overflow: (UnsafeBufferPointer<UInt>) -> Void) -> Bool {
         let n = (t &- h) / 2
         precondition(n == capacity / 2, "runqputslow: queue is not full")
-        var batch = [UInt]()
-        batch.reserveCapacity(Int(n) + 1)
-        for i in 0..<n { batch.append(gb_load_relaxed_uptr(slot(h &+ i))) }
-        if !gb_cas_u32(head, h, h &+ n) { return false }
-        batch.append(item)
-        overflow(&batch)
-        return true
+        // On the stack, as Go's runqputslow does: a heap array here costs a malloc per
+        // overflow, and one of 1 KB makes glibc consolidate its fast bins each time.
+        return withUnsafeTemporaryAllocation(of: UInt.self, capacity: Int(n) + 1) { batch in
+            for i in 0..<Int(n) { batch[i] = gb_load_relaxed_uptr(slot(h &+ UInt32(i))) }
+            if !gb_cas_u32(head, h, h &+ n) { return false }
+            batch[Int(n)] = item
+            overflow(UnsafeBufferPointer(batch))
+            return true
+        }
     }
 
     /// Owner: takes runnext, else the head. `inheritTime` is true for runnext.

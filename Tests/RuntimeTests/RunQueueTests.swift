@@ -24,10 +24,10 @@ final class RunQueueTests: XCTestCase {
         let q = RunQueue(capacity: 4)
         var batches: [[UInt]] = []
         for item in UInt(1)...4 {
-            XCTAssertFalse(q.put(item, next: false) { batches.append($0) })
+            XCTAssertFalse(q.put(item, next: false) { batches.append(Array($0)) })
         }
         XCTAssertEqual(q.count, 4)
-        XCTAssertTrue(q.put(5, next: false) { batches.append($0) })
+        XCTAssertTrue(q.put(5, next: false) { batches.append(Array($0)) })
         XCTAssertEqual(batches, [[1, 2, 5]])
         XCTAssertEqual(q.drain(), [3, 4])
     }
