@@ -44,7 +44,8 @@ public final class RuntimeLock: @unchecked Sendable {
 }
 
 /// A one-shot wake-up (Go's note): one thread sleeps until another calls wakeup.
-/// `clear` re-arms it. The futex word: 0 not signalled, 1 signalled.
+/// `clear` re-arms it. The futex word: 0 not signalled, 1 signalled, 2 not signalled
+/// with the sleeper in the kernel (only then does wakeup make the futex call).
 final class Note: @unchecked Sendable {
     let word: UnsafeMutablePointer<UInt32>
 
@@ -59,24 +60,39 @@ final class Note: @unchecked Sendable {
 
     func wakeup() {
         let old = gb_exchange_u32(word, 1)
-        if old == 0 { _ = gb_futex_wake(word, 1) }
+        if old == 2 { _ = gb_futex_wake(word, 1) }
     }
 
     /// Sleeps until woken. Pairs with wakeup's exchange (acquire-release).
     func sleep() {
-        while gb_load_acquire_u32(word) == 0 {
-            _ = gb_futex_wait(word, 0, -1)
+        while true {
+            let v = gb_load_acquire_u32(word)
+            if v == 1 { return }
+            if v == 0 && !gb_cas_u32(word, 0, 2) { continue }
+            _ = gb_futex_wait(word, 2, -1)
         }
+    }
+
+    /// Watches the word for up to `nanoseconds` before sleeping in the kernel: for a
+    /// wake-up expected within microseconds (a locked M waiting for its goroutine's turn),
+    /// which then costs a memory write instead of a futex call and, on an idle CPU, the
+    /// wake-up latency of the CPU.
+    func sleep(spinningFor nanoseconds: Int64) {
+        let deadline = gb_nanotime() + nanoseconds
+        while gb_load_acquire_u32(word) == 0 && gb_nanotime() < deadline { gb_cpu_relax(20) }
+        sleep()
     }
 
     /// Sleeps until woken or `nanoseconds` pass; returns whether it was woken.
     func sleep(nanoseconds: Int64) -> Bool {
         let deadline = gb_nanotime() + nanoseconds
-        while gb_load_acquire_u32(word) == 0 {
+        while true {
+            let v = gb_load_acquire_u32(word)
+            if v == 1 { return true }
             let left = deadline - gb_nanotime()
             if left <= 0 { return false }
-            _ = gb_futex_wait(word, 0, left)
+            if v == 0 && !gb_cas_u32(word, 0, 2) { continue }
+            _ = gb_futex_wait(word, 2, left)
         }
-        return true
     }
 }

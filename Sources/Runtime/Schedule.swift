@@ -386,7 +386,7 @@ func stopLockedM(_ m: Machine) -> Bool {
         let ready = m.pendingLockedRun != nil
         s.lock.unlock()
         if ready { break }
-        m.park.sleep()
+        m.park.sleep(spinningFor: 50_000)
         m.park.clear()
         if s.isShuttingDown { return false }
     }
