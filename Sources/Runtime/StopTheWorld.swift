@@ -48,6 +48,20 @@ extension Scheduler {
         }
     }
 
+    /// Runs `body` with the world stopped (no other goroutine runs, every P's state is the
+    /// caller's to read), then restarts it as Go's startTheWorld does (procresize to the
+    /// same count). For checks of the runtime's state (tests), from a goroutine; `body`
+    /// must not park.
+    func withWorldStopped(_ body: () -> Void) {
+        stopTheWorld()
+        body()
+        lock.lock()
+        let runnable = resizeProcessors(gomaxprocs, caller: Machine.current!)
+        gb_store_release_u32(gcWaiting, 0)
+        lock.unlock()
+        startTheWorld(runnable)
+    }
+
     /// Restarts the Ps in `runnable` on Ms and releases `worldMutex` (the caller cleared
     /// the stop flag under sched.lock, with the resize).
     func startTheWorld(_ runnable: [Processor]) {

@@ -224,20 +224,24 @@ final class StressTests: XCTestCase {
             }
             // No stack leak: dead goroutines hold no stack, dedicated stacks are all unmapped
             // again, and every standard stack carved is pooled, cached or held by a live G.
-            s.allGLock.lock()
-            let all = s.allGoroutines
-            s.allGLock.unlock()
-            let deadWithStack = all.filter { $0.status == .dead && $0.stack != nil }.count
-            if deadWithStack != 0 { failures.append("stack leak: \(deadWithStack) dead goroutines still hold a stack") }
-            if s.stacks.dedicatedLiveBytes != dedicatedBaseline {
-                failures.append("stack leak: dedicated stack bytes \(s.stacks.dedicatedLiveBytes), baseline \(dedicatedBaseline)")
-            }
-            let held = all.filter { $0.status != .dead && $0.stack.map { !$0.dedicated } == true }.count
-            let cached = s.allP.reduce(0) { $0 + $1.stackCache.count }
-            let accounted = s.stacks.pooledCount + cached + held
-            let carvedAtLeast = max(0, s.stacks.reservations.count * StackAllocator.slotsPerReservation - StackAllocator.slotsPerReservation)
-            if accounted < carvedAtLeast {
-                failures.append("stack leak: \(accounted) standard stacks accounted for (pool \(s.stacks.pooledCount), caches \(cached), live \(held)), at least \(carvedAtLeast) carved")
+            // Read with the world stopped: the Ps' caches are their owners' (the scavenger
+            // trims its own P's while this runs).
+            s.withWorldStopped {
+                s.allGLock.lock()
+                let all = s.allGoroutines
+                s.allGLock.unlock()
+                let deadWithStack = all.filter { $0.status == .dead && $0.stack != nil }.count
+                if deadWithStack != 0 { failures.append("stack leak: \(deadWithStack) dead goroutines still hold a stack") }
+                if s.stacks.dedicatedLiveBytes != dedicatedBaseline {
+                    failures.append("stack leak: dedicated stack bytes \(s.stacks.dedicatedLiveBytes), baseline \(dedicatedBaseline)")
+                }
+                let held = all.filter { $0.status != .dead && $0.stack.map { !$0.dedicated } == true }.count
+                let cached = s.allP.reduce(0) { $0 + $1.stackCache.count }
+                let accounted = s.stacks.pooledCount + cached + held
+                let carvedAtLeast = max(0, s.stacks.reservations.count * StackAllocator.slotsPerReservation - StackAllocator.slotsPerReservation)
+                if accounted < carvedAtLeast {
+                    failures.append("stack leak: \(accounted) standard stacks accounted for (pool \(s.stacks.pooledCount), caches \(cached), live \(held)), at least \(carvedAtLeast) carved")
+                }
             }
             // No thread leak while running: threads are Ms (running, parked or locked).
             let threads = RuntimeTestSupport.threadCount()
