@@ -464,11 +464,7 @@ private func detachFreeGoroutines(_ s: Scheduler, retain: Int) -> [UInt] {
     }
     if !pinned.isEmpty { // back on the list (the main goroutine, if it ended by Goexit)
         s.freeLock.lock()
-        for g in pinned {
-            g.schedLink = s.globalFree
-            s.globalFree = g
-            s.globalFreeCount += 1
-        }
+        for g in pinned { s.globalFreePush(g) }
         s.freeLock.unlock()
     }
     // Out of allGoroutines, in chunks so that spawns are not held up for long.

@@ -64,20 +64,27 @@ func schedule(_ m: Machine) {
 func execute(_ m: Machine, _ gp: Goroutine, inheritTime: Bool) {
     let p = m.p!
     if !inheritTime { p.scheduleTick &+= 1 }
-    p.stats.schedules += 1
-    if gp.spawnNode != p.node { p.stats.remoteRuns += 1 }
     if gp.needsContext { sched.prepareToRun(gp, on: p) }
     if gp.parkedStackState != .none { resumeParkedStack(gp) } // the scavenger saw it parked
+    takeAsRunning(gp, m, p)
+    m.executedWord = gp.word
+    _ = gb_context_switch(m.g0, gp.context, nil)
+    gb_set_current_stack(nil)
+}
+
+/// `gp` becomes `m`'s running goroutine on `p`, just before the switch to it (execute's,
+/// and a direct Gosched's, way in).
+@inline(__always)
+func takeAsRunning(_ gp: Goroutine, _ m: Machine, _ p: Processor) {
+    p.stats.schedules += 1
+    if gp.spawnNode != p.node { p.stats.remoteRuns += 1 }
     // A CAS, not a store: a G that is not runnable here (a runtime bug: on two queues)
     // must fail loudly, never run twice on one stack.
     gp.casStatus(.runnable, .running)
     m.current = gp
-    m.executedWord = gp.word
     gp.m = m
     gb_store_release_uptr(p.runningWord, gp.word) // pairs with sysmon's load-acquire
     gb_set_current_stack(gp.stackRecord)
-    _ = gb_context_switch(m.g0, gp.context, nil)
-    gb_set_current_stack(nil)
 }
 
 /// Carries out the action of the G that just switched back to g0. Returns true when this
@@ -542,16 +549,11 @@ func goschedSwitch(_ gp: Goroutine, _ g2: Goroutine, _ s: Scheduler, _ m: Machin
         resumeAfterSwitch(gp)
         return true
     }
-    // gp leaves (finishSwitch's .yield), g2 comes in (execute).
+    // gp leaves (finishSwitch's .yield), g2 comes in (execute's way, but g0's frames
+    // still hold the G it executed: no executedWord).
     gp.setStatus(.runnable)
     gp.m = nil
-    p.stats.schedules += 1
-    if g2.spawnNode != p.node { p.stats.remoteRuns += 1 }
-    g2.casStatus(.runnable, .running)
-    m.current = g2
-    g2.m = m
-    gb_store_release_uptr(p.runningWord, g2.word)
-    gb_set_current_stack(g2.stackRecord)
+    takeAsRunning(g2, m, p)
     g2.unlockSchedOnResume = true
     _ = gb_context_switch(gp.context, g2.context, nil)
     resumeAfterSwitch(gp)

@@ -447,36 +447,28 @@ final class Scheduler: @unchecked Sendable {
     func freeGet(_ p: Processor) -> Goroutine? {
         if p.freeGoroutines == nil && gb_load_relaxed_i64(globalFreeHint) > 0 {
             freeLock.lock()
-            if p.memoryNode < 0 {
-                while p.freeCount < 32, let gp = globalFree {
-                    globalFree = gp.schedLink
-                    globalFreeCount -= 1
-                    gp.schedLink = p.freeGoroutines
-                    p.freeGoroutines = gp
-                    p.freeCount += 1
-                }
-            } else {
-                var previous: Goroutine? = nil
-                var next = globalFree
-                var looked = 0
-                while p.freeCount < 32, looked < 256, let gp = next {
-                    looked += 1
-                    next = gp.schedLink
-                    if gp.homeNode != p.memoryNode { previous = gp; continue }
-                    if let previous { previous.schedLink = next } else { globalFree = next }
-                    globalFreeCount -= 1
-                    gp.schedLink = p.freeGoroutines
-                    p.freeGoroutines = gp
-                    p.freeCount += 1
-                }
-                if p.freeGoroutines == nil, let gp = globalFree {
-                    globalFree = gp.schedLink
-                    globalFreeCount -= 1
-                    gp.schedLink = nil
-                    freeLock.unlock()
-                    p.stats.freeListReuses += 1
-                    return gp
-                }
+            // Unbound, every G is the P's (the loop takes the head each time).
+            var previous: Goroutine? = nil
+            var next = globalFree
+            var looked = 0
+            while p.freeCount < 32, looked < 256, let gp = next {
+                looked += 1
+                next = gp.schedLink
+                if p.memoryNode >= 0 && gp.homeNode != p.memoryNode { previous = gp; continue }
+                if let previous { previous.schedLink = next } else { globalFree = next }
+                globalFreeCount -= 1
+                gp.schedLink = p.freeGoroutines
+                p.freeGoroutines = gp
+                p.freeCount += 1
+            }
+            if p.freeGoroutines == nil, let gp = globalFree {
+                // Only other nodes' Gs: reuse one, uncached.
+                globalFree = gp.schedLink
+                globalFreeCount -= 1
+                gp.schedLink = nil
+                freeLock.unlock()
+                p.stats.freeListReuses += 1
+                return gp
             }
             freeLock.unlock()
         }
@@ -493,9 +485,7 @@ final class Scheduler: @unchecked Sendable {
     func freePut(_ p: Processor, _ gp: Goroutine) {
         if p.memoryNode >= 0 && gp.homeNode != p.memoryNode {
             freeLock.lock()
-            gp.schedLink = globalFree
-            globalFree = gp
-            globalFreeCount += 1
+            globalFreePush(gp)
             freeLock.unlock()
             return
         }
@@ -507,12 +497,18 @@ final class Scheduler: @unchecked Sendable {
             while p.freeCount > 32, let g = p.freeGoroutines {
                 p.freeGoroutines = g.schedLink
                 p.freeCount -= 1
-                g.schedLink = globalFree
-                globalFree = g
-                globalFreeCount += 1
+                globalFreePush(g)
             }
             freeLock.unlock()
         }
+    }
+
+    /// Puts a dead G at the head of the global free list (caller holds `freeLock`).
+    @inline(__always)
+    func globalFreePush(_ gp: Goroutine) {
+        gp.schedLink = globalFree
+        globalFree = gp
+        globalFreeCount += 1
     }
 
     func newGoroutine(on p: Processor) -> Goroutine {

@@ -153,9 +153,7 @@ extension Scheduler {
         freeLock.lock()
         while let gp = p.freeGoroutines {
             p.freeGoroutines = gp.schedLink
-            gp.schedLink = globalFree
-            globalFree = gp
-            globalFreeCount += 1
+            globalFreePush(gp)
         }
         p.freeCount = 0
         freeLock.unlock()

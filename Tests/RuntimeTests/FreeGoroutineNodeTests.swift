@@ -43,7 +43,7 @@ final class FreeGoroutineNodeTests: XCTestCase {
             s.freeLock.lock()
             while let gp = p.freeGoroutines {
                 p.freeGoroutines = gp.schedLink; p.freeCount -= 1
-                gp.schedLink = s.globalFree; s.globalFree = gp; s.globalFreeCount += 1
+                s.globalFreePush(gp)
             }
             s.freeLock.unlock()
             for _ in 0..<8 {
@@ -59,7 +59,7 @@ final class FreeGoroutineNodeTests: XCTestCase {
             for gp in saved + local + remote { gp.schedLink = nil }
             s.freeLock.lock()
             for gp in saved {
-                gp.schedLink = s.globalFree; s.globalFree = gp; s.globalFreeCount += 1
+                s.globalFreePush(gp)
             }
             s.freeLock.unlock()
         }
