@@ -34,6 +34,9 @@ public struct RuntimeConfiguration: Sendable {
     public var scavengeRetainGoroutines = 1024
     /// Print a line per scavenger run on standard error (GODEBUG=scavtrace=1).
     public var scavengeTrace = false
+    /// Print Go's schedtrace line on standard error every this many milliseconds, from
+    /// sysmon (GOBENCH_SCHEDTRACE=MS, or Go's GODEBUG=schedtrace=MS); 0: off.
+    public var schedtraceMilliseconds = 0
     public var contextBackend: ContextBackend = .assembly
     /// `none`, `compact`, `spread` or `nodes=0,1`.
     public var placement = "none"
@@ -63,7 +66,8 @@ public struct RuntimeConfiguration: Sendable {
     }
 
     /// Reads GOMAXPROCS, GOBENCH_SCAVENGE, GOBENCH_MAXSTACK, GOBENCH_STACK_SIZE,
-    /// GOBENCH_CONTEXT, GOBENCH_PLACEMENT and GODEBUG=scavtrace=1 over `self`.
+    /// GOBENCH_CONTEXT, GOBENCH_PLACEMENT, GOBENCH_SCHEDTRACE and GODEBUG's scavtrace=1
+    /// and schedtrace=MS over `self`.
     public mutating func applyEnvironment(_ env: [String: String]) throws {
         if let v = env["GOMAXPROCS"] {
             guard let n = Int(v.trimmingASCII(" ")), n > 0 else {
@@ -100,6 +104,14 @@ public struct RuntimeConfiguration: Sendable {
             for part in v.split(separator: ",") where part.hasPrefix("scavtrace=") {
                 scavengeTrace = part.dropFirst("scavtrace=".count) != "0"
             }
+            // Go's parsedebugvars: the last schedtrace=X wins, a value that is not a
+            // number is ignored, X <= 0 is off.
+            for part in v.split(separator: ",") where part.hasPrefix("schedtrace=") {
+                if let n = Int32(part.dropFirst("schedtrace=".count)) { schedtraceMilliseconds = max(0, Int(n)) }
+            }
+        }
+        if let v = env["GOBENCH_SCHEDTRACE"] { // wins over GODEBUG=schedtrace
+            schedtraceMilliseconds = try RuntimeConfiguration.parseSchedtrace(v)
         }
         if standardStackBytes > maxStackBytes { standardStackBytes = maxStackBytes }
     }
@@ -134,6 +146,16 @@ public struct RuntimeConfiguration: Sendable {
             return Int64(v * scale)
         }
         throw Error(description: "runtime: invalid \(name) \"\(text)\": expected off or a positive duration such as 10ms, 2m")
+    }
+
+    /// GOBENCH_SCHEDTRACE: whole milliseconds between trace lines, as Go's
+    /// GODEBUG=schedtrace=X (an int32 there too); 0 is off.
+    public static func parseSchedtrace(_ text: String) throws -> Int {
+        let t = text.trimmingASCII(" ")
+        guard !t.isEmpty, t.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int32(t) else {
+            throw Error(description: "runtime: invalid GOBENCH_SCHEDTRACE \"\(text)\": expected a whole number of milliseconds such as 1000, or 0 for off")
+        }
+        return Int(n)
     }
 
     /// The largest size a stack setting may name: 1 TiB (far beyond any stack, and safe

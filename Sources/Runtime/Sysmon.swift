@@ -1,6 +1,7 @@
 // sysmon: the system monitor on its own M without a P (Go's sysmon). It catches what the
 // scheduler misses: Ps stuck in system calls (retake and hand off), goroutines running
-// too long (ask them to yield), overdue timers, and the scavenger's schedule.
+// too long (ask them to yield), overdue timers, and the scavenger's schedule; and it prints
+// the schedtrace line when GOBENCH_SCHEDTRACE asks for it (Schedtrace.swift).
 import CRuntime
 #if canImport(Glibc)
 import Glibc
@@ -40,19 +41,27 @@ func sysmonMain(_ m: Machine) {
     let st = s.sysmonState
     var idle = 0
     var delay = SysmonTuning.minimumDelayNanoseconds
+    var trace = SchedtraceClock(milliseconds: s.configuration.schedtraceMilliseconds)
     while !s.isShuttingDown {
         if idle == 0 {
             delay = SysmonTuning.minimumDelayNanoseconds
         } else if idle > SysmonTuning.idleRoundsBeforeBackoff {
             delay = min(delay * 2, SysmonTuning.maximumDelayNanoseconds)
         }
-        st.delayNanoseconds = delay
+        // With schedtrace on, wake in time for the next line (Go's sysmon only keeps
+        // out of its deep sleep, so a trace can be up to 10 ms late there; here a short
+        // interval is kept too). At least the minimum delay: the first line is due at once.
+        var sleep = delay
+        if trace.isOn {
+            sleep = max(SysmonTuning.minimumDelayNanoseconds, min(delay, trace.nanosecondsUntilDue(gb_nanotime())))
+        }
+        st.delayNanoseconds = sleep
         // Asleep, sysmon holds no goroutine; awake, it reads running Gs from the Ps'
         // runningWord, which can name a G that is about to end: the fence orders the
         // store that ends its quiescent state before those loads (the scavenger's grace
         // period, Scavenger.swift, must see sysmon busy while it may hold one).
         m.enterQuiescentState()
-        _ = st.note.sleep(nanoseconds: delay)
+        _ = st.note.sleep(nanoseconds: sleep)
         st.note.clear()
         m.leaveQuiescentState()
         gb_fence_seq_cst()
@@ -65,6 +74,7 @@ func sysmonMain(_ m: Machine) {
         }
         if retake(now) > 0 { idle = 0 } else { idle += 1 }
         wakeScavengerIfDue(now)
+        if trace.isOn { schedtraceIfDue(&trace, now: gb_nanotime()) }
     }
     s.lock.lock()
     s.systemMCount -= 1

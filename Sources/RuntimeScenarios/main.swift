@@ -35,6 +35,20 @@ func goConfiguration(procs: Int = 2) -> RuntimeConfiguration {
     return configuration
 }
 
+/// The environment's configuration, ending the process when main returns.
+func goConfigurationFromEnvironment() -> RuntimeConfiguration {
+    var configuration = RuntimeConfiguration.fromEnvironment()
+    configuration.exitProcessWhenMainReturns = true
+    return configuration
+}
+
+/// CLOCK_MONOTONIC in milliseconds.
+func monotonicMilliseconds() -> Int {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
+}
+
 /// Recursion that the optimizer can neither turn into a loop nor inline: the work after
 /// the call keeps each frame alive, and the buffer gives each frame a known minimum size.
 @inline(never)
@@ -190,6 +204,45 @@ let scenarios: [Scenario] = [
             let mutex = GoMutex()
             mutex.unlock()
             writeStandardOutput("unreachable: unlocked")
+        }
+    },
+    Scenario(name: "schedtrace", summary: "300 ms of yielding and sleeping goroutines under the environment's settings; the runtime returns, then 100 ms more") {
+        // Library mode: Runtime.run must stop sysmon, and with it the trace, before it
+        // returns; the marker line on standard error lets the test check no trace follows.
+        var configuration = RuntimeConfiguration.fromEnvironment()
+        configuration.exitProcessWhenMainReturns = false
+        Runtime.run(configuration) {
+            let done = WaitGroup()
+            let end = monotonicMilliseconds() + 300
+            for i in 0..<4 {
+                done.add(1)
+                go {
+                    while monotonicMilliseconds() < end {
+                        if i % 2 == 0 { Runtime.gosched() } else { Runtime.sleep(nanoseconds: 1_000_000) }
+                    }
+                    done.done()
+                }
+            }
+            done.wait()
+        }
+        writeStandardError("schedtrace: runtime returned")
+        usleep(100_000)
+        writeStandardOutput("done")
+    },
+    Scenario(name: "schedtrace-local-queue", summary: "GOMAXPROCS 1: main spawns 50 goroutines, then runs 60 ms without yielding") {
+        // The new goroutine takes runnext and pushes the one before to the local queue:
+        // 49 in the queue, 1 in runnext, which Go's trace does not count.
+        Runtime.run(goConfigurationFromEnvironment()) {
+            Runtime.sleep(nanoseconds: 5_000_000) // the scavenger (if on) runs and parks first
+            let done = WaitGroup()
+            for _ in 0..<50 {
+                done.add(1)
+                go { done.done() }
+            }
+            let end = monotonicMilliseconds() + 60
+            while monotonicMilliseconds() < end {}
+            done.wait()
+            writeStandardOutput("done")
         }
     },
     Scenario(name: "startup-trace", summary: "two init functions, main, and the start-up steps in order") {

@@ -132,7 +132,7 @@ final class ScenarioProcessTests: XCTestCase {
         let cases: [(String, String)] = [
             ("GOMAXPROCS", "abc"), ("GOMAXPROCS", "0"), ("GOMAXPROCS", "-3"),
             ("GOBENCH_SCAVENGE", "xyz"), ("GOBENCH_MAXSTACK", "1"), ("GOBENCH_MAXSTACK", "lots"),
-            ("GOBENCH_CONTEXT", "fibers"),
+            ("GOBENCH_CONTEXT", "fibers"), ("GOBENCH_SCHEDTRACE", "abc"), ("GOBENCH_SCHEDTRACE", "-5"),
         ]
         for (key, value) in cases {
             let result = try run("environment", [key: value])
