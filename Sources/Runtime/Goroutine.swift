@@ -1,6 +1,7 @@
 // Goroutine (G): a function with its own stack, its state, and what the scheduler and the
 // synchronisation primitives hang on it.
 import CRuntime
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -53,87 +54,111 @@ public enum WaitReason: String, Sendable {
 }
 
 public final class Goroutine: @unchecked Sendable {
+    // Layout. A spawn storm at GOMAXPROCS > 1 is bound by cache lines moving between
+    // CPUs: the spawning M writes a G, another M (a thief) runs and ends it, and the dead G
+    // travels back through the free lists to a spawner. So the fields are in two groups.
+    // The first bytes of the object (after its 16-byte header) hold exactly what the
+    // spawner writes and the first run reads: the id, the body and the status. Everything after it is touched only by the M that runs the G (and by
+    // exit, on that M, which also resets what a spawn must find reset), and so is the side
+    // block (context, overflow record, preemption word: gb_goroutine_side, one aligned
+    // allocation of two lines). Swift lays out a class's stored properties in declaration
+    // order: keep the first group first and small (32 bytes: 48 with the header; the object is
+    // 16-byte aligned, so they span one line or two, never more).
+
+    // -- First group: spawner and runner.
     /// The goroutine's id (Go's goid): new for every spawn, also when the G is reused.
     public internal(set) var id: Int64 = 0
-    /// GoroutineStatus raw value; atomically updated (casgstatus).
-    let statusWord: UnsafeMutablePointer<UInt32>
-    /// The saved context while not running.
-    let context: UnsafeMutablePointer<gb_context>
-    /// What the overflow handler reads while this G runs.
-    let stackRecord: UnsafeMutablePointer<gb_stack_record>
-    var stack: Stack?
-    /// The stack size asked for at spawn (0: the standard size).
-    var requestedStackBytes = 0
-    /// True until the G's context is made for its current body (at its first run).
-    var needsContext = true
-    /// The body, boxed and retained by hand: the goroutine's first frame calls it through
-    /// the unmanaged reference, so a frame that Goexit abandons holds no reference of its
-    /// own; goexit0 releases the box however the goroutine ended.
-    var entry: Unmanaged<GoroutineBody>?
-    /// Pending runtime defers, run last-in first-out by a normal return, Goexit or panic.
-    var defers: [() -> Void] = []
-    /// The M this G runs on (while running or in a syscall).
-    unowned(unsafe) var m: Machine?
-    /// LockOSThread: the M this G is locked to, with Go's two counters.
-    unowned(unsafe) var lockedM: Machine?
-    /// Set by the goroutine that switched straight to this one holding sched.lock
-    /// (goschedSwitch): this G releases the lock as it resumes (resumeAfterSwitch).
-    var unlockSchedOnResume = false
-    /// The memory node of this G's object, asked of the kernel when it is allocated with
-    /// the placement binding Ms to nodes (-1 otherwise): free Gs stay in the caches of Ps
-    /// on that node (Scheduler.freePut/freeGet).
-    var homeNode: Int32 = -1
-    var lockedExternal: UInt32 = 0
-    var lockedInternal: UInt32 = 0
-    /// Intrusive link for the global run queue and the free lists.
-    unowned(unsafe) var schedLink: Goroutine?
-    var waitReason: WaitReason = .none
-    /// A runtime goroutine (the scavenger): not counted by NumGoroutine.
-    var isSystem = false
-    /// Set by sysmon or stop-the-world (other threads): yield at the next preemption
-    /// point. A relaxed atomic word: a late or spurious request only costs a yield.
-    let preemptWord: UnsafeMutablePointer<UInt32>
-    var preempt: Bool {
-        @inline(__always) get { gb_load_relaxed_u32(preemptWord) != 0 }
-        @inline(__always) set { gb_store_relaxed_u32(preemptWord, newValue ? 1 : 0) }
-    }
-    /// Scheduler tick of the P when this G last started running (sysmon's 10 ms check).
-    var startedAtNanoseconds: Int64 = 0
+    /// The body, owned by the G from spawn until its first run takes it (runGoroutineBody:
+    /// the first frame then owns it, and calls it without a retain).
+    var entry: GoroutineEntry?
+    /// GoroutineStatus raw value, updated atomically (casgstatus). An Atomic in the
+    /// object, not a C word: nothing needs its address, and it shares the spawner's line.
+    let statusWord = Atomic<UInt32>(GoroutineStatus.idle.rawValue)
     /// The node of the P that spawned it, for the remote-run statistic.
     var spawnNode: Int32 = 0
-    /// The waiter used for single-channel operations (select uses its own).
-    let waiter: Waiter
-    /// Set by whoever wakes a G from select or a channel: the waiter that fired.
-    unowned(unsafe) var wokenBy: Waiter?
-    /// A G that is handed off the end of a syscall queue, or wakes from a park, reads this.
-    var parkingSuccess = false
-    /// Is this the main goroutine.
-    var isMain = false
-    /// Never freed by the scavenger (the main goroutine: Runtime.run holds a reference
-    /// to it while m0 schedules, released only at shutdown).
-    var pinned = false
-    /// This G's index in Scheduler.allGoroutines (under allGLock), so that the scavenger
-    /// can take it out when it frees the G.
-    var allIndex = -1
+
+    // -- The runner's, in the order of how often a run touches them: the next two lines
+    // hold what every run and exit reads or writes; then what only some do.
+    /// The body's closure context while the first frame owns the body, so that Goexit,
+    /// which abandons that frame, can release it (exitGoroutine0).
+    var runningBodyContext: UnsafeRawPointer?
+    /// The context, overflow record and preemption word (gb_goroutine_side).
+    let side: UnsafeMutablePointer<gb_goroutine_side>
+    /// The saved context while not running (in `side`).
+    let context: UnsafeMutablePointer<gb_context>
+    /// What the overflow handler reads while this G runs (in `side`).
+    let stackRecord: UnsafeMutablePointer<gb_stack_record>
+    /// The M this G runs on (while running or in a syscall).
+    unowned(unsafe) var m: Machine?
+    /// LockOSThread: the M this G is locked to (see lockedExternal/lockedInternal).
+    unowned(unsafe) var lockedM: Machine?
+    /// Pending runtime defers, run last-in first-out by a normal return, Goexit or panic.
+    var defers: [() -> Void] = []
+    /// True until the G's context is made for its current body (at its first run); set
+    /// again by exit.
+    var needsContext = true
+    /// A runtime goroutine (the scavenger): not counted by NumGoroutine. Set by its spawn,
+    /// reset by exit.
+    var isSystem = false
+    /// For Goexit: the goroutine is exiting (defers must not re-enter Goexit).
+    var exiting = false
     /// The scavenger's mark (Scavenger.swift, "Parked stacks"). Written with the scan bit
     /// held; execute reads it (a plain load on the hot path) and restores a compacted
     /// stack before the G runs.
     var parkedStackState: ParkedStackState = .none
+    /// Set by the goroutine that switched straight to this one holding sched.lock
+    /// (goschedSwitch): this G releases the lock as it resumes (resumeAfterSwitch).
+    var unlockSchedOnResume = false
+    /// Is this the main goroutine.
+    var isMain = false
+    var waitReason: WaitReason = .none
+    var stack: Stack?
+    /// The stack size asked for at spawn (0: the standard size); set by a spawn that asks
+    /// for another size, reset to 0 by exit.
+    var requestedStackBytes = 0
+    /// The memory node of this G's object, asked of the kernel when it is allocated with
+    /// the placement binding Ms to nodes (-1 otherwise): free Gs stay in the caches of Ps
+    /// on that node (Scheduler.freePut/freeGet).
+    var homeNode: Int32 = -1
+    // -- Touched by some runs only.
+    /// Intrusive link for the queues of goroutines parked on a Mutex or a WaitGroup
+    /// (Sync.swift; the run queues and free lists hold words, see WordRing.swift).
+    unowned(unsafe) var schedLink: Goroutine?
+    /// LockOSThread's two counters (Go's lockedExt, lockedInt); non-zero only with lockedM.
+    var lockedExternal: UInt32 = 0
+    var lockedInternal: UInt32 = 0
+    /// A G that is handed off the end of a syscall queue, or wakes from a park, reads this.
+    var parkingSuccess = false
+    /// Never freed by the scavenger (the main goroutine: Runtime.run holds a reference
+    /// to it while m0 schedules, released only at shutdown).
+    var pinned = false
+    var panicking = false
+    /// The waiter used for single-channel operations (select uses its own).
+    let waiter: Waiter
+    /// Set by whoever wakes a G from select or a channel: the waiter that fired.
+    unowned(unsafe) var wokenBy: Waiter?
+    /// This G's index in Scheduler.allGoroutines (under allGLock), so that the scavenger
+    /// can take it out when it frees the G.
+    var allIndex = -1
     /// While compacted: the record holding the stack's live bytes.
     var compactedStack: UnsafeMutablePointer<CompactedStack>?
-    /// For Goexit: the goroutine is exiting (defers must not re-enter Goexit).
-    var exiting = false
-    var panicking = false
+
+    /// Set by sysmon or stop-the-world (other threads): yield at the next preemption
+    /// point. A relaxed atomic word: a late or spurious request only costs a yield.
+    var preempt: Bool {
+        @inline(__always) get { gb_load_relaxed_u32(&side.pointee.preempt) != 0 }
+        @inline(__always) set { gb_store_relaxed_u32(&side.pointee.preempt, newValue ? 1 : 0) }
+    }
 
     init() {
-        statusWord = .allocate(capacity: 1)
-        statusWord.initialize(to: GoroutineStatus.idle.rawValue)
-        context = .allocate(capacity: 1)
-        context.initialize(to: gb_context())
-        preemptWord = .allocate(capacity: 1)
-        preemptWord.initialize(to: 0)
-        stackRecord = .allocate(capacity: 1)
-        stackRecord.initialize(to: gb_stack_record())
+        side = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<gb_goroutine_side>.size, alignment: 64)
+            .bindMemory(to: gb_goroutine_side.self, capacity: 1)
+        side.initialize(to: gb_goroutine_side())
+        let raw = UnsafeMutableRawPointer(side)
+        context = (raw + MemoryLayout<gb_goroutine_side>.offset(of: \.context)!)
+            .assumingMemoryBound(to: gb_context.self)
+        stackRecord = (raw + MemoryLayout<gb_goroutine_side>.offset(of: \.record)!)
+            .assumingMemoryBound(to: gb_stack_record.self)
         waiter = Waiter()
         waiter.g = self
         makeImmortal(self)
@@ -141,26 +166,31 @@ public final class Goroutine: @unchecked Sendable {
     }
 
     /// Only the scavenger frees a G (Scavenger.swift, "Free goroutines"): dead, detached
-    /// from every list, after a grace period. Its side allocations go with it.
+    /// from every list, after a grace period. Its side block goes with it.
     deinit {
         gb_context_release(context)
-        context.deinitialize(count: 1)
-        context.deallocate()
-        statusWord.deallocate()
-        preemptWord.deallocate()
-        stackRecord.deallocate()
+        side.deinitialize(count: 1)
+        UnsafeMutableRawPointer(side).deallocate()
         if let c = compactedStack { c.deallocateRecord() }
     }
 
     var status: GoroutineStatus {
-        GoroutineStatus(rawValue: gb_load_acquire_u32(statusWord) & ~GoroutineStatus.scanBit)!
+        GoroutineStatus(rawValue: statusWord.load(ordering: .acquiring) & ~GoroutineStatus.scanBit)!
+    }
+
+    /// A strong compare-and-exchange of the status (acquire-release; acquire on failure).
+    @inline(__always)
+    func casStatusWord(_ expected: UInt32, _ desired: UInt32) -> Bool {
+        statusWord.compareExchange(expected: expected, desired: desired,
+                                   successOrdering: .acquiringAndReleasing,
+                                   failureOrdering: .acquiring).exchanged
     }
 
     /// Moves the status from `old` to `new`, waiting out a concurrent transition (Go's
     /// casgstatus). A transition from a state the G is not in is a runtime bug.
     @inline(__always)
     func casStatus(_ old: GoroutineStatus, _ new: GoroutineStatus) {
-        if gb_cas_u32(statusWord, old.rawValue, new.rawValue) { return }
+        if casStatusWord(old.rawValue, new.rawValue) { return }
         casStatusSlow(old, new)
     }
 
@@ -171,8 +201,8 @@ public final class Goroutine: @unchecked Sendable {
     func casStatusSlow(_ old: GoroutineStatus, _ new: GoroutineStatus) {
         var spins = 0
         var scanWaits = 0
-        while !gb_cas_u32(statusWord, old.rawValue, new.rawValue) {
-            if gb_load_relaxed_u32(statusWord) == old.rawValue | GoroutineStatus.scanBit {
+        while !casStatusWord(old.rawValue, new.rawValue) {
+            if statusWord.load(ordering: .relaxed) == old.rawValue | GoroutineStatus.scanBit {
                 scanWaits += 1
                 if scanWaits < 1000 { gb_cpu_relax(10) } else { sched_yield() }
                 continue
@@ -185,7 +215,7 @@ public final class Goroutine: @unchecked Sendable {
         }
     }
 
-    func setStatus(_ s: GoroutineStatus) { gb_store_release_u32(statusWord, s.rawValue) }
+    func setStatus(_ s: GoroutineStatus) { statusWord.store(s.rawValue, ordering: .releasing) }
 
     /// The scavenger's side of the scan bit: takes a waiting G (one attempt; false when the
     /// G is not waiting or is taken already). Until releaseScan the G cannot become
@@ -193,14 +223,14 @@ public final class Goroutine: @unchecked Sendable {
     /// switch away from the G (finishSwitch), so waiting implies a stack at rest.
     func tryAcquireScan() -> Bool {
         let waiting = GoroutineStatus.waiting.rawValue
-        return gb_load_relaxed_u32(statusWord) == waiting
-            && gb_cas_u32(statusWord, waiting, waiting | GoroutineStatus.scanBit)
+        return statusWord.load(ordering: .relaxed) == waiting
+            && casStatusWord(waiting, waiting | GoroutineStatus.scanBit)
     }
 
     /// Ends the scan: back to waiting. A release store: what the scavenger wrote (the
     /// compacted record) is seen by whoever readies the G next, through its CAS.
     func releaseScan() {
-        gb_store_release_u32(statusWord, GoroutineStatus.waiting.rawValue)
+        statusWord.store(GoroutineStatus.waiting.rawValue, ordering: .releasing)
     }
 
     /// The address of this G as a machine word, for the run queue's atomic slots. A G is
@@ -215,10 +245,21 @@ public final class Goroutine: @unchecked Sendable {
     }
 }
 
-/// A goroutine's body in a box (see Goroutine.entry).
-final class GoroutineBody {
+/// A goroutine's body. A struct around the closure, not the closure itself: a struct is
+/// never reabstracted, so its bytes can be read in place (`context(of:)`) where a bare
+/// closure passed to anything generic is first wrapped in thunks (three allocations).
+struct GoroutineEntry {
     let run: () -> Void
-    init(_ run: @escaping () -> Void) { self.run = run }
+
+    /// The context object of the body in `slot` (what the closure captured), or nil when
+    /// it captured nothing or the slot is empty. A Swift closure value is two words, the
+    /// function and its reference-counted context (the thick function layout); this reads
+    /// the second in place, without a retain. GoroutineEntryTests checks the layout: a
+    /// goroutine that Goexit ends releases its body's captures through it.
+    @inline(__always)
+    static func context(of slot: inout GoroutineEntry?) -> UnsafeRawPointer? {
+        withUnsafeBytes(of: &slot) { $0.load(fromByteOffset: MemoryLayout<UInt>.size, as: UnsafeRawPointer?.self) }
+    }
 }
 
 /// A goroutine waiting on a channel or in select (Go's sudog).

@@ -42,12 +42,10 @@ extension Runtime {
                     // This P's free-G cache (ours to read: we run on the P).
                     var cached = 0, onNode = 0
                     if p.memoryNode >= 0 {
-                        var g = p.freeGoroutines
-                        while let gp = g, cached < 64 {
+                        for i in 0..<min(p.freeList.count, 64) {
                             cached += 1
-                            let node = gb_numa_query_page_node(Unmanaged.passUnretained(gp).toOpaque())
+                            let node = gb_numa_query_page_node(UnsafeMutableRawPointer(bitPattern: p.freeList[i]))
                             if node == p.memoryNode { onNode += 1 }
-                            g = gp.schedLink
                         }
                     }
                     lock.lock()

@@ -36,9 +36,10 @@ final class Processor: @unchecked Sendable {
     let runningWord: UnsafeMutablePointer<UInt>
     /// Incremented at every system call (Go's syscalltick): sysmon's retake uses it.
     let syscallTick: UnsafeMutablePointer<UInt32>
-    /// Dead Gs ready for reuse (Go's p.gFree), newest first.
-    var freeGoroutines: Goroutine?
-    var freeCount = 0
+    /// Dead Gs ready for reuse (Go's p.gFree), as words, the newest at the back
+    /// (WordRing.swift: a reuse or a spill touches no G).
+    var freeList = WordRing(capacity: 64)
+    var freeCount: Int { freeList.count }
     /// Standard stacks ready for reuse.
     var stackCache: [Stack] = []
     /// A batch of goroutine ids (Go's goidcache).

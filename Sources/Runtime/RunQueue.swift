@@ -80,6 +80,16 @@ public final class RunQueue: @unchecked Sendable {
 
     public var runnextItem: UInt { gb_load_acquire_uptr(runnext) }
 
+    /// Owner: the item a get would return next (runnext, else the head), or 0; a hint
+    /// only (a stealer may take it first), for prefetching.
+    @inline(__always)
+    public var nextItemHint: UInt {
+        let next = gb_load_relaxed_uptr(runnext)
+        if next != 0 { return next }
+        let h = gb_load_relaxed_u32(head)
+        return h == gb_load_relaxed_u32(tail) ? 0 : gb_load_relaxed_uptr(slot(h))
+    }
+
     /// Owner: puts `item` in runnext (kicking the old runnext to the tail) or at the tail.
     /// When the ring is full, half of it plus the item go to `overflow` (Go's runqputslow:
     /// the caller moves them to the global queue) and this returns true.

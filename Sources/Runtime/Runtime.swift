@@ -6,7 +6,7 @@ import Glibc
 
 /// Starts a goroutine (Go's `go` statement).
 @inline(__always)
-public func go(_ body: @escaping () -> Void) {
+public func go(_ body: __owned @escaping () -> Void) {
     Runtime.spawn(stackBytes: 0, body)
 }
 
@@ -15,7 +15,7 @@ public enum Runtime {
 
     /// Starts a goroutine running `body` with a stack of `stackBytes` (0: the standard
     /// size). The new G goes to the spawning P's runnext, then wakep (Go's newproc).
-    public static func spawn(stackBytes: Int, _ body: @escaping () -> Void) {
+    public static func spawn(stackBytes: Int, _ body: __owned @escaping () -> Void) {
         spawnGoroutine(stackBytes: stackBytes, isSystem: false, body)
     }
 
@@ -24,7 +24,7 @@ public enum Runtime {
     /// across this G's preemption point, where the new one may run, end and be freed:
     /// Scavenger.swift, "Free goroutines".)
     @discardableResult
-    static func spawnGoroutine(stackBytes: Int, isSystem: Bool, _ body: @escaping () -> Void) -> Int64 {
+    static func spawnGoroutine(stackBytes: Int, isSystem: Bool, _ body: __owned @escaping () -> Void) -> Int64 {
         guard let m = Machine.current, let p = m.p, let parent = m.current else {
             fatalUsage("runtime: go statement outside a goroutine (call it inside Runtime.run)")
         }
@@ -35,13 +35,13 @@ public enum Runtime {
         let id: Int64
         do {
             let gp = s.freeGet(p) ?? s.newGoroutine(on: p)
-            gp.entry = Unmanaged.passRetained(GoroutineBody(body))
-            gp.id = s.nextGoid(p)
-            id = gp.id // (read before the G is queued: it may run and be reused at once)
-            gp.requestedStackBytes = stackBytes == 0 ? 0 : min(stackBytes, s.maxStackBytes)
-            if stackBytes > s.maxStackBytes { gp.requestedStackBytes = s.maxStackBytes }
-            gp.needsContext = true
-            gp.isSystem = isSystem
+            // (A free G comes with needsContext, isSystem and requestedStackBytes reset by
+            // its exit: a spawn writes only the G's first group, see Goroutine, "Layout".)
+            gp.entry = GoroutineEntry(run: body)
+            id = s.nextGoid(p)
+            gp.id = id // (id is read before the G is queued: it may run and be reused at once)
+            if stackBytes != 0 { gp.requestedStackBytes = min(stackBytes, s.maxStackBytes) }
+            if isSystem { gp.isSystem = true }
             gp.spawnNode = p.node
             p.stats.spawned += 1
             if !isSystem { _ = gb_add_relaxed_i64(s.liveUserGoroutines, 1) }

@@ -443,23 +443,16 @@ private func detachFreeGoroutines(_ s: Scheduler, retain: Int) -> [UInt] {
         s.freeLock.unlock()
         return []
     }
-    var kept = 0
-    var last: Goroutine? = nil
-    var next = s.globalFree
-    while kept < retain, let g = next {
-        last = g
-        next = g.schedLink
-        kept += 1
-    }
-    if let last { last.schedLink = nil } else { s.globalFree = nil }
-    s.globalFreeCount = kept
+    // The oldest go (the front); the newest `retain` stay.
+    var cut: [UInt] = []
+    cut.reserveCapacity(s.globalFreeCount - retain)
+    s.globalFreeList.removeFront(s.globalFreeCount - retain) { cut.append($0) }
+    s.globalFreeChanged()
     s.freeLock.unlock()
-    last = nil // (no reference to another G across the preemption points below)
     var words: [UInt] = []
     var pinned: [Goroutine] = []
-    while let g = next {
-        next = g.schedLink
-        g.schedLink = nil
+    for w in cut {
+        let g = Goroutine.from(word: w)
         if g.pinned { pinned.append(g) } else { words.append(UInt(bitPattern: Unmanaged.passRetained(g).toOpaque())) }
     }
     if !pinned.isEmpty { // back on the list (the main goroutine, if it ended by Goexit)

@@ -68,8 +68,23 @@ func execute(_ m: Machine, _ gp: Goroutine, inheritTime: Bool) {
     if gp.parkedStackState != .none { resumeParkedStack(gp) } // the scavenger saw it parked
     takeAsRunning(gp, m, p)
     m.executedWord = gp.word
+    prefetchNextRunnable(p)
     _ = gb_context_switch(m.g0, gp.context, nil)
     gb_set_current_stack(nil)
+}
+
+/// The G this P will most likely run next: its first lines (the object's header, the
+/// spawner's fields and the runner's) are fetched while the current G runs. A G queued
+/// for long, or written last on another CPU, costs misses on its first touch otherwise,
+/// one after the other in schedule (WordRing.swift).
+@inline(__always)
+func prefetchNextRunnable(_ p: Processor) {
+    let w = p.runQueue.nextItemHint
+    if w == 0 { return }
+    let g = UnsafeRawPointer(bitPattern: w)!
+    gb_prefetch_write(g)
+    gb_prefetch_write(g + 64)
+    gb_prefetch_read(g + 128)
 }
 
 /// `gp` becomes `m`'s running goroutine on `p`, just before the switch to it (execute's,
@@ -163,16 +178,26 @@ func exitGoroutine0(_ m: Machine, _ gp: Goroutine) -> Bool {
     m.current = nil
     gp.m = nil
     if !gp.isSystem { _ = gb_sub_i64(s.liveUserGoroutines, 1) }
-    gp.entry?.release()
-    gp.entry = nil
-    gp.defers.removeAll()
+    if let body = gp.runningBodyContext {
+        // Goexit abandoned the first frame, which owned the body: release it here.
+        gp.runningBodyContext = nil
+        Unmanaged<AnyObject>.fromOpaque(body).release()
+    }
+    gp.entry = nil // (taken by the first run; a G always runs before it exits)
+    gp.needsContext = true
+    gp.isSystem = false
+    gp.requestedStackBytes = 0
+    if !gp.defers.isEmpty { gp.defers.removeAll() }
     gp.waitReason = .none
     gp.preempt = false
     gp.exiting = false
-    let wasLocked = gp.lockedM != nil && (gp.lockedInternal > 0 || gp.lockedExternal > 0)
-    gp.lockedM = nil
-    gp.lockedExternal = 0
-    gp.lockedInternal = 0
+    var wasLocked = false
+    if gp.lockedM != nil { // (the counters are non-zero only with lockedM set)
+        wasLocked = gp.lockedInternal > 0 || gp.lockedExternal > 0
+        gp.lockedM = nil
+        gp.lockedExternal = 0
+        gp.lockedInternal = 0
+    }
     m.lockedG = nil
     if gp.isMain {
         gp.isMain = false
@@ -449,10 +474,22 @@ func goroutineMain(_ arg: UnsafeMutableRawPointer) {
 }
 
 /// Runs the body and then the pending defers. A separate frame, so that everything the
-/// body retained is released before the final switch (which never returns).
+/// body retained is released before the final switch (which never returns). The frame
+/// takes the body out of the G (a move: no retain, and the spawner's line is not written
+/// again until exit) and calls it; should Goexit abandon the frame, exitGoroutine0
+/// releases the body through runningBodyContext.
 @inline(never)
 func runGoroutineBody(_ gp: Goroutine) {
-    gp.entry?._withUnsafeGuaranteedRef { $0.run() }
+    // (This shape, a swap into a local var and a call through it, is the one the
+    // optimizer compiles to a call without a retain; `if let body = gp.entry.take()`
+    // copies the closure first. Unoptimized builds copy it for the call whatever the
+    // shape, so there Goexit leaks that copy: one of the abandoned frames' references.)
+    var body: GoroutineEntry? = nil
+    swap(&body, &gp.entry)
+    gp.runningBodyContext = GoroutineEntry.context(of: &body)
+    body?.run()
+    body = nil // released before the defers run (a defer may Goexit)
+    gp.runningBodyContext = nil
     runDefers(gp)
 }
 

@@ -61,9 +61,8 @@ final class Scheduler: @unchecked Sendable {
     /// that are not atomic (Go's sched.lock).
     let lock = RuntimeLock()
 
-    // Global run queue (intrusive list through Goroutine.schedLink).
-    var globalHead: Unmanaged<Goroutine>? // (allGoroutines keeps every G alive)
-    var globalTail: Unmanaged<Goroutine>?
+    // Global run queue: G words in a ring (WordRing.swift says why not a linked list).
+    var globalQueue = WordRing(capacity: 1024)
     /// Length of the global queue; written under `lock`, read without it (a hint).
     let globalSize: UnsafeMutablePointer<Int64>
 
@@ -92,10 +91,10 @@ final class Scheduler: @unchecked Sendable {
     let allGLock = RuntimeLock()
     var allGoroutines: [Goroutine] = []
     let freeLock = RuntimeLock()
-    var globalFree: Goroutine?
-    var globalFreeCount = 0 {
-        didSet { gb_store_relaxed_i64(globalFreeHint, Int64(globalFreeCount)) }
-    }
+    /// Dead Gs that no P caches (Go's sched.gFree), as words, the newest at the back.
+    /// Changed under freeLock, followed by globalFreeChanged().
+    var globalFreeList = WordRing(capacity: 1024)
+    var globalFreeCount: Int { globalFreeList.count }
     /// globalFreeCount for readers without freeLock (a hint).
     let globalFreeHint: UnsafeMutablePointer<Int64> = {
         let p = UnsafeMutablePointer<Int64>.allocate(capacity: 1); p.initialize(to: 0); return p
@@ -157,49 +156,44 @@ final class Scheduler: @unchecked Sendable {
 
     // MARK: - Global run queue (caller holds `lock`)
 
-    // (Unmanaged links: every G lives as long as the runtime, and a strong load of a
-    // link costs a retain/release call per queue operation.)
+    // (G words, not references: every G lives as long as the runtime, and a strong
+    // load costs a retain/release call per queue operation. A put or get does not touch
+    // the G: see WordRing.swift.)
     @inline(__always)
     func globalPut(_ gp: Goroutine) {
-        gp.schedLink = nil
-        let u = Unmanaged.passUnretained(gp)
-        if let t = globalTail { t._withUnsafeGuaranteedRef { $0.schedLink = gp } } else { globalHead = u }
-        globalTail = u
-        gb_store_relaxed_i64(globalSize, gb_load_relaxed_i64(globalSize) + 1)
+        globalQueue.pushBack(gp.word)
+        gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
     }
 
     @inline(__always)
     func globalPutHead(_ gp: Goroutine) {
-        if let h = globalHead { h._withUnsafeGuaranteedRef { gp.schedLink = $0 } } else { gp.schedLink = nil }
-        globalHead = Unmanaged.passUnretained(gp)
-        if globalTail == nil { globalTail = globalHead }
-        gb_store_relaxed_i64(globalSize, gb_load_relaxed_i64(globalSize) + 1)
+        globalQueue.pushFront(gp.word)
+        gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
     }
 
     @inline(__always)
     func globalPop() -> Goroutine? {
-        guard let h = globalHead else { return nil }
-        h._withUnsafeGuaranteedRef { gp in
-            if let next = gp.schedLink { globalHead = Unmanaged.passUnretained(next) } else { globalHead = nil; globalTail = nil }
-            gp.schedLink = nil
-        }
-        gb_store_relaxed_i64(globalSize, gb_load_relaxed_i64(globalSize) - 1)
-        return h.takeUnretainedValue()
+        guard let w = globalQueue.popFront() else { return nil }
+        gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
+        return Goroutine.from(word: w)
     }
 
     /// Go's globrunqget: one G to run now, and up to a fair share more into `p`'s queue.
     func globalGet(_ p: Processor, max limit: Int) -> Goroutine? {
-        let size = Int(gb_load_relaxed_i64(globalSize))
+        let size = globalQueue.count
         if size == 0 { return nil }
         var n = min(size, size / max(1, gomaxprocs) + 1)
         if limit > 0 && n > limit { n = limit }
         n = min(n, Int(p.runQueue.capacity) / 2)
-        guard let first = globalPop() else { return nil }
-        for _ in 1..<max(1, n) {
-            guard let gp = globalPop() else { break }
-            runqPut(p, gp, next: false)
+        guard let first = globalQueue.popFront() else { return nil }
+        if n > 1 {
+            // (n - 1 <= half the ring, and the local queue is empty or nearly: they fit)
+            globalQueue.removeFront(min(n - 1, globalQueue.count)) { w in
+                p.runQueue.put(w, next: false) { _ in fatal("globrunqget: local run queue overflowed") }
+            }
         }
-        return first
+        gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
+        return Goroutine.from(word: first)
     }
 
     // MARK: - Local run queues
@@ -445,43 +439,41 @@ final class Scheduler: @unchecked Sendable {
     /// Gs of that node (looking at most 256 deep); when there are none, a G of another
     /// node is reused rather than a new one allocated, but not cached.
     func freeGet(_ p: Processor) -> Goroutine? {
-        if p.freeGoroutines == nil && gb_load_relaxed_i64(globalFreeHint) > 0 {
+        if p.freeList.isEmpty && gb_load_relaxed_i64(globalFreeHint) > 0 {
             freeLock.lock()
-            // Unbound, every G is the P's (the loop takes the head each time).
-            var previous: Goroutine? = nil
-            var next = globalFree
-            var looked = 0
-            while p.freeCount < 32, looked < 256, let gp = next {
-                looked += 1
-                next = gp.schedLink
-                if p.memoryNode >= 0 && gp.homeNode != p.memoryNode { previous = gp; continue }
-                if let previous { previous.schedLink = next } else { globalFree = next }
-                globalFreeCount -= 1
-                gp.schedLink = p.freeGoroutines
-                p.freeGoroutines = gp
-                p.freeCount += 1
+            if p.memoryNode < 0 {
+                // Unbound, every G is the P's: the newest 32 (a copy of words).
+                for _ in 0..<min(32, globalFreeList.count) { p.freeList.pushBack(globalFreeList.popBack()!) }
+            } else {
+                // From the newest down, the Gs of the P's node (looking at most 256 deep).
+                var i = globalFreeList.count - 1, looked = 0
+                while i >= 0, p.freeList.count < 32, looked < 256 {
+                    looked += 1
+                    if Goroutine.from(word: globalFreeList[i]).homeNode == p.memoryNode {
+                        p.freeList.pushBack(globalFreeList.swapRemove(at: i)) // (the back moves to i: seen already)
+                    }
+                    i -= 1
+                }
+                if p.freeList.isEmpty, let w = globalFreeList.popBack() {
+                    // Only other nodes' Gs: reuse one, uncached.
+                    globalFreeChanged()
+                    freeLock.unlock()
+                    p.stats.freeListReuses += 1
+                    return Goroutine.from(word: w)
+                }
             }
-            if p.freeGoroutines == nil, let gp = globalFree {
-                // Only other nodes' Gs: reuse one, uncached.
-                globalFree = gp.schedLink
-                globalFreeCount -= 1
-                gp.schedLink = nil
-                freeLock.unlock()
-                p.stats.freeListReuses += 1
-                return gp
-            }
+            globalFreeChanged()
             freeLock.unlock()
         }
-        guard let gp = p.freeGoroutines else { return nil }
-        p.freeGoroutines = gp.schedLink
-        p.freeCount -= 1
-        gp.schedLink = nil
+        guard let w = p.freeList.popBack() else { return nil }
+        // The next spawn's G: its first line is on its way while this one is set up.
+        if let next = p.freeList.last { gb_prefetch_write(UnsafeRawPointer(bitPattern: next)) }
         p.stats.freeListReuses += 1
-        return gp
+        return Goroutine.from(word: w)
     }
 
-    /// Puts a dead G on `p`'s free list; past 64, moves some to the global list until 32
-    /// remain (Go's gfput). A G of another node goes straight to the global list.
+    /// Puts a dead G on `p`'s free list; at 64, moves Gs to the global list until fewer
+    /// than 32 remain (31: Go's gfput). A G of another node goes straight to the global list.
     func freePut(_ p: Processor, _ gp: Goroutine) {
         if p.memoryNode >= 0 && gp.homeNode != p.memoryNode {
             freeLock.lock()
@@ -489,26 +481,27 @@ final class Scheduler: @unchecked Sendable {
             freeLock.unlock()
             return
         }
-        gp.schedLink = p.freeGoroutines
-        p.freeGoroutines = gp
-        p.freeCount += 1
-        if p.freeCount >= 64 {
+        p.freeList.pushBack(gp.word)
+        if p.freeList.count >= 64 {
             freeLock.lock()
-            while p.freeCount > 32, let g = p.freeGoroutines {
-                p.freeGoroutines = g.schedLink
-                p.freeCount -= 1
-                globalFreePush(g)
-            }
+            // The oldest go: the P keeps the Gs it freed last, the warmest in its cache.
+            p.freeList.removeFront(p.freeList.count - 31) { globalFreeList.pushBack($0) }
+            globalFreeChanged()
             freeLock.unlock()
         }
     }
 
-    /// Puts a dead G at the head of the global free list (caller holds `freeLock`).
+    /// Puts a dead G on the global free list (caller holds `freeLock`).
     @inline(__always)
     func globalFreePush(_ gp: Goroutine) {
-        gp.schedLink = globalFree
-        globalFree = gp
-        globalFreeCount += 1
+        globalFreeList.pushBack(gp.word)
+        globalFreeChanged()
+    }
+
+    /// After a change of globalFreeList (under freeLock): the hint lock-free readers see.
+    @inline(__always)
+    func globalFreeChanged() {
+        gb_store_relaxed_i64(globalFreeHint, Int64(globalFreeList.count))
     }
 
     func newGoroutine(on p: Processor) -> Goroutine {

@@ -243,7 +243,7 @@ extension Runtime {
         mainG.isMain = true
         mainG.pinned = true // this frame holds it until shutdown: never freed
         mainG.requestedStackBytes = config.maxStackBytes
-        mainG.entry = Unmanaged.passRetained(GoroutineBody { runtimeMain(main) })
+        mainG.entry = GoroutineEntry(run: { runtimeMain(main) })
         _ = gb_add_i64(s.liveUserGoroutines, 1)
         mainG.setStatus(.runnable)
         s.runqPut(p0, mainG, next: true)

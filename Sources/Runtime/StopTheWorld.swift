@@ -151,11 +151,8 @@ extension Scheduler {
         // runnext first, then the ring in order, all at the head of the global queue.
         for w in p.runQueue.drain().reversed() { globalPutHead(Goroutine.from(word: w)) }
         freeLock.lock()
-        while let gp = p.freeGoroutines {
-            p.freeGoroutines = gp.schedLink
-            globalFreePush(gp)
-        }
-        p.freeCount = 0
+        while let w = p.freeList.popBack() { globalFreeList.pushBack(w) }
+        globalFreeChanged()
         freeLock.unlock()
         stacks.release(p.stackCache[...])
         p.stackCache.removeAll()

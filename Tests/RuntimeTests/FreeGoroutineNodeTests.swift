@@ -19,9 +19,10 @@ final class FreeGoroutineNodeTests: XCTestCase {
             // Start from an empty cache and global list (put back at the end).
             var saved: [Goroutine] = []
             s.freeLock.lock()
-            while let g = s.globalFree { s.globalFree = g.schedLink; s.globalFreeCount -= 1; g.schedLink = nil; saved.append(g) }
+            while let w = s.globalFreeList.popBack() { saved.append(Goroutine.from(word: w)) }
+            s.globalFreeChanged()
             s.freeLock.unlock()
-            while let g = p.freeGoroutines { p.freeGoroutines = g.schedLink; p.freeCount -= 1; g.schedLink = nil; saved.append(g) }
+            while let w = p.freeList.popBack() { saved.append(Goroutine.from(word: w)) }
 
             p.memoryNode = 0
             func deadG(home: Int32) -> Goroutine {
@@ -35,16 +36,12 @@ final class FreeGoroutineNodeTests: XCTestCase {
             for g in remote { s.freePut(p, g) } // to the global list
             for g in local { s.freePut(p, g) }  // into the cache
             cachedAfterPuts = p.freeCount
-            var g = p.freeGoroutines
-            while let gp = g { homeNodesCached.insert(gp.homeNode); g = gp.schedLink }
+            for i in 0..<p.freeList.count { homeNodesCached.insert(Goroutine.from(word: p.freeList[i]).homeNode) }
 
             // Move the local ones to the global list too, mixed with the remote ones, and
             // take them back: a refill brings only node 0's.
             s.freeLock.lock()
-            while let gp = p.freeGoroutines {
-                p.freeGoroutines = gp.schedLink; p.freeCount -= 1
-                s.globalFreePush(gp)
-            }
+            while let w = p.freeList.popBack() { s.globalFreePush(Goroutine.from(word: w)) }
             s.freeLock.unlock()
             for _ in 0..<8 {
                 guard let gp = s.freeGet(p) else { break }
@@ -56,7 +53,6 @@ final class FreeGoroutineNodeTests: XCTestCase {
 
             // Restore.
             p.memoryNode = savedNode
-            for gp in saved + local + remote { gp.schedLink = nil }
             s.freeLock.lock()
             for gp in saved {
                 s.globalFreePush(gp)

@@ -19,12 +19,18 @@ private func pattern(_ seed: UInt64, _ i: Int) -> UInt64 {
 /// Touches `depth` KiB of stack below the caller and returns (those pages stay resident
 /// below the stack pointer, for the scavenger to take back).
 @inline(never)
+@inline(never)
 private func touchStack(depth: Int) -> UInt64 {
     if depth == 0 { return 0 }
-    return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 120) { buf in
-        for i in 0..<120 { buf[i] = UInt64(depth &* i) }
-        return buf[depth % 120] &+ touchStack(depth: depth - 1)
+    return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 128) { buf in
+        fillFrame(buf, depth) // (out of line: an optimized build keeps the 1 KiB buffer)
+        return buf[depth % 128] &+ touchStack(depth: depth - 1)
     }
+}
+
+@inline(never)
+private func fillFrame(_ buf: UnsafeMutableBufferPointer<UInt64>, _ depth: Int) {
+    for i in buf.indices { buf[i] = UInt64(depth &* i) }
 }
 
 /// Fills a frame on the goroutine's stack (values in three 1 KiB buffers, the most Swift

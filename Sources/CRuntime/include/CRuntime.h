@@ -10,6 +10,7 @@
 #include "gb_numa.h"
 #include "gb_context.h"
 #include "gb_stack.h"
+#include "gb_goroutine.h"
 #include "gb_thread.h"
 #include "gb_atomic.h"
 
