@@ -6,7 +6,7 @@ import CRuntime
 
 /// A queue of waiters (Go's waitq), intrusive through Waiter.next/prev.
 struct WaitQueue {
-    var first: Waiter?
+    unowned(unsafe) var first: Waiter?
     unowned(unsafe) var last: Waiter?
     var count = 0
 
@@ -21,16 +21,21 @@ struct WaitQueue {
     }
 
     /// The first waiter that can still be completed: a select waiter whose select
-    /// already fired elsewhere is skipped (Go's dequeue with selectDone).
-    mutating func dequeue() -> Waiter? {
-        while let w = first {
-            first = w.next
-            if let f = first { f.prev = nil } else { last = nil }
-            w.next = nil
-            w.prev = nil
-            count -= 1
-            if let done = w.selectDone, !gb_cas_u32(done, 0, 1) { continue }
-            return w
+    /// already fired elsewhere is skipped (Go's dequeue with selectDone). Unmanaged:
+    /// the hand-off borrows it.
+    mutating func dequeue() -> Unmanaged<Waiter>? {
+        while let f = first {
+            let wRef = Unmanaged.passUnretained(f)
+            let taken: Bool = wRef._withUnsafeGuaranteedRef { w in
+                first = w.next
+                if let f = first { f.prev = nil } else { last = nil }
+                w.next = nil
+                w.prev = nil
+                count -= 1
+                if let done = w.selectDone, !gb_cas_u32(done, 0, 1) { return false }
+                return true
+            }
+            if taken { return wRef }
         }
         return nil
     }
@@ -105,7 +110,12 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
     /// Sends `value`, blocking until a receiver takes it or there is room in the buffer.
     /// Sending on a closed channel panics, as in Go.
     public func send(_ value: Element) {
-        guard let gp = currentGoroutine() else { fatalUsage("runtime: channel send outside a goroutine") }
+        withCurrentGoroutine(orFail: "runtime: channel send outside a goroutine") { gp, _ in
+            send(value, gp)
+        }
+    }
+
+    private func send(_ value: Element, _ gp: Goroutine) {
         checkPreempt(gp)
         lock.lock()
         if trySendLocked(value) { return }
@@ -125,17 +135,21 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
         if !w.success { Runtime.panic("send on closed channel") }
     }
 
-    enum SendOutcome { case closed, handedTo(Goroutine), buffered, wouldBlock }
+    /// (The goroutines are unmanaged: the hand-off borrows them, see readyFromHere.)
+    enum SendOutcome { case closed, handedTo(Unmanaged<Goroutine>), buffered, wouldBlock }
 
     /// With `lock` held: the send's effect if it can complete now (the lock stays held;
     /// the caller unlocks, then readies the goroutine it was handed to).
     func offerLocked(_ value: Element) -> SendOutcome {
         if closed { return .closed }
-        if let w = receivers.dequeue() {
-            if let dst = w.element { dst.assumingMemoryBound(to: Element.self).initialize(to: value) }
-            w.success = true
-            w.g.wokenBy = w
-            return .handedTo(w.g)
+        if let wRef = receivers.dequeue() {
+            return wRef._withUnsafeGuaranteedRef { w in
+                if let dst = w.element { dst.assumingMemoryBound(to: Element.self).initialize(to: value) }
+                w.success = true
+                let g = w.gRef.unsafelyUnwrapped
+                g._withUnsafeGuaranteedRef { $0.wokenBy = w }
+                return .handedTo(g)
+            }
         }
         if count < capacity {
             (buffer + sendIndex).initialize(to: value)
@@ -178,7 +192,12 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
     /// Receives a value; `ok` is false (and the value nil) when the channel is closed and
     /// drained, as Go's `v, ok := <-c`.
     public func receiveWithOK() -> (Element?, Bool) {
-        guard let gp = currentGoroutine() else { fatalUsage("runtime: channel receive outside a goroutine") }
+        withCurrentGoroutine(orFail: "runtime: channel receive outside a goroutine") { gp, _ in
+            receiveWithOK(gp)
+        }
+    }
+
+    private func receiveWithOK(_ gp: Goroutine) -> (Element?, Bool) {
         checkPreempt(gp)
         lock.lock()
         if let r = tryReceiveLocked() { return r }
@@ -201,26 +220,29 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
     @inline(__always)
     public func receive() -> Element? { receiveWithOK().0 }
 
-    enum ReceiveOutcome { case value(Element, wake: Goroutine?), closed, wouldBlock }
+    enum ReceiveOutcome { case value(Element, wake: Unmanaged<Goroutine>?), closed, wouldBlock }
 
     /// With `lock` held: the receive's result if it can complete now (the lock stays
     /// held; the caller unlocks, then readies `wake`).
     func takeLocked() -> ReceiveOutcome {
-        if let w = senders.dequeue() {
-            let src = w.element!.assumingMemoryBound(to: Element.self)
-            let value: Element
-            if capacity == 0 {
-                value = src.pointee
-            } else {
-                // Full buffer: take the head, put the sender's value at the tail.
-                value = (buffer + receiveIndex).move()
-                (buffer + receiveIndex).initialize(to: src.pointee)
-                receiveIndex = (receiveIndex + 1) % capacity
-                sendIndex = receiveIndex
+        if let wRef = senders.dequeue() {
+            return wRef._withUnsafeGuaranteedRef { w in
+                let src = w.element!.assumingMemoryBound(to: Element.self)
+                let value: Element
+                if capacity == 0 {
+                    value = src.pointee
+                } else {
+                    // Full buffer: take the head, put the sender's value at the tail.
+                    value = (buffer + receiveIndex).move()
+                    (buffer + receiveIndex).initialize(to: src.pointee)
+                    receiveIndex = (receiveIndex + 1) % capacity
+                    sendIndex = receiveIndex
+                }
+                w.success = true
+                let g = w.gRef.unsafelyUnwrapped
+                g._withUnsafeGuaranteedRef { $0.wokenBy = w }
+                return .value(value, wake: g)
             }
-            w.success = true
-            w.g.wokenBy = w
-            return .value(value, wake: w.g)
         }
         if count > 0 {
             let value = (buffer + receiveIndex).move()
@@ -268,12 +290,12 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
         }
         closed = true
         var woken: [Goroutine] = []
-        while let w = receivers.dequeue() {
+        while let w = receivers.dequeue()?.takeUnretainedValue() {
             w.success = false
             w.g.wokenBy = w
             woken.append(w.g)
         }
-        while let w = senders.dequeue() {
+        while let w = senders.dequeue()?.takeUnretainedValue() {
             w.success = false
             w.g.wokenBy = w
             woken.append(w.g)

@@ -264,12 +264,18 @@ struct GoroutineEntry {
 
 /// A goroutine waiting on a channel or in select (Go's sudog).
 final class Waiter: @unchecked Sendable {
-    unowned(unsafe) var g: Goroutine!
+    /// The waiting goroutine, unmanaged (a channel hand-off borrows it: no retain).
+    var gRef: Unmanaged<Goroutine>?
+    var g: Goroutine! {
+        @inline(__always) get { gRef?.takeUnretainedValue() }
+        @inline(__always) set { gRef = newValue.map { Unmanaged.passUnretained($0) } }
+    }
     /// Where the value comes from (send) or goes to (receive); nil for a receive that
     /// discards the value.
     var element: UnsafeMutableRawPointer?
-    /// Links in a channel's wait queue.
-    var next: Waiter?
+    /// Links in a channel's wait queue. Unowned: a queued waiter is kept alive by its
+    /// goroutine (its own waiter) or by the select frame that queued it, until dequeued.
+    unowned(unsafe) var next: Waiter?
     unowned(unsafe) var prev: Waiter?
     /// The channel this waiter is queued on.
     unowned(unsafe) var channel: AnyObject?

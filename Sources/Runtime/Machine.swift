@@ -10,7 +10,9 @@ enum SwitchAction {
     /// A sysmon or stop-the-world preemption at a preemption point (Go's gopreempt_m).
     case preempted
     /// Park: status waiting; then unlock `lock` if given (Go's park_m with unlockf).
-    case park(RuntimeLock?)
+    /// Unmanaged: the parking frame keeps the lock's owner alive until g0 unlocks it,
+    /// and a strong payload costs a retain and a release per park.
+    case park(Unmanaged<RuntimeLock>?)
     /// The goroutine finished or called Goexit (Go's goexit0).
     case exit
     /// select: park, then unlock every lock in Machine.parkLocks (its channels).

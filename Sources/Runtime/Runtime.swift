@@ -206,7 +206,7 @@ public enum Runtime {
         s.timers.lock.lock()
         s.timers.addLocked(whenNanoseconds: gb_nanotime() + nanoseconds, g: gp, isSystem: gp.isSystem)
         gp.waitReason = .sleep
-        switchToScheduler(gp, .park(s.timers.lock))
+        switchToScheduler(gp, .park(Unmanaged.passUnretained(s.timers.lock)))
         gp.waitReason = .none
     }
 
@@ -291,28 +291,54 @@ func checkPreempt(_ gp: Goroutine) {
 /// Makes a waiting goroutine runnable (Go's goready): onto `p`'s runnext when given, else
 /// the global queue; then wakep.
 func ready(_ gp: Goroutine, on p: Processor?, next: Bool) {
-    let s = sched!
-    gp.casStatus(.waiting, .runnable)
-    if let p {
-        s.runqPut(p, gp, next: next)
-    } else {
-        s.lock.lock()
-        s.globalPut(gp)
-        s.lock.unlock()
+    schedRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { s in
+        gp.casStatus(.waiting, .runnable)
+        if let p {
+            s.runqPut(p, gp, next: next)
+        } else {
+            s.lock.lock()
+            s.globalPut(gp)
+            s.lock.unlock()
+        }
+        s.wakeP()
     }
-    s.wakeP()
 }
 
-/// ready() from a goroutine or g0: the current M's P when it has one.
+/// ready() from a goroutine or g0: the current M's P when it has one. (Borrowed
+/// references: a channel operation readies its partner on every hand-off.)
 @inline(__always)
 func readyFromHere(_ gp: Goroutine) {
-    ready(gp, on: Machine.current?.p, next: true)
+    guard let raw = gb_get_machine() else { ready(gp, on: nil, next: true); return }
+    Unmanaged<Machine>.fromOpaque(raw)._withUnsafeGuaranteedRef { m in
+        if let pRef = m.pRef {
+            pRef._withUnsafeGuaranteedRef { p in ready(gp, on: p, next: true) }
+        } else {
+            ready(gp, on: nil, next: true)
+        }
+    }
+}
+
+/// readyFromHere for a G held unmanaged (a waiter's).
+@inline(__always)
+func readyFromHere(_ gp: Unmanaged<Goroutine>) {
+    gp._withUnsafeGuaranteedRef { readyFromHere($0) }
 }
 
 /// Parks the running goroutine; g0 unlocks `lock` once the G is off its stack.
 @inline(__always)
 func park(_ gp: Goroutine, reason: WaitReason, unlocking lock: RuntimeLock?) {
     gp.waitReason = reason
-    switchToScheduler(gp, .park(lock))
+    switchToScheduler(gp, .park(lock.map { Unmanaged.passUnretained($0) }))
     gp.waitReason = .none
+}
+
+/// Calls `body` with the running goroutine and its M, borrowed (no retain or release
+/// call: these live as long as the runtime); outside a goroutine, fails with `message`.
+@inline(__always)
+func withCurrentGoroutine<R>(orFail message: @autoclosure () -> String, _ body: (Goroutine, Machine) -> R) -> R {
+    guard let raw = gb_get_machine() else { fatalUsage(message()) }
+    return Unmanaged<Machine>.fromOpaque(raw)._withUnsafeGuaranteedRef { m in
+        guard let gpRef = m.currentRef else { fatalUsage(message()) }
+        return gpRef._withUnsafeGuaranteedRef { gp in body(gp, m) }
+    }
 }

@@ -106,12 +106,20 @@ func takeAsRunning(_ gp: Goroutine, _ m: Machine, _ p: Processor) {
 /// M must stop scheduling (its locked G exited and the thread ends).
 @inline(__always)
 func finishSwitch(_ m: Machine) -> Bool {
-    let s = sched!
-    guard let gp = m.current else { fatal("schedule: no current goroutine after switch") }
-    if let p = m.p { gb_store_relaxed_uptr(p.runningWord, 0) }
+    guard let gpRef = m.currentRef else { fatal("schedule: no current goroutine after switch") }
+    var action = SwitchAction.none
+    swap(&action, &m.action) // (a move: no copy of the action's payload)
+    return gpRef._withUnsafeGuaranteedRef { gp in
+        schedRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { s in finishSwitch(s, m, gp, action) }
+    }
+}
+
+// Out of line on purpose, as goschedDirect: the parameters are borrowed for the whole
+// body (every switch back to g0 comes through here).
+@inline(never)
+func finishSwitch(_ s: Scheduler, _ m: Machine, _ gp: Goroutine, _ action: SwitchAction) -> Bool {
+    if let pRef = m.pRef { pRef._withUnsafeGuaranteedRef { gb_store_relaxed_uptr($0.runningWord, 0) } }
     if let p = m.oldP { gb_store_relaxed_uptr(p.runningWord, 0) }
-    let action = m.action
-    m.action = .none
     switch action {
     case .yield, .preempted:
         // Go's gosched_m / gopreempt_m: to the global queue. (Running Gs belong to their
@@ -128,7 +136,7 @@ func finishSwitch(_ m: Machine) -> Bool {
         m.current = nil
         gp.m = nil
         // Only now, with the G off its stack, may its waker run it.
-        unlock?.unlock()
+        unlock?._withUnsafeGuaranteedRef { $0.unlock() }
     case .parkUnlockAll:
         gp.setStatus(.waiting)
         m.current = nil

@@ -24,7 +24,7 @@ public struct SelectCase {
             channel: c,
             attempt: {
                 switch c.takeLocked() {
-                case .value(let v, let wake): return (wake, { handler(v, true) })
+                case .value(let v, let wake): return (wake?.takeUnretainedValue(), { handler(v, true) })
                 case .closed: return (nil, { handler(nil, false) })
                 case .wouldBlock: return nil
                 }
@@ -53,7 +53,7 @@ public struct SelectCase {
             attempt: {
                 switch c.offerLocked(value) {
                 case .closed: return (nil, { Runtime.panic("send on closed channel") })
-                case .handedTo(let g): return (g, handler)
+                case .handedTo(let g): return (g.takeUnretainedValue(), handler)
                 case .buffered: return (nil, handler)
                 case .wouldBlock: return nil
                 }

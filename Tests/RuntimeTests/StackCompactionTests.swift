@@ -19,7 +19,6 @@ private func pattern(_ seed: UInt64, _ i: Int) -> UInt64 {
 /// Touches `depth` KiB of stack below the caller and returns (those pages stay resident
 /// below the stack pointer, for the scavenger to take back).
 @inline(never)
-@inline(never)
 private func touchStack(depth: Int) -> UInt64 {
     if depth == 0 { return 0 }
     return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 128) { buf in
