@@ -49,16 +49,27 @@ func monotonicMilliseconds() -> Int {
     return ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
 }
 
-/// Recursion that the optimizer can neither turn into a loop nor inline: the work after
-/// the call keeps each frame alive, and the buffer gives each frame a known minimum size.
+/// Recursion that the optimizer can neither turn into a loop nor inline: the frame's
+/// address goes to a function it cannot see into, before and after the call, so every
+/// frame stays (an optimized build folded the earlier `x + a - a` form into a tail call,
+/// and the scenario looped for ever instead of overflowing).
 @inline(never)
 func recurse(depth: Int, until limit: Int) -> Int {
     if depth >= limit { return depth }
     var frame = (UInt64(depth), UInt64(depth) &* 3, UInt64(depth) &* 7, UInt64(depth) &* 11)
-    let below = withUnsafeMutablePointer(to: &frame) { pointer -> Int in
-        recurse(depth: depth + 1, until: limit) &+ Int(truncatingIfNeeded: pointer.pointee.0 & 1)
+    return withUnsafeMutablePointer(to: &frame) { pointer -> Int in
+        touchFrame(pointer)
+        let below = recurse(depth: depth + 1, until: limit)
+        touchFrame(pointer)
+        return below
     }
-    return below &- Int(truncatingIfNeeded: frame.0 & 1)
+}
+
+/// An opaque use of a frame (out of line and not inlinable: its effect is unknown to
+/// the caller's optimizer).
+@inline(never) @_optimize(none)
+func touchFrame(_ pointer: UnsafeMutablePointer<(UInt64, UInt64, UInt64, UInt64)>) {
+    pointer.pointee.1 = pointer.pointee.1 &+ pointer.pointee.0
 }
 
 /// One scenario: its name, what it shows, and what it runs.
