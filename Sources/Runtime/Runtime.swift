@@ -76,7 +76,9 @@ public enum Runtime {
 
     /// Go's Goexit: runs the goroutine's pending defers, then ends it. Other goroutines
     /// are not affected. The Swift frames of the goroutine are abandoned, not unwound:
-    /// objects they retained are not released (Swift has no unwinding).
+    /// objects they retained are not released (Swift has no unwinding). The goroutine's
+    /// body itself is released (in an optimized build; an unoptimized one keeps a copy of
+    /// the body in the abandoned first frame, see runGoroutineBody).
     public static func goexit() -> Never {
         guard let gp = currentGoroutine() else {
             fatalUsage("fatal error: runtime.Goexit called outside a goroutine")
