@@ -14,7 +14,10 @@ public enum Runtime {
     // MARK: - Goroutines
 
     /// Starts a goroutine running `body` with a stack of `stackBytes` (0: the standard
-    /// size). The new G goes to the spawning P's runnext, then wakep (Go's newproc).
+    /// size; below StackAllocator.minimumStackBytes is a fatal error, above the maximum
+    /// stack size, `Runtime.setMaxStack` or GOBENCH_MAXSTACK, gets the maximum: Go's
+    /// maximum is the limit a stack may grow to). The new G goes to the spawning P's
+    /// runnext, then wakep (Go's newproc).
     public static func spawn(stackBytes: Int, _ body: __owned @escaping () -> Void) {
         spawnGoroutine(stackBytes: stackBytes, isSystem: false, body)
     }
