@@ -66,6 +66,10 @@ final class Scheduler: @unchecked Sendable {
     var globalTail: Unmanaged<Goroutine>?
     /// Length of the global queue; written under `lock`, read without it (a hint).
     let globalSize: UnsafeMutablePointer<Int64>
+    /// Gs ever put on the global queue (statistics); written under `lock` (a relaxed
+    /// load and store, no atomic add: the lock orders the writers), read without it.
+    /// The Gs taken from it are counted per P (ProcessorStatistics.globalQueueGets).
+    let globalPutCount: UnsafeMutablePointer<UInt64>
 
     // Ps.
     var allP: [Processor] = []
@@ -137,6 +141,7 @@ final class Scheduler: @unchecked Sendable {
     init(configuration: RuntimeConfiguration, placement: PlacementBinding) {
         self.configuration = configuration
         globalSize = .allocate(capacity: 1); globalSize.initialize(to: 0)
+        globalPutCount = .allocate(capacity: 1); globalPutCount.initialize(to: 0)
         idlePCount = .allocate(capacity: 1); idlePCount.initialize(to: 0)
         spinningCount = .allocate(capacity: 1); spinningCount.initialize(to: 0)
         goidGenerator = .allocate(capacity: 1); goidGenerator.initialize(to: 0)
@@ -166,6 +171,7 @@ final class Scheduler: @unchecked Sendable {
         if let t = globalTail { t._withUnsafeGuaranteedRef { $0.schedLink = gp } } else { globalHead = u }
         globalTail = u
         gb_store_relaxed_i64(globalSize, gb_load_relaxed_i64(globalSize) + 1)
+        gb_store_relaxed_u64(globalPutCount, gb_load_relaxed_u64(globalPutCount) &+ 1)
     }
 
     @inline(__always)
@@ -174,6 +180,7 @@ final class Scheduler: @unchecked Sendable {
         globalHead = Unmanaged.passUnretained(gp)
         if globalTail == nil { globalTail = globalHead }
         gb_store_relaxed_i64(globalSize, gb_load_relaxed_i64(globalSize) + 1)
+        gb_store_relaxed_u64(globalPutCount, gb_load_relaxed_u64(globalPutCount) &+ 1)
     }
 
     @inline(__always)
@@ -188,6 +195,8 @@ final class Scheduler: @unchecked Sendable {
     }
 
     /// Go's globrunqget: one G to run now, and up to a fair share more into `p`'s queue.
+    /// (`p` is the caller's own P: the only place Gs leave the global queue, so its
+    /// globalQueueGets counts them all.)
     func globalGet(_ p: Processor, max limit: Int) -> Goroutine? {
         let size = Int(gb_load_relaxed_i64(globalSize))
         if size == 0 { return nil }
@@ -195,10 +204,13 @@ final class Scheduler: @unchecked Sendable {
         if limit > 0 && n > limit { n = limit }
         n = min(n, Int(p.runQueue.capacity) / 2)
         guard let first = globalPop() else { return nil }
+        var taken: UInt64 = 1
         for _ in 1..<max(1, n) {
             guard let gp = globalPop() else { break }
+            taken += 1
             runqPut(p, gp, next: false)
         }
+        p.stats.globalQueueGets &+= taken
         return first
     }
 
@@ -310,6 +322,8 @@ final class Scheduler: @unchecked Sendable {
                 return
             }
         }
+        // The P is ours or idle (both under this lock): its counters may be written here.
+        if spinning { p!.stats.spinningStarts &+= 1 }
         let m = idleMGet()
         if m == nil {
             let nm = newMachine(lockHeld: true)
@@ -322,6 +336,7 @@ final class Scheduler: @unchecked Sendable {
         m!.spinning = spinning
         m!.nextP = p
         if !lockHeld { lock.unlock() }
+        Statistics.shared.machineWakeups.add(1)
         m!.park.wakeup()
     }
 
@@ -357,6 +372,7 @@ final class Scheduler: @unchecked Sendable {
     /// scavenger waits for this M to run again before it frees goroutines.
     func stopM(_ m: Machine, quiescent: Bool = false) -> Bool {
         precondition(m.p == nil, "stopm: M holds a P")
+        Statistics.shared.machineParks.add(1)
         lock.lock()
         idleMPut(m)
         checkDead()
