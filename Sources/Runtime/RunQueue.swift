@@ -152,8 +152,17 @@ public final class RunQueue: @unchecked Sendable {
     /// calls it) and returns one of them to run, or nil. `stealRunNext` also takes the
     /// victim's runnext when its ring is empty (Go does that only in the last round).
     public func steal(from victim: RunQueue, stealRunNext: Bool, victimRunning: Bool = false) -> UInt? {
+        var taken: UInt32 = 0
+        return steal(from: victim, stealRunNext: stealRunNext, victimRunning: victimRunning, taken: &taken)
+    }
+
+    /// steal(from:stealRunNext:victimRunning:), also saying how many items it moved
+    /// (`taken`: the one returned plus those put in this queue's ring; 0 when none).
+    public func steal(from victim: RunQueue, stealRunNext: Bool, victimRunning: Bool,
+                      taken: inout UInt32) -> UInt? {
         let t = gb_load_relaxed_u32(tail)
         var n = victim.grab(into: self, at: t, stealRunNext: stealRunNext, victimRunning: victimRunning)
+        taken = n
         if n == 0 { return nil }
         n -= 1
         let item = gb_load_relaxed_uptr(slot(t &+ n))

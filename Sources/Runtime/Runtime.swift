@@ -217,23 +217,41 @@ public enum Runtime {
 
     // MARK: - Statistics and settings
 
-    /// A snapshot of the runtime's counters.
+    /// A snapshot of the runtime's counters, readable while it runs, from a goroutine or
+    /// any other thread. It takes no lock: the per-P counters are plain fields that only
+    /// the P's owner writes, read here without synchronisation (relaxed reads: each value
+    /// may be a few increments behind, and the fields are not read at one instant).
     public static func statistics() -> RuntimeStatistics {
         var out = RuntimeStatistics()
         guard let s = sched else { return out }
         var st = s.retiredStatistics
-        for p in s.allP { st.add(p.stats) }
+        for p in s.allP {
+            let ps = p.stats
+            st.add(ps)
+            let queued = p.runQueue.count + (p.runQueue.runnextItem != 0 ? 1 : 0)
+            out.processors.append(ProcessorStatisticsSnapshot(id: p.id, ps, runQueueLength: queued))
+        }
+        let g = Statistics.shared
         out.goroutinesSpawned = st.spawned
         out.schedules = st.schedules
         out.steals = st.steals
+        out.stealAttempts = st.stealAttempts
+        out.stolenGoroutines = st.stolenGoroutines
         out.remoteSteals = st.remoteSteals
         out.remoteRuns = st.remoteRuns
         out.globalOverflows = st.globalOverflows
+        out.globalQueuePuts = gb_load_relaxed_u64(s.globalPutCount)
+        out.globalQueueGets = st.globalQueueGets
+        out.spinningStarts = st.spinningStarts
+        out.spinningMachines = Int(max(0, gb_load_acquire_i32(s.spinningCount)))
+        out.goroutineParks = st.goroutineParks
+        out.goroutineReadies = st.goroutineReadies + g.readiesWithoutProcessor.value
+        out.machineParks = g.machineParks.value
+        out.machineWakeups = g.machineWakeups.value
         out.freeListReuses = st.freeListReuses
         out.syscalls = st.syscalls
         out.syscallFastExits = st.syscallFastExits
         out.preemptionsHonoured = st.preemptionsHonoured
-        let g = Statistics.shared
         out.syscallSlowExits = g.syscallSlowExits.value
         out.handoffs = g.handoffs.value
         out.retakes = g.retakes.value
@@ -299,8 +317,10 @@ func ready(_ gp: Goroutine, on p: Processor?, next: Bool) {
     schedRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { s in
         gp.casStatus(.waiting, .runnable)
         if let p {
+            p.stats.goroutineReadies &+= 1 // (`p` is the caller's own P)
             s.runqPut(p, gp, next: next)
         } else {
+            Statistics.shared.readiesWithoutProcessor.add(1)
             s.lock.lock()
             s.globalPut(gp)
             s.lock.unlock()

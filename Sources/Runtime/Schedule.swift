@@ -118,7 +118,8 @@ func finishSwitch(_ m: Machine) -> Bool {
 // body (every switch back to g0 comes through here).
 @inline(never)
 func finishSwitch(_ s: Scheduler, _ m: Machine, _ gp: Goroutine, _ action: SwitchAction) -> Bool {
-    if let pRef = m.pRef { pRef._withUnsafeGuaranteedRef { gb_store_relaxed_uptr($0.runningWord, 0) } }
+    let pRef = m.pRef
+    if let pRef { pRef._withUnsafeGuaranteedRef { gb_store_relaxed_uptr($0.runningWord, 0) } }
     if let p = m.oldP { gb_store_relaxed_uptr(p.runningWord, 0) }
     switch action {
     case .yield, .preempted:
@@ -132,12 +133,14 @@ func finishSwitch(_ s: Scheduler, _ m: Machine, _ gp: Goroutine, _ action: Switc
         s.lock.unlock()
         s.wakeP() // Go's goschedImpl: an idle P may take it
     case .park(let unlock):
+        pRef?._withUnsafeGuaranteedRef { $0.stats.goroutineParks &+= 1 } // (a parking G's M holds its P)
         gp.setStatus(.waiting)
         m.current = nil
         gp.m = nil
         // Only now, with the G off its stack, may its waker run it.
         unlock?._withUnsafeGuaranteedRef { $0.unlock() }
     case .parkUnlockAll:
+        pRef?._withUnsafeGuaranteedRef { $0.stats.goroutineParks &+= 1 }
         gp.setStatus(.waiting)
         m.current = nil
         gp.m = nil
@@ -273,6 +276,7 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
             if !m.spinning {
                 m.spinning = true
                 _ = gb_add_i32(s.spinningCount, 1)
+                p.stats.spinningStarts &+= 1
             }
             if let gp = stealWork(m, p) { return (gp, false) }
         }
@@ -303,6 +307,7 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
                     s.acquireP(m, ip)
                     m.spinning = true
                     _ = gb_add_i32(s.spinningCount, 1)
+                    ip.stats.spinningStarts &+= 1
                     continue
                 }
                 s.lock.unlock()
@@ -345,9 +350,12 @@ func stealWork(_ m: Machine, _ p: Processor) -> Goroutine? {
         s.placement.forEachVictim(of: p, allP: s.allP) { victim in
             if s.isStopping { return true }
             if victim.runQueue.isEmpty { return false }
+            p.stats.stealAttempts &+= 1
+            var taken: UInt32 = 0
             if let w = p.runQueue.steal(from: victim.runQueue, stealRunNext: stealRunNext,
-                                        victimRunning: victim.status == .running) {
+                                        victimRunning: victim.status == .running, taken: &taken) {
                 p.stats.steals += 1
+                p.stats.stolenGoroutines &+= UInt64(taken)
                 if victim.node != p.node { p.stats.remoteSteals += 1 }
                 found = Goroutine.from(word: w)
                 return true
@@ -388,6 +396,7 @@ func startLockedM(_ m: Machine, _ gp: Goroutine) {
         s.lockedIdleMCount -= 1
     }
     s.lock.unlock()
+    Statistics.shared.machineWakeups.add(1)
     lm.park.wakeup()
 }
 
@@ -414,6 +423,7 @@ func stopLockedM(_ m: Machine) -> Bool {
             s.handoffP(s.releaseP(m))
         }
     }
+    Statistics.shared.machineParks.add(1)
     s.lock.lock()
     if m.pendingLockedRun == nil {
         m.countedLockedIdle = true

@@ -65,6 +65,10 @@ final class Scheduler: @unchecked Sendable {
     var globalQueue = WordRing(capacity: 1024)
     /// Length of the global queue; written under `lock`, read without it (a hint).
     let globalSize: UnsafeMutablePointer<Int64>
+    /// Gs ever put on the global queue (statistics); written under `lock` (a relaxed
+    /// load and store, no atomic add: the lock orders the writers), read without it.
+    /// The Gs taken from it are counted per P (ProcessorStatistics.globalQueueGets).
+    let globalPutCount: UnsafeMutablePointer<UInt64>
 
     // Ps.
     var allP: [Processor] = []
@@ -136,6 +140,7 @@ final class Scheduler: @unchecked Sendable {
     init(configuration: RuntimeConfiguration, placement: PlacementBinding) {
         self.configuration = configuration
         globalSize = .allocate(capacity: 1); globalSize.initialize(to: 0)
+        globalPutCount = .allocate(capacity: 1); globalPutCount.initialize(to: 0)
         idlePCount = .allocate(capacity: 1); idlePCount.initialize(to: 0)
         spinningCount = .allocate(capacity: 1); spinningCount.initialize(to: 0)
         goidGenerator = .allocate(capacity: 1); goidGenerator.initialize(to: 0)
@@ -163,22 +168,19 @@ final class Scheduler: @unchecked Sendable {
     func globalPut(_ gp: Goroutine) {
         globalQueue.pushBack(gp.word)
         gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
+        gb_store_relaxed_u64(globalPutCount, gb_load_relaxed_u64(globalPutCount) &+ 1)
     }
 
     @inline(__always)
     func globalPutHead(_ gp: Goroutine) {
         globalQueue.pushFront(gp.word)
         gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
-    }
-
-    @inline(__always)
-    func globalPop() -> Goroutine? {
-        guard let w = globalQueue.popFront() else { return nil }
-        gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
-        return Goroutine.from(word: w)
+        gb_store_relaxed_u64(globalPutCount, gb_load_relaxed_u64(globalPutCount) &+ 1)
     }
 
     /// Go's globrunqget: one G to run now, and up to a fair share more into `p`'s queue.
+    /// (`p` is the caller's own P: the only place Gs leave the global queue, so its
+    /// globalQueueGets counts them all.)
     func globalGet(_ p: Processor, max limit: Int) -> Goroutine? {
         let size = globalQueue.count
         if size == 0 { return nil }
@@ -186,13 +188,17 @@ final class Scheduler: @unchecked Sendable {
         if limit > 0 && n > limit { n = limit }
         n = min(n, Int(p.runQueue.capacity) / 2)
         guard let first = globalQueue.popFront() else { return nil }
+        var taken: UInt64 = 1
         if n > 1 {
             // (n - 1 <= half the ring, and the local queue is empty or nearly: they fit)
-            globalQueue.removeFront(min(n - 1, globalQueue.count)) { w in
+            let more = min(n - 1, globalQueue.count)
+            globalQueue.removeFront(more) { w in
                 p.runQueue.put(w, next: false) { _ in fatal("globrunqget: local run queue overflowed") }
             }
+            taken += UInt64(more)
         }
         gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
+        p.stats.globalQueueGets &+= taken
         return Goroutine.from(word: first)
     }
 
@@ -304,6 +310,8 @@ final class Scheduler: @unchecked Sendable {
                 return
             }
         }
+        // The P is ours or idle (both under this lock): its counters may be written here.
+        if spinning { p!.stats.spinningStarts &+= 1 }
         let m = idleMGet()
         if m == nil {
             let nm = newMachine(lockHeld: true)
@@ -316,6 +324,7 @@ final class Scheduler: @unchecked Sendable {
         m!.spinning = spinning
         m!.nextP = p
         if !lockHeld { lock.unlock() }
+        Statistics.shared.machineWakeups.add(1)
         m!.park.wakeup()
     }
 
@@ -351,6 +360,7 @@ final class Scheduler: @unchecked Sendable {
     /// scavenger waits for this M to run again before it frees goroutines.
     func stopM(_ m: Machine, quiescent: Bool = false) -> Bool {
         precondition(m.p == nil, "stopm: M holds a P")
+        Statistics.shared.machineParks.add(1)
         lock.lock()
         idleMPut(m)
         checkDead()
