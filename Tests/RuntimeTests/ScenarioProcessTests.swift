@@ -5,16 +5,10 @@ import XCTest
 final class ScenarioProcessTests: XCTestCase {
     private func run(_ name: String, _ environment: [String: String] = [:],
                      timeoutSeconds: Double = 30) throws -> RuntimeTestSupport.ProcessResult {
-        var result = try RuntimeTestSupport.runScenario(name, environment: environment, timeoutSeconds: timeoutSeconds)
-        if !name.contains("deadlock") && name != "select-no-cases" && name != "main-goexit" {
-            // The start-up false deadlock hits about one run in ten: retry twice, then skip
-            // naming the bug (the scenario's own check is what this test is about).
-            for _ in 0..<2 where RuntimeTestSupport.isFalseStartupDeadlock(result) {
-                print("\(name): false start-up deadlock (known runtime bug); retrying")
-                result = try RuntimeTestSupport.runScenario(name, environment: environment, timeoutSeconds: timeoutSeconds)
-            }
-            try RuntimeTestSupport.skipIfFalseStartupDeadlock(result)
-        }
+        // No retry: a false start-up deadlock (fixed, see /tmp/runtime-bugs.md) is a failure.
+        let result = try RuntimeTestSupport.runScenario(name, environment: environment, timeoutSeconds: timeoutSeconds)
+        XCTAssertFalse(RuntimeTestSupport.isFalseStartupDeadlock(result),
+                       "\(name): false start-up deadlock (main [runnable]): \(result.standardError)")
         XCTAssertFalse(result.timedOut, "\(name): still running after \(timeoutSeconds) s; stderr: \(result.standardError)")
         return result
     }
@@ -42,16 +36,14 @@ final class ScenarioProcessTests: XCTestCase {
     }
 
     func testDeadlockIsReported() throws {
-        // The runtime's own scavenger timer must not keep a deadlocked program alive; with
-        // the scavenger off the check works today (see /tmp/runtime-bugs.md).
+        // With the scavenger off, and on (its pending 2-minute timer belongs to the runtime
+        // and must not keep a deadlocked program alive).
         let off = try run("deadlock", ["GOBENCH_SCAVENGE": "off"], timeoutSeconds: 20)
         XCTAssertEqual(off.status, 2)
         assertStandardError(off, containsInOrder: ["fatal error: all goroutines are asleep - deadlock!", "goroutine 1 [chan receive]:"])
-        let withScavenger = try RuntimeTestSupport.runScenario("deadlock", timeoutSeconds: 3)
-        try RuntimeTestSupport.requireFixed(.deadlockHiddenByScavengerTimer,
-            !withScavenger.timedOut && withScavenger.status == 2
-                && withScavenger.standardErrorLines.contains("fatal error: all goroutines are asleep - deadlock!"),
-            "status \(withScavenger.status), timed out: \(withScavenger.timedOut)")
+        let withScavenger = try run("deadlock", timeoutSeconds: 20)
+        XCTAssertEqual(withScavenger.status, 2, withScavenger.standardError)
+        assertStandardError(withScavenger, containsInOrder: ["fatal error: all goroutines are asleep - deadlock!", "goroutine 1 [chan receive]:"])
     }
 
     func testEmptySelectDeadlock() throws {
