@@ -219,7 +219,7 @@ enum RuntimeTestSupport {
         process.arguments = [name]
         var env = ProcessInfo.processInfo.environment
         for key in ["GOMAXPROCS", "GOBENCH_SCAVENGE", "GOBENCH_MAXSTACK", "GOBENCH_STACK_SIZE",
-                    "GOBENCH_CONTEXT", "GOBENCH_PLACEMENT", "GODEBUG"] { env[key] = nil }
+                    "GOBENCH_CONTEXT", "GOBENCH_PLACEMENT", "GOBENCH_TOPOLOGY", "GODEBUG"] { env[key] = nil }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).out")

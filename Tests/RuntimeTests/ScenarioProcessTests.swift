@@ -121,14 +121,21 @@ final class ScenarioProcessTests: XCTestCase {
     func testBadEnvironmentGivesOneLineAndStatus2() throws {
         // The exact wording belongs to the settings' owners; the contract is one line that
         // names the variable and the bad value, status 2, nothing run, no crash trace.
-        let cases: [(String, String)] = [
-            ("GOMAXPROCS", "abc"), ("GOMAXPROCS", "0"), ("GOMAXPROCS", "-3"),
-            ("GOBENCH_SCAVENGE", "xyz"), ("GOBENCH_MAXSTACK", "1"), ("GOBENCH_MAXSTACK", "lots"),
-            ("GOBENCH_CONTEXT", "fibers"),
+        let cases: [(String, String, [String: String])] = [
+            ("GOMAXPROCS", "abc", [:]), ("GOMAXPROCS", "0", [:]), ("GOMAXPROCS", "-3", [:]),
+            ("GOBENCH_SCAVENGE", "xyz", [:]), ("GOBENCH_MAXSTACK", "1", [:]), ("GOBENCH_MAXSTACK", "lots", [:]),
+            ("GOBENCH_CONTEXT", "fibers", [:]),
+            ("GOBENCH_STACK_SIZE", "1", [:]), ("GOBENCH_STACK_SIZE", "huge", [:]), ("GOBENCH_STACK_SIZE", "-64K", [:]),
+            ("GOBENCH_PLACEMENT", "bogus", [:]), ("GOBENCH_PLACEMENT", "nodes=", [:]),
+            // A node the topology lacks: the machine's (one node here, or any count below
+            // 8), and a simulated two-node machine.
+            ("GOBENCH_PLACEMENT", "nodes=7", [:]), ("GOBENCH_PLACEMENT", "nodes=7", ["GOBENCH_TOPOLOGY": "0:1"]),
+            ("GOBENCH_PLACEMENT", "nodes=0,7", ["GOBENCH_TOPOLOGY": "0:1"]),
+            ("GOBENCH_TOPOLOGY", "zz", [:]), ("GOBENCH_TOPOLOGY", "0-1:1", [:]), ("GOBENCH_TOPOLOGY", "0:1/10", [:]),
         ]
-        for (key, value) in cases {
-            let result = try run("environment", [key: value])
-            XCTAssertEqual(result.status, 2, "\(key)=\(value)")
+        for (key, value, others) in cases {
+            let result = try run("environment", others.merging([key: value]) { $1 })
+            XCTAssertEqual(result.status, 2, "\(key)=\(value) \(others): \(result.standardError)")
             let lines = result.standardError.split(separator: "\n")
             XCTAssertEqual(lines.count, 1, "\(key)=\(value): expected one line, got:\n\(result.standardError)")
             XCTAssertTrue(result.standardError.contains(key) && result.standardError.contains(value),
@@ -139,6 +146,14 @@ final class ScenarioProcessTests: XCTestCase {
         // The wording for the maximum stack, which the runtime's tests pin down.
         let maxStack = try run("environment", ["GOBENCH_MAXSTACK": "1"])
         XCTAssertEqual(maxStack.standardError, "runtime: invalid GOBENCH_MAXSTACK \"1\": below the minimum stack of 16384 bytes\n")
+        // A node list the topology lacks, worded as `gobench topology` words it.
+        let placement = try run("environment", ["GOBENCH_PLACEMENT": "nodes=7", "GOBENCH_TOPOLOGY": "0:1"])
+        XCTAssertEqual(placement.standardError,
+                       "runtime: invalid GOBENCH_PLACEMENT \"nodes=7\": node 7 does not exist (nodes with usable CPUs: 0,1)\n")
+        // A valid placement on the simulated machine still runs.
+        let placed = try run("environment", ["GOBENCH_PLACEMENT": "nodes=1", "GOBENCH_TOPOLOGY": "0:1", "GOMAXPROCS": "2"])
+        XCTAssertEqual(placed.status, 0, placed.standardError)
+        XCTAssertEqual(placed.standardOutputLines, ["procs 2 maxstack 1000000000"])
     }
 
     func testGoexitOutsideAGoroutine() throws {

@@ -119,4 +119,20 @@ final class CatalogRunTests: XCTestCase {
             XCTAssertTrue(line.contains(needle), "the error names the bad part: \(line)")
         }
     }
+
+    func testPlacementOnAMissingNodeIsAnErrorNotAnUnplacedRun() {
+        // No machine this runs on has node 4000; the runtime must not run unplaced and
+        // report ok under placement nodes=4000.
+        for placement in ["nodes=4000", "nodes=0,4000", "everywhere"] {
+            let (line, status) = WorkloadRunner.run(workload: "spawn-storm", engine: "swift", procs: 1, scavenge: "off",
+                                                    placement: placement, overrides: ["n": "10"])
+            XCTAssertEqual(status, 1, line)
+            guard case .success(let r) = ChildResultLine.parse(line) else { XCTFail(line); continue }
+            XCTAssertEqual(r.status, .error, line)
+            XCTAssertTrue(line.contains(placement), "the error names the placement: \(line)")
+        }
+        let (line, status) = WorkloadRunner.run(workload: "spawn-storm", engine: "swift", procs: 1, scavenge: "off",
+                                                placement: "nodes=0", overrides: ["n": "10"])
+        XCTAssertEqual(status, 0, "node 0 exists everywhere: \(line)")
+    }
 }
