@@ -1,10 +1,28 @@
-// GOMAXPROCS as Go has it: shrinking moves the removed Ps' queues to the head of the global queue in Go's order (procresize destroys
+// GOMAXPROCS as Go has it: n <= 0 only reads (no stop-the-world); shrinking moves the
+// removed Ps' queues to the head of the global queue in Go's order (procresize destroys
 // Ps upward, each putting its queue at the head, so the last P's goroutines come first).
 import XCTest
 import CRuntime
 @testable import Runtime
 
 final class GomaxprocsTests: XCTestCase {
+    func testNonPositiveArgumentOnlyReads() {
+        var results: [Int] = []
+        var stopsBefore: UInt64 = 0, stopsAfter: UInt64 = 0
+        var procsAfter = 0
+        RuntimeTestSupport.run(procs: 2) {
+            stopsBefore = Runtime.statistics().stopTheWorlds
+            results.append(Runtime.gomaxprocs(0))
+            results.append(Runtime.gomaxprocs(-1))
+            results.append(Runtime.gomaxprocs(Int.min))
+            stopsAfter = Runtime.statistics().stopTheWorlds
+            procsAfter = sched!.gomaxprocs
+        }
+        XCTAssertEqual(results, [2, 2, 2], "GOMAXPROCS(n <= 0) returns the current setting")
+        XCTAssertEqual(stopsAfter, stopsBefore, "GOMAXPROCS(n <= 0) must not stop the world")
+        XCTAssertEqual(procsAfter, 2, "GOMAXPROCS(n <= 0) must not change the setting")
+    }
+
     func testShrinkPutsRemovedQueuesAtTheGlobalHeadInGosOrder() {
         var globalOrder: [Int64] = []
         var expected: [Int64] = []
