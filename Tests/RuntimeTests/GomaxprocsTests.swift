@@ -34,9 +34,12 @@ final class GomaxprocsTests: XCTestCase {
             let lock = RuntimeLock()
             let released = AtomicCounter()
             let wg = WaitGroup()
-            // A fresh time slice (a real switch), so that sysmon has no reason to preempt
-            // main at a spawn: at one P the spawned goroutines would run at once.
+            // Main must not yield at one of the spawns below (the spawned goroutines would
+            // run on its P at once): a fresh time slice (a real switch), then a preemption
+            // point that honours a request left from before the sleep (execute does not
+            // clear gp.preempt as Go's does, so a stale sysmon request survives a park).
             Runtime.sleep(nanoseconds: 1_000)
+            Runtime.preemptionPoint()
             for _ in 0..<6 {
                 wg.add(1)
                 go {

