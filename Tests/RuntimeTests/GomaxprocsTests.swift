@@ -74,11 +74,12 @@ final class GomaxprocsTests: XCTestCase {
                 for word in queued { m.p!.runQueue.put(word, next: false, overflow: noOverflow) }
             }
             let runnable = s.resizeProcessors(1, caller: m)
-            var link = s.globalHead?.takeUnretainedValue()
-            while let gp = link {
-                globalOrder.append(gp.id)
-                link = gp.schedLink
-            }
+            // Read the global queue by popping it and putting it back in the same order
+            // (under sched.lock, with the world stopped; independent of its layout).
+            var global: [Goroutine] = []
+            while let gp = s.globalPop() { global.append(gp) }
+            for gp in global { s.globalPut(gp) }
+            globalOrder = global.map(\.id)
             gb_store_release_u32(s.gcWaiting, 0)
             s.lock.unlock()
             s.startTheWorld(runnable)
