@@ -74,10 +74,11 @@ final class GomaxprocsTests: XCTestCase {
                 for word in queued { m.p!.runQueue.put(word, next: false, overflow: noOverflow) }
             }
             let runnable = s.resizeProcessors(1, caller: m)
-            // Read the global queue by popping it and putting it back in the same order
-            // (under sched.lock, with the world stopped; independent of its layout).
+            // Read the global queue by taking it one G at a time (Go's globrunqget with a
+            // limit of 1: nothing goes to the local queue) and putting it back in the same
+            // order (under sched.lock, with the world stopped; independent of its layout).
             var global: [Goroutine] = []
-            while let gp = s.globalPop() { global.append(gp) }
+            while let gp = s.globalGet(m.p!, max: 1) { global.append(gp) }
             for gp in global { s.globalPut(gp) }
             globalOrder = global.map(\.id)
             gb_store_release_u32(s.gcWaiting, 0)
