@@ -154,7 +154,7 @@ public enum Runtime {
 
     static func unlockOSThreadInternal() {
         guard let gp = currentGoroutine() else { return }
-        if gp.lockedInternal == 0 { fatalThrow("unlockm: lockcount") }
+        if gp.lockedInternal == 0 { fatalThrow("runtime: internal error: misuse of lockOSThread/unlockOSThread") } // Go's badunlockosthread
         gp.lockedInternal -= 1
         dropLockIfUnlocked(gp)
     }

@@ -96,6 +96,9 @@ func takeAsRunning(_ gp: Goroutine, _ m: Machine, _ p: Processor) {
     // A CAS, not a store: a G that is not runnable here (a runtime bug: on two queues)
     // must fail loudly, never run twice on one stack.
     gp.casStatus(.runnable, .running)
+    // A request that came while the G ran on, then parked instead of yielding, is stale:
+    // the G starts a fresh slice (Go's execute clears gp.preempt too).
+    gp.preempt = false
     m.current = gp
     gp.m = m
     gb_store_release_uptr(p.runningWord, gp.word) // pairs with sysmon's load-acquire

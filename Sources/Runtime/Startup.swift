@@ -99,7 +99,14 @@ public struct RuntimeConfiguration: Sendable {
             }
             contextBackend = b
         }
-        if let v = env["GOBENCH_PLACEMENT"] { placement = v }
+        if let v = env["GOBENCH_PLACEMENT"] {
+            // The syntax here; the nodes against the topology in fromEnvironment and
+            // Runtime.run (checkPlacement), which know the topology.
+            do { _ = try PlacementPolicy(parsing: v) } catch {
+                throw Error(description: "runtime: invalid GOBENCH_PLACEMENT \"\(v)\": \(error)")
+            }
+            placement = v
+        }
         if let v = env["GODEBUG"] {
             for part in v.split(separator: ",") where part.hasPrefix("scavtrace=") {
                 scavengeTrace = part.dropFirst("scavtrace=".count) != "0"
@@ -122,16 +129,55 @@ public struct RuntimeConfiguration: Sendable {
         var c = RuntimeConfiguration()
         let env = processEnvironment()
         do {
+            let topologyVariable = TopologyOverride.environmentVariable
+            if let v = env[topologyVariable], !v.isEmpty {
+                do { _ = try TopologyOverride.parse(v) } catch {
+                    throw Error(description: "runtime: invalid \(topologyVariable) \"\(v)\": \(error)")
+                }
+            }
             // Go 1.25's default: the affinity mask and the cgroup quota (Topology/).
-            let snapshot = try TopologySnapshot.discover(overrideText: env["GOBENCH_TOPOLOGY"])
+            let snapshot = try TopologySnapshot.discover(overrideText: env[topologyVariable])
             c.procs = snapshot.defaultProcessors.value
             c.procsRule = snapshot.defaultProcessors.rule
             try c.applyEnvironment(env)
+            if env["GOBENCH_PLACEMENT"] != nil {
+                try c.checkPlacement(against: snapshot.narrowedTopology, name: "GOBENCH_PLACEMENT")
+            }
         } catch {
             let text = "\(error)"
             fatalUsage(text.hasPrefix("runtime: ") ? text : "runtime: " + text)
         }
         return c
+    }
+
+    /// Checks `placement` against `topology` (the machine's, or GOBENCH_TOPOLOGY's, narrowed
+    /// to the affinity mask): a policy that parses, and `nodes=` naming only nodes that
+    /// exist and have a CPU in the mask. `name` is what the error line calls the setting
+    /// (`GOBENCH_PLACEMENT`, `placement`).
+    public func checkPlacement(against topology: Topology, name: String = "placement") throws {
+        do {
+            let policy = try PlacementPolicy(parsing: placement)
+            if policy == .none { return }
+            _ = try PlacementMap(topology: topology, processorCount: max(1, procs), policy: policy)
+        } catch {
+            throw Error(description: "runtime: invalid \(name) \"\(placement)\": \(error)")
+        }
+    }
+
+    /// Checks `placement` against the topology this process's runtime would use
+    /// (GOBENCH_TOPOLOGY, else the machine's through libnuma), as Runtime.run does; for
+    /// callers that want a bad placement as an error rather than the exit of Runtime.run.
+    public func checkPlacement(name: String = "placement") throws {
+        let policy: PlacementPolicy
+        do { policy = try PlacementPolicy(parsing: placement) } catch {
+            throw Error(description: "runtime: invalid \(name) \"\(placement)\": \(error)")
+        }
+        if policy == .none { return }
+        let snapshot: TopologySnapshot
+        do { snapshot = try TopologySnapshot.discover() } catch {
+            throw Error(description: "runtime: invalid \(name) \"\(placement)\": \(error)")
+        }
+        try checkPlacement(against: snapshot.narrowedTopology, name: name)
     }
 
     /// `off`, or a duration with its unit: `500us`, `10ms`, `1.5s`, `2m`, `1h`.
@@ -285,14 +331,18 @@ func makePlacementBinding(_ config: RuntimeConfiguration) -> PlacementBinding {
     do { policy = try PlacementPolicy(parsing: config.placement) } catch {
         fatalUsage("runtime: invalid placement \"\(config.placement)\": \(error)")
     }
+    let snapshot: TopologySnapshot
     do {
-        let snapshot = try TopologySnapshot.discover(overrideText: processEnvironment()["GOBENCH_TOPOLOGY"])
-        processAffinityAtStart = snapshot.affinity.cpus.map { Int32($0) }
-        return PlacementBinding(policy: policy, topology: snapshot.narrowedTopology)
+        snapshot = try TopologySnapshot.discover(overrideText: processEnvironment()["GOBENCH_TOPOLOGY"])
     } catch {
         if policy != .none { fatalUsage("runtime: placement \(policy): \(error)") }
         return PlacementBinding(policy: policy, topology: nil)
     }
+    // A node list naming nodes the topology lacks is bad input too (gobench topology
+    // rejects it the same way), not a silent run without placement.
+    do { try config.checkPlacement(against: snapshot.narrowedTopology) } catch { fatalUsage("\(error)") }
+    processAffinityAtStart = snapshot.affinity.cpus.map { Int32($0) }
+    return PlacementBinding(policy: policy, topology: snapshot.narrowedTopology)
 }
 
 /// The main goroutine's body (Go's runtime.main).

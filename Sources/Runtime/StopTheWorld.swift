@@ -89,7 +89,10 @@ extension Scheduler {
                 }
             }
         } else if n < old {
-            for p in allP[n...].reversed() { destroyProcessor(p) }
+            // Upward, as Go's procresize (for i := nprocs; i < old; i++ { pp.destroy() }):
+            // each puts its queue at the head of the global queue, so the last P's
+            // goroutines end up first.
+            for p in allP[n...] { destroyProcessor(p) }
             for p in allP[n...] { retiredProcessors[p.id] = p }
             allP.removeSubrange(n...)
         }

@@ -65,8 +65,12 @@ enum ComputeWorkloads {
     static func parallelCompute(_ p: Parameters, procs: Int) -> WorkloadOutcome {
         let tasks = p.int("tasks")
         let reported = p.int("work")
-        let extraPercent = Int(ProcessInfo.processInfo.environment["GOBENCH_INJECT_WORK_PERCENT"] ?? "") ?? 0
-        let work = reported + reported * max(0, extraPercent) / 100
+        let extraPercent: Int
+        switch injectedWorkPercent(ProcessInfo.processInfo.environment) {
+        case .success(let percent): extraPercent = percent
+        case .failure(let error): return .error(error.description)
+        }
+        let work = reported + reported * extraPercent / 100
         let wg = WaitGroup()
         wg.add(tasks)
         let start = now()
@@ -90,4 +94,24 @@ enum ComputeWorkloads {
         let elapsed = now() - start
         return .ok(ops: reported, metrics: standardMetrics(ops: reported, wallNanoseconds: elapsed) + runtimeMetrics())
     }
+
+    static let injectWorkVariable = "GOBENCH_INJECT_WORK_PERCENT"
+
+    /// GOBENCH_INJECT_WORK_PERCENT: unset or empty is 0; otherwise a whole number of
+    /// percent from 0 to 10,000. Anything else is an error of the run (a typo must not
+    /// silently measure the unslowed workload).
+    static func injectedWorkPercent(_ environment: [String: String]) -> Result<Int, ParameterError> {
+        guard let text = environment[injectWorkVariable], !text.isEmpty else { return .success(0) }
+        guard let percent = Int(text), (0...10_000).contains(percent) else {
+            return .failure(ParameterError(
+                "\(injectWorkVariable)=\"\(text)\" is not valid: expected a whole number of percent from 0 to 10000"))
+        }
+        return .success(percent)
+    }
+}
+
+/// A bad workload setting from outside the parameters (an environment hook): one line.
+struct ParameterError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

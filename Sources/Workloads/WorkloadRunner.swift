@@ -61,6 +61,13 @@ public enum WorkloadRunner {
                 return (WorkloadOutcome.error("\(error)").resultLine(workload: workload, engine: engine), 1)
             }
             config.placement = placement
+            do {
+                // A node list naming nodes this machine (or GOBENCH_TOPOLOGY) lacks: an
+                // error result, not a run without placement recorded as placed.
+                try config.checkPlacement(name: "--placement")
+            } catch {
+                return (WorkloadOutcome.error("\(error)").resultLine(workload: workload, engine: engine), 1)
+            }
             if workload == "deep-recursion", params.string("mode") == "overflow",
                let depthFile = ProcessInfo.processInfo.environment[StackWorkloads.depthFileVariable] {
                 let frame = FrameClass.nearest(params.int("frame"))

@@ -125,9 +125,11 @@ struct RunCommand: ParsableCommand {
             guard reps >= 1 else { throw SettingsError("reps must be at least 1") }
             guard warmup >= 0 else { throw SettingsError("warmup must be 0 or more") }
             let params = try spec.canonicalParameters(try ParameterAssignments.parse(self.params))
+            let placementSetting = try PlacementSetting.parse(placement)
+            try PlacementValidation.check([placementSetting], engines: [engine])
             let settings = RunSettings(workload: spec.name, engine: engine, procs: procs,
                                        scavenge: try ScavengeSetting.parse(scavenge).description,
-                                       placement: try PlacementSetting.parse(placement).description,
+                                       placement: placementSetting.description,
                                        params: params)
             return (settings, try child.childRunner(for: [engine]))
         }

@@ -70,11 +70,13 @@ struct SweepCommand: ParsableCommand {
                 let engine = try BenchmarkEngine.parse(name)
                 if !engineList.contains(engine) { engineList.append(engine) }
             }
+            let placementList = try PlacementSetting.parseList(placements)
+            try PlacementValidation.check(placementList, engines: engineList)
             let grid = SweepGrid(
                 workloads: try Catalog.workloads(fromList: workloads), engines: engineList,
                 procs: try procs.map(ProcsList.parse) ?? ProcsList.sweepDefault(cpus: cpus),
                 scavenges: try ScavengeSetting.parseList(scavenge),
-                placements: try PlacementSetting.parseList(placements),
+                placements: placementList,
                 parameterAssignments: try ParameterAssignments.parse(params),
                 useSweepParameters: !catalogDefaults)
             let cells = try grid.cells()

@@ -137,10 +137,10 @@ enum RuntimeTestSupport {
 
     // MARK: - Known runtime bugs
 
-    /// Titles of the bugs filed in /tmp/runtime-bugs.md that tests step around.
+    /// Titles of the bugs filed in /tmp/runtime-bugs.md that tests step around. (The
+    /// scavenger-timer deadlock and the false start-up deadlock are fixed: their tests
+    /// fail again on a regression instead of skipping.)
     enum KnownBug: String {
-        case deadlockHiddenByScavengerTimer = "deadlock not reported while the scavenger's timer is pending"
-        case falseDeadlockAtStartup = "false \"all goroutines are asleep - deadlock!\" at start-up (main [runnable])"
         case stopTheWorldStall = "stop-the-world can wait forever for a P left stopped (GOMAXPROCS changes mixed with locked goroutines, syscalls and Goexit: stopWait stays 1 with every other P stopped)"
     }
 
@@ -151,19 +151,7 @@ enum RuntimeTestSupport {
         throw XCTSkip("known runtime bug (/tmp/runtime-bugs.md): \(bug.rawValue); it ends the test process. Run with GOBENCH_RUN_KNOWN_BUGS=1 to check a fix.")
     }
 
-    /// A check that a filed runtime bug breaks: skips the test, naming the bug, while the
-    /// check fails; once the bug is fixed the check counts as a normal pass.
-    static func requireFixed(_ bug: KnownBug, _ holds: Bool, _ detail: @autoclosure () -> String = "") throws {
-        if !holds {
-            throw XCTSkip("known runtime bug (/tmp/runtime-bugs.md): \(bug.rawValue). \(detail())")
-        }
-    }
-
-    /// Skips when a child process died of the start-up false deadlock.
-    static func skipIfFalseStartupDeadlock(_ result: ProcessResult) throws {
-        try requireFixed(.falseDeadlockAtStartup, !isFalseStartupDeadlock(result), result.standardError)
-    }
-
+    /// The false start-up deadlock (fixed): main still runnable when the deadlock is reported.
     static func isFalseStartupDeadlock(_ result: ProcessResult) -> Bool {
         result.status == 2 && result.standardError.contains("all goroutines are asleep - deadlock!")
             && result.standardError.contains("goroutine 1 [runnable]:")
@@ -231,7 +219,8 @@ enum RuntimeTestSupport {
         process.arguments = [name]
         var env = ProcessInfo.processInfo.environment
         for key in ["GOMAXPROCS", "GOBENCH_SCAVENGE", "GOBENCH_MAXSTACK", "GOBENCH_STACK_SIZE",
-                    "GOBENCH_CONTEXT", "GOBENCH_PLACEMENT", "GOBENCH_SCHEDTRACE", "GODEBUG"] { env[key] = nil }
+                    "GOBENCH_CONTEXT", "GOBENCH_PLACEMENT", "GOBENCH_SCHEDTRACE", "GOBENCH_TOPOLOGY",
+                    "GODEBUG"] { env[key] = nil }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).out")

@@ -5,16 +5,10 @@ import XCTest
 final class ScenarioProcessTests: XCTestCase {
     private func run(_ name: String, _ environment: [String: String] = [:],
                      timeoutSeconds: Double = 30) throws -> RuntimeTestSupport.ProcessResult {
-        var result = try RuntimeTestSupport.runScenario(name, environment: environment, timeoutSeconds: timeoutSeconds)
-        if !name.contains("deadlock") && name != "select-no-cases" && name != "main-goexit" {
-            // The start-up false deadlock hits about one run in ten: retry twice, then skip
-            // naming the bug (the scenario's own check is what this test is about).
-            for _ in 0..<2 where RuntimeTestSupport.isFalseStartupDeadlock(result) {
-                print("\(name): false start-up deadlock (known runtime bug); retrying")
-                result = try RuntimeTestSupport.runScenario(name, environment: environment, timeoutSeconds: timeoutSeconds)
-            }
-            try RuntimeTestSupport.skipIfFalseStartupDeadlock(result)
-        }
+        // No retry: a false start-up deadlock (fixed, see /tmp/runtime-bugs.md) is a failure.
+        let result = try RuntimeTestSupport.runScenario(name, environment: environment, timeoutSeconds: timeoutSeconds)
+        XCTAssertFalse(RuntimeTestSupport.isFalseStartupDeadlock(result),
+                       "\(name): false start-up deadlock (main [runnable]): \(result.standardError)")
         XCTAssertFalse(result.timedOut, "\(name): still running after \(timeoutSeconds) s; stderr: \(result.standardError)")
         return result
     }
@@ -42,16 +36,14 @@ final class ScenarioProcessTests: XCTestCase {
     }
 
     func testDeadlockIsReported() throws {
-        // The runtime's own scavenger timer must not keep a deadlocked program alive; with
-        // the scavenger off the check works today (see /tmp/runtime-bugs.md).
+        // With the scavenger off, and on (its pending 2-minute timer belongs to the runtime
+        // and must not keep a deadlocked program alive).
         let off = try run("deadlock", ["GOBENCH_SCAVENGE": "off"], timeoutSeconds: 20)
         XCTAssertEqual(off.status, 2)
         assertStandardError(off, containsInOrder: ["fatal error: all goroutines are asleep - deadlock!", "goroutine 1 [chan receive]:"])
-        let withScavenger = try RuntimeTestSupport.runScenario("deadlock", timeoutSeconds: 3)
-        try RuntimeTestSupport.requireFixed(.deadlockHiddenByScavengerTimer,
-            !withScavenger.timedOut && withScavenger.status == 2
-                && withScavenger.standardErrorLines.contains("fatal error: all goroutines are asleep - deadlock!"),
-            "status \(withScavenger.status), timed out: \(withScavenger.timedOut)")
+        let withScavenger = try run("deadlock", timeoutSeconds: 20)
+        XCTAssertEqual(withScavenger.status, 2, withScavenger.standardError)
+        assertStandardError(withScavenger, containsInOrder: ["fatal error: all goroutines are asleep - deadlock!", "goroutine 1 [chan receive]:"])
     }
 
     func testEmptySelectDeadlock() throws {
@@ -129,14 +121,21 @@ final class ScenarioProcessTests: XCTestCase {
     func testBadEnvironmentGivesOneLineAndStatus2() throws {
         // The exact wording belongs to the settings' owners; the contract is one line that
         // names the variable and the bad value, status 2, nothing run, no crash trace.
-        let cases: [(String, String)] = [
-            ("GOMAXPROCS", "abc"), ("GOMAXPROCS", "0"), ("GOMAXPROCS", "-3"),
-            ("GOBENCH_SCAVENGE", "xyz"), ("GOBENCH_MAXSTACK", "1"), ("GOBENCH_MAXSTACK", "lots"),
-            ("GOBENCH_CONTEXT", "fibers"), ("GOBENCH_SCHEDTRACE", "abc"), ("GOBENCH_SCHEDTRACE", "-5"),
+        let cases: [(String, String, [String: String])] = [
+            ("GOMAXPROCS", "abc", [:]), ("GOMAXPROCS", "0", [:]), ("GOMAXPROCS", "-3", [:]),
+            ("GOBENCH_SCAVENGE", "xyz", [:]), ("GOBENCH_MAXSTACK", "1", [:]), ("GOBENCH_MAXSTACK", "lots", [:]),
+            ("GOBENCH_CONTEXT", "fibers", [:]), ("GOBENCH_SCHEDTRACE", "abc", [:]), ("GOBENCH_SCHEDTRACE", "-5", [:]),
+            ("GOBENCH_STACK_SIZE", "1", [:]), ("GOBENCH_STACK_SIZE", "huge", [:]), ("GOBENCH_STACK_SIZE", "-64K", [:]),
+            ("GOBENCH_PLACEMENT", "bogus", [:]), ("GOBENCH_PLACEMENT", "nodes=", [:]),
+            // A node the topology lacks: the machine's (one node here, or any count below
+            // 8), and a simulated two-node machine.
+            ("GOBENCH_PLACEMENT", "nodes=7", [:]), ("GOBENCH_PLACEMENT", "nodes=7", ["GOBENCH_TOPOLOGY": "0:1"]),
+            ("GOBENCH_PLACEMENT", "nodes=0,7", ["GOBENCH_TOPOLOGY": "0:1"]),
+            ("GOBENCH_TOPOLOGY", "zz", [:]), ("GOBENCH_TOPOLOGY", "0-1:1", [:]), ("GOBENCH_TOPOLOGY", "0:1/10", [:]),
         ]
-        for (key, value) in cases {
-            let result = try run("environment", [key: value])
-            XCTAssertEqual(result.status, 2, "\(key)=\(value)")
+        for (key, value, others) in cases {
+            let result = try run("environment", others.merging([key: value]) { $1 })
+            XCTAssertEqual(result.status, 2, "\(key)=\(value) \(others): \(result.standardError)")
             let lines = result.standardError.split(separator: "\n")
             XCTAssertEqual(lines.count, 1, "\(key)=\(value): expected one line, got:\n\(result.standardError)")
             XCTAssertTrue(result.standardError.contains(key) && result.standardError.contains(value),
@@ -147,6 +146,14 @@ final class ScenarioProcessTests: XCTestCase {
         // The wording for the maximum stack, which the runtime's tests pin down.
         let maxStack = try run("environment", ["GOBENCH_MAXSTACK": "1"])
         XCTAssertEqual(maxStack.standardError, "runtime: invalid GOBENCH_MAXSTACK \"1\": below the minimum stack of 16384 bytes\n")
+        // A node list the topology lacks, worded as `gobench topology` words it.
+        let placement = try run("environment", ["GOBENCH_PLACEMENT": "nodes=7", "GOBENCH_TOPOLOGY": "0:1"])
+        XCTAssertEqual(placement.standardError,
+                       "runtime: invalid GOBENCH_PLACEMENT \"nodes=7\": node 7 does not exist (nodes with usable CPUs: 0,1)\n")
+        // A valid placement on the simulated machine still runs.
+        let placed = try run("environment", ["GOBENCH_PLACEMENT": "nodes=1", "GOBENCH_TOPOLOGY": "0:1", "GOMAXPROCS": "2"])
+        XCTAssertEqual(placed.status, 0, placed.standardError)
+        XCTAssertEqual(placed.standardOutputLines, ["procs 2 maxstack 1000000000"])
     }
 
     func testGoexitOutsideAGoroutine() throws {

@@ -39,6 +39,73 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(statistics.goroutinesSpawned, 2001, "2,000 spawns plus the scavenger")
     }
 
+    func testIdlePStealsTheQueueOfABusyP() {
+        let count = 64 // well under the 256-slot ring: no overflow to the global queue
+        var before = RuntimeStatistics(), after = RuntimeStatistics()
+        var thiefStealsBefore: UInt64 = 0, thiefStealsAfter: UInt64 = 0
+        var mainThread: Int32 = 0, mainP = -1
+        var threads: [Int32] = [], processors: [Int] = []
+        var completed: Int64 = 0
+        RuntimeTestSupport.run(procs: 2) {
+            let s = sched!
+            let lock = RuntimeLock()
+            let done = AtomicCounter()
+            // Main must not yield at one of the spawns below (the spawned goroutines would
+            // run on its P at once): a fresh time slice (a real switch), then a preemption
+            // point that honours a request left from before the sleep (execute does not
+            // clear gp.preempt as Go's does, so a stale sysmon request survives a park).
+            Runtime.sleep(nanoseconds: 1_000)
+            Runtime.preemptionPoint()
+            mainThread = Runtime.threadID
+            let myP = Machine.current!.p!
+            mainP = myP.id
+            let thief = s.allP.first { $0 !== myP }!
+            before = Runtime.statistics()
+            thiefStealsBefore = thief.stats.steals
+            for _ in 0..<count {
+                go {
+                    lock.lock()
+                    threads.append(Runtime.threadID)
+                    processors.append(Machine.current?.p?.id ?? -1)
+                    lock.unlock()
+                    done.add()
+                }
+            }
+            // Main keeps its P and thread busy, with no preemption point: the goroutines
+            // queued on its P (ring and runnext) can only run if the other P steals them.
+            let deadline = gb_nanotime() + 30_000_000_000
+            while done.value < Int64(count) && gb_nanotime() < deadline {}
+            completed = done.value
+            after = Runtime.statistics()
+            thiefStealsAfter = thief.stats.steals
+        }
+        XCTAssertEqual(completed, Int64(count), "every goroutine ran while main held its P")
+        XCTAssertEqual(after.globalOverflows, before.globalOverflows, "nothing went through the global queue")
+        XCTAssertGreaterThan(after.steals, before.steals, "\(after)")
+        XCTAssertGreaterThan(thiefStealsAfter, thiefStealsBefore, "the idle P counted the steals")
+        XCTAssertFalse(threads.contains(mainThread), "a stolen goroutine ran on main's thread")
+        XCTAssertFalse(processors.contains(mainP), "a goroutine ran on main's P")
+        XCTAssertEqual(threads.count, count)
+    }
+
+    func testARunningGoroutineStartsWithoutAStalePreemptionRequest() throws {
+        // Go's execute sets gp.preempt = false: a request is for the time slice it was made
+        // in (takeAsRunning clears it).
+        var requested = false, staleAfterPark = true
+        RuntimeTestSupport.run(procs: 1) {
+            let gp = currentGoroutine()!
+            // No preemption point until sysmon asks main to yield (after 10 ms).
+            let deadline = gb_nanotime() + 5_000_000_000
+            while !gp.preempt && gb_nanotime() < deadline {}
+            requested = gp.preempt
+            // Park instead of yielding; main runs again after the sleep.
+            Runtime.sleep(nanoseconds: 1_000_000)
+            staleAfterPark = gp.preempt
+        }
+        XCTAssertTrue(requested, "sysmon asked the spinning goroutine to yield")
+        XCTAssertFalse(staleAfterPark, "the request outlived the park: the goroutine will yield at once when it runs again")
+    }
+
     func testGoexitRunsDefersLastInFirstOutAndSkipsTheRest() {
         var log: [String] = []
         let lock = RuntimeLock()

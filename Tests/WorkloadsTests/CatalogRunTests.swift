@@ -119,4 +119,47 @@ final class CatalogRunTests: XCTestCase {
             XCTAssertTrue(line.contains(needle), "the error names the bad part: \(line)")
         }
     }
+
+    func testPlacementOnAMissingNodeIsAnErrorNotAnUnplacedRun() {
+        // No machine this runs on has node 4000; the runtime must not run unplaced and
+        // report ok under placement nodes=4000.
+        for placement in ["nodes=4000", "nodes=0,4000", "everywhere"] {
+            let (line, status) = WorkloadRunner.run(workload: "spawn-storm", engine: "swift", procs: 1, scavenge: "off",
+                                                    placement: placement, overrides: ["n": "10"])
+            XCTAssertEqual(status, 1, line)
+            guard case .success(let r) = ChildResultLine.parse(line) else { XCTFail(line); continue }
+            XCTAssertEqual(r.status, .error, line)
+            XCTAssertTrue(line.contains(placement), "the error names the placement: \(line)")
+        }
+        let (line, status) = WorkloadRunner.run(workload: "spawn-storm", engine: "swift", procs: 1, scavenge: "off",
+                                                placement: "nodes=0", overrides: ["n": "10"])
+        XCTAssertEqual(status, 0, "node 0 exists everywhere: \(line)")
+    }
+
+    func testInjectedWorkPercentIsValidated() {
+        XCTAssertEqual(try ComputeWorkloads.injectedWorkPercent([:]).get(), 0)
+        XCTAssertEqual(try ComputeWorkloads.injectedWorkPercent(["GOBENCH_INJECT_WORK_PERCENT": ""]).get(), 0)
+        XCTAssertEqual(try ComputeWorkloads.injectedWorkPercent(["GOBENCH_INJECT_WORK_PERCENT": "20"]).get(), 20)
+        XCTAssertEqual(try ComputeWorkloads.injectedWorkPercent(["GOBENCH_INJECT_WORK_PERCENT": "0"]).get(), 0)
+        for bad in ["abc", "-5", "20%", " 20", "1e3", "10001", "99999999999999999999"] {
+            switch ComputeWorkloads.injectedWorkPercent(["GOBENCH_INJECT_WORK_PERCENT": bad]) {
+            case .success(let value): XCTFail("\(bad) read as \(value)")
+            case .failure(let error):
+                XCTAssertTrue(error.description.contains("GOBENCH_INJECT_WORK_PERCENT") && error.description.contains(bad),
+                              "the error names the variable and the value: \(error)")
+                XCTAssertFalse(error.description.contains("\n"))
+            }
+        }
+    }
+
+    func testInvalidInjectedWorkPercentFailsTheRun() {
+        setenv("GOBENCH_INJECT_WORK_PERCENT", "abc", 1)
+        defer { unsetenv("GOBENCH_INJECT_WORK_PERCENT") }
+        let (line, status) = WorkloadRunner.run(workload: "parallel-compute", engine: "swift", procs: 1, scavenge: "off",
+                                                placement: "none", overrides: ["work": "1000", "tasks": "2"])
+        XCTAssertEqual(status, 1, line)
+        guard case .success(let r) = ChildResultLine.parse(line) else { return XCTFail(line) }
+        XCTAssertEqual(r.status, .error, line)
+        XCTAssertTrue(line.contains("GOBENCH_INJECT_WORK_PERCENT") && line.contains("abc"), line)
+    }
 }

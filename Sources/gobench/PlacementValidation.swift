@@ -1,0 +1,45 @@
+// Placements checked against the machine before run, sweep or tune starts a child: a
+// `nodes=` list naming a node that does not exist (or has no CPU in the affinity mask) is
+// bad input, rejected as `gobench topology` rejects it, not a run recorded under a
+// placement it never had.
+import Foundation
+import GobenchKit
+import Runtime
+
+enum PlacementValidation {
+    /// Throws a SettingsError naming the first placement that `engines` cannot apply. The
+    /// swift engines' runtime sees GOBENCH_TOPOLOGY when it is set (else the machine, through
+    /// libnuma); the Go peer always reads the machine's nodes.
+    static func check(_ placements: [PlacementSetting], engines: [BenchmarkEngine]) throws {
+        let placed = placements.filter { $0 != .none }
+        guard !placed.isEmpty else { return }
+        // nil: as the swift runtime reads it (GOBENCH_TOPOLOGY, else libnuma); "": the machine.
+        var views: [String?] = []
+        let swiftEngines = engines.contains { $0 != .go }
+        if swiftEngines { views.append(nil) }
+        if engines.contains(.go) && (!swiftEngines || hasTopologyOverride) { views.append("") }
+        for overrideText in views {
+            let snapshot: TopologySnapshot
+            do {
+                snapshot = try TopologySnapshot.discover(overrideText: overrideText)
+            } catch {
+                let origin = overrideText == nil && hasTopologyOverride ? " (\(TopologyOverride.environmentVariable))" : ""
+                throw SettingsError("placement \(placed[0]): cannot read the topology\(origin): \(error)")
+            }
+            for placement in placed {
+                do {
+                    let policy = try PlacementPolicy(parsing: placement.description)
+                    _ = try PlacementMap(topology: snapshot.narrowedTopology, processorCount: 1, policy: policy)
+                } catch {
+                    let origin = overrideText == nil && hasTopologyOverride
+                        ? " on the topology of \(TopologyOverride.environmentVariable)" : ""
+                    throw SettingsError("placement '\(placement)'\(origin): \(error)")
+                }
+            }
+        }
+    }
+
+    private static var hasTopologyOverride: Bool {
+        !(ProcessInfo.processInfo.environment[TopologyOverride.environmentVariable] ?? "").isEmpty
+    }
+}

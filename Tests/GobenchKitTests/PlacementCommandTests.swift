@@ -1,0 +1,97 @@
+// `gobench run` and `gobench sweep` with a placement naming a node the machine (or the
+// simulated GOBENCH_TOPOLOGY machine) lacks: one error line and exit status 1 before any
+// child runs, as `gobench topology` rejects the same value.
+import XCTest
+
+final class PlacementCommandTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("gobench-placement-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    func binary() throws -> URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+            Bundle(for: PlacementCommandTests.self).bundleURL.deletingLastPathComponent(),
+        ].map { $0.appendingPathComponent("gobench") }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw XCTSkip("the gobench binary is not built beside the tests (looked in \(candidates.map(\.path)))")
+        }
+        return found
+    }
+
+    struct Outcome { var status: Int32; var stdout: String; var stderr: String; var seconds: Double }
+
+    func gobench(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["GOBENCH_TOPOLOGY", "GOBENCH_PLACEMENT", "GOMAXPROCS"] { environment[key] = nil }
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let start = Date()
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self), seconds: Date().timeIntervalSince(start))
+    }
+
+    private func assertRejected(_ outcome: Outcome, command: String, value: String,
+                                file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(outcome.status, 1, "bad input is exit status 1: \(outcome.stderr)", file: file, line: line)
+        let lines = outcome.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "one error line, nothing run: \(outcome.stderr)", file: file, line: line)
+        XCTAssertTrue(outcome.stderr.hasPrefix("gobench \(command): error: "), outcome.stderr, file: file, line: line)
+        XCTAssertTrue(outcome.stderr.contains(value) && outcome.stderr.contains("does not exist"), outcome.stderr, file: file, line: line)
+        XCTAssertEqual(outcome.stdout, "", "no rows", file: file, line: line)
+        XCTAssertFalse(outcome.stderr.contains("Fatal error"), outcome.stderr, file: file, line: line)
+    }
+
+    func testRunRejectsAMissingNodeUpFront() throws {
+        let base = ["run", "spawn-storm", "--param", "n=100", "--reps", "1", "--warmup", "0", "--format", "csv"]
+        // Node 1000 exists on no machine this runs on; node 7 not on the simulated two-node one.
+        assertRejected(try gobench(base + ["--placement", "nodes=1000"]), command: "run", value: "1000")
+        assertRejected(try gobench(base + ["--placement", "nodes=7"], environment: ["GOBENCH_TOPOLOGY": "0:1"]),
+                       command: "run", value: "7")
+        assertRejected(try gobench(base + ["--placement", "nodes=0,7"], environment: ["GOBENCH_TOPOLOGY": "0:1"]),
+                       command: "run", value: "7")
+        // The same check as `gobench topology`.
+        let topology = try gobench(["topology", "--topology", "0:1", "--placement", "nodes=7"])
+        XCTAssertEqual(topology.status, 1, topology.stderr)
+    }
+
+    func testRunAcceptsAnExistingNode() throws {
+        let outcome = try gobench(["run", "spawn-storm", "--param", "n=100", "--reps", "1", "--warmup", "0",
+                                   "--format", "csv", "--placement", "nodes=1", "--procs", "2"],
+                                  environment: ["GOBENCH_TOPOLOGY": "0:1"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        XCTAssertTrue(outcome.stdout.contains(",nodes=1,"), outcome.stdout)
+        XCTAssertTrue(outcome.stdout.contains(",ok,"), outcome.stdout)
+    }
+
+    func testSweepRejectsAMissingNodeBeforeRunningAnything() throws {
+        let output = folder.appendingPathComponent("sweep.csv").path
+        let outcome = try gobench(["sweep", "--workloads", "spawn-storm", "--engines", "swift", "--procs", "1",
+                                   "--scavenge", "off", "--placements", "none,nodes=7", "--reps", "1", "-o", output],
+                                  environment: ["GOBENCH_TOPOLOGY": "0:1"])
+        assertRejected(outcome, command: "sweep", value: "nodes=7")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output), "no results file: nothing ran")
+        let dryRun = try gobench(["sweep", "--workloads", "spawn-storm", "--engines", "swift", "--placements", "nodes=1000",
+                                  "--dry-run"])
+        assertRejected(dryRun, command: "sweep", value: "1000")
+    }
+}
