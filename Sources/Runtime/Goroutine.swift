@@ -85,9 +85,9 @@ public final class Goroutine: @unchecked Sendable {
     /// The context, overflow record and preemption word (gb_goroutine_side).
     let side: UnsafeMutablePointer<gb_goroutine_side>
     /// The saved context while not running (in `side`).
-    let context: UnsafeMutablePointer<gb_context>
+    var context: UnsafeMutablePointer<gb_context> { @inline(__always) get { gb_goroutine_context(side) } }
     /// What the overflow handler reads while this G runs (in `side`).
-    let stackRecord: UnsafeMutablePointer<gb_stack_record>
+    var stackRecord: UnsafeMutablePointer<gb_stack_record> { @inline(__always) get { gb_goroutine_record(side) } }
     /// The M this G runs on (while running or in a syscall).
     unowned(unsafe) var m: Machine?
     /// LockOSThread: the M this G is locked to (see lockedExternal/lockedInternal).
@@ -154,11 +154,6 @@ public final class Goroutine: @unchecked Sendable {
         side = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<gb_goroutine_side>.size, alignment: 64)
             .bindMemory(to: gb_goroutine_side.self, capacity: 1)
         side.initialize(to: gb_goroutine_side())
-        let raw = UnsafeMutableRawPointer(side)
-        context = (raw + MemoryLayout<gb_goroutine_side>.offset(of: \.context)!)
-            .assumingMemoryBound(to: gb_context.self)
-        stackRecord = (raw + MemoryLayout<gb_goroutine_side>.offset(of: \.record)!)
-            .assumingMemoryBound(to: gb_stack_record.self)
         waiter = Waiter()
         waiter.g = self
         makeImmortal(self)

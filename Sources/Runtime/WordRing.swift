@@ -9,7 +9,8 @@
 // With the addresses in an array the walk is a copy, and the first touch of each G comes
 // when it is used, where it can be prefetched (RunQueue.prefetchNext, Scheduler.freeGet).
 //
-// Not thread-safe: every ring has an owner (sched.lock, freeLock, or its P).
+// Not thread-safe: every ring has an owner (sched.lock, freeLock, or its P). Never freed:
+// its owners (the scheduler, the Ps) live as long as the process, as Go's do.
 import CRuntime
 
 struct WordRing {
@@ -30,11 +31,7 @@ struct WordRing {
         initialCapacity = c
     }
 
-    /// Frees the storage (the owner calls this once, when it goes away).
-    func deallocate() { buffer.deallocate() }
-
     var isEmpty: Bool { @inline(__always) get { count == 0 } }
-    var capacity: Int { mask + 1 }
 
     /// The word at position `i` from the front (0 ..< count).
     @inline(__always)
@@ -76,10 +73,6 @@ struct WordRing {
         if count == 0 { emptied() }
         return w
     }
-
-    /// The front word, or nil.
-    @inline(__always)
-    var first: UInt? { count == 0 ? nil : buffer[head] }
 
     /// The back word, or nil.
     @inline(__always)

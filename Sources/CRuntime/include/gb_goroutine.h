@@ -19,6 +19,10 @@ typedef struct gb_goroutine_side {
 
 _Static_assert(sizeof(gb_goroutine_side) == 128, "the side block is two cache lines");
 
+/// The parts of a side block (for Swift, which has no address-of for a field).
+static inline gb_context *gb_goroutine_context(gb_goroutine_side *s) { return &s->context; }
+static inline gb_stack_record *gb_goroutine_record(gb_goroutine_side *s) { return &s->record; }
+
 /// Asks for the cache line at `p` ahead of a write to it (a G about to be used: its
 /// first line is then on its way while the current one is set up). A hint only.
 static inline void gb_prefetch_write(const void *p) { __builtin_prefetch(p, 1, 3); }
