@@ -14,35 +14,10 @@ final class CompareCommandTests: XCTestCase {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    /// The gobench binary beside the test bundle (swift test builds it with the tests).
-    func binary() throws -> URL {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-            Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-            Bundle(for: CompareCommandTests.self).bundleURL.deletingLastPathComponent(),
-        ].map { $0.appendingPathComponent("gobench") }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("the gobench binary is not built beside the tests (looked in \(candidates.map(\.path)))")
-        }
-        return found
-    }
-
-    struct Outcome { var status: Int32; var stdout: String; var stderr: String }
+    typealias Outcome = GobenchBinary.Outcome
 
     func run(_ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = ["compare"] + arguments
-        process.currentDirectoryURL = folder
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let outcome = Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                              stderr: String(decoding: stderr, as: UTF8.self))
+        let outcome = try GobenchBinary.run(["compare"] + arguments, in: folder)
         XCTAssertFalse(outcome.stderr.contains("Fatal error"), outcome.stderr)
         XCTAssertFalse(outcome.stderr.contains("Stack dump"), outcome.stderr)
         return outcome

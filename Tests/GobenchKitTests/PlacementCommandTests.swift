@@ -15,39 +15,11 @@ final class PlacementCommandTests: XCTestCase {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    func binary() throws -> URL {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-            Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-            Bundle(for: PlacementCommandTests.self).bundleURL.deletingLastPathComponent(),
-        ].map { $0.appendingPathComponent("gobench") }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("the gobench binary is not built beside the tests (looked in \(candidates.map(\.path)))")
-        }
-        return found
-    }
-
-    struct Outcome { var status: Int32; var stdout: String; var stderr: String; var seconds: Double }
+    typealias Outcome = GobenchBinary.Outcome
 
     func gobench(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        var environment = ProcessInfo.processInfo.environment
-        for key in ["GOBENCH_TOPOLOGY", "GOBENCH_PLACEMENT", "GOMAXPROCS"] { environment[key] = nil }
-        for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let start = Date()
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self), seconds: Date().timeIntervalSince(start))
+        try GobenchBinary.run(arguments, in: folder, removing: ["GOBENCH_TOPOLOGY", "GOBENCH_PLACEMENT", "GOMAXPROCS"],
+                              extra: extra)
     }
 
     private func assertRejected(_ outcome: Outcome, command: String, value: String,

@@ -12,15 +12,10 @@ import Glibc
 final class GoroutineEntryTests: XCTestCase {
     /// What a body captures; counts its deinits.
     final class Capture: @unchecked Sendable {
-        static let freed = RuntimeLock()
-        nonisolated(unsafe) static var freedCount = 0
+        static let freed = AtomicCounter()
         let value: Int
         init(_ value: Int) { self.value = value }
-        deinit {
-            Capture.freed.lock()
-            Capture.freedCount += 1
-            Capture.freed.unlock()
-        }
+        deinit { Capture.freed.add() }
     }
 
     /// How a test goroutine ends.
@@ -29,14 +24,14 @@ final class GoroutineEntryTests: XCTestCase {
     /// Spawns `n` goroutines whose bodies each capture a fresh Capture, ending as `ending`
     /// says; returns once all have run (the WaitGroup is signalled by a defer, so before
     /// the G is dead: the caller waits for the runtime to end before looking).
-    private func spawnCapturing(_ n: Int, _ ending: Ending, sum: RuntimeLockedInt) {
+    private func spawnCapturing(_ n: Int, _ ending: Ending, sum: AtomicCounter) {
         let wg = WaitGroup()
         wg.add(n)
         for i in 0..<n {
             let c = Capture(i)
             go {
                 Runtime.defer { wg.done() }
-                sum.add(c.value)
+                sum.add(Int64(c.value))
                 switch ending {
                 case .returns: return
                 case .goexitInBody: Runtime.goexit()
@@ -53,16 +48,16 @@ final class GoroutineEntryTests: XCTestCase {
 
     private func checkCapturesReleased(_ ending: Ending, procs: Int, file: StaticString = #filePath, line: UInt = #line) {
         let n = 500
-        Capture.freed.lock(); Capture.freedCount = 0; Capture.freed.unlock()
-        let sum = RuntimeLockedInt()
+        Capture.freed.store(0)
+        let sum = AtomicCounter()
         RuntimeTestSupport.run(procs: procs) {
             self.spawnCapturing(n, ending, sum: sum)
             // Let the last goroutines finish exiting (their defers signalled before exit).
             for _ in 0..<100 { Runtime.gosched() }
             usleep(20_000)
         }
-        XCTAssertEqual(sum.value, n * (n - 1) / 2, "every body ran once", file: file, line: line)
-        Capture.freed.lock(); let freed = Capture.freedCount; Capture.freed.unlock()
+        XCTAssertEqual(Int(sum.value), n * (n - 1) / 2, "every body ran once", file: file, line: line)
+        let freed = Int(Capture.freed.value)
         #if DEBUG
         // Unoptimized, the first frame copies the body for the call, and Goexit abandons
         // that copy with the frame (Runtime.goexit's documented limit); never more
@@ -172,11 +167,3 @@ final class GoroutineEntryTests: XCTestCase {
 }
 
 private func goroutineEntryTestsNothing() {}
-
-/// An Int behind a RuntimeLock (goroutines on several Ms add to it).
-final class RuntimeLockedInt: @unchecked Sendable {
-    private let lock = RuntimeLock()
-    private var total = 0
-    func add(_ v: Int) { lock.lock(); total += v; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return total }
-}

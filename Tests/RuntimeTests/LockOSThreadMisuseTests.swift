@@ -32,35 +32,8 @@ final class LockOSThreadMisuseTests: XCTestCase {
               binary.hasSuffix(".xctest") else {
             throw XCTSkip("the test binary cannot be run again as a child here (not a Linux .xctest executable)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [test]
         var environment = ProcessInfo.processInfo.environment
         environment[Self.childVariable] = mode
-        process.environment = environment
-        let folder = FileManager.default.temporaryDirectory
-        let outFile = folder.appendingPathComponent("child-test-\(UUID().uuidString).out")
-        let errFile = folder.appendingPathComponent("child-test-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outFile)
-            try? FileManager.default.removeItem(at: errFile)
-        }
-        process.standardOutput = try FileHandle(forWritingTo: outFile)
-        process.standardError = try FileHandle(forWritingTo: errFile)
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        var timedOut = false
-        while process.isRunning {
-            if Date() > deadline { timedOut = true; kill(process.processIdentifier, SIGKILL); break }
-            usleep(2000)
-        }
-        process.waitUntilExit()
-        return RuntimeTestSupport.ProcessResult(
-            status: process.terminationStatus,
-            standardOutput: (try? String(contentsOf: outFile, encoding: .utf8)) ?? "",
-            standardError: (try? String(contentsOf: errFile, encoding: .utf8)) ?? "",
-            timedOut: timedOut)
+        return try RuntimeTestSupport.runProcess(binary, [test], environment: environment, timeoutSeconds: timeoutSeconds)
     }
 }

@@ -37,9 +37,9 @@ final class MillionGoroutinesTests: XCTestCase {
                 go {
                     var local = (i, i &* 7, ~i)
                     let token = withUnsafeMutablePointer(to: &local) { p -> Int? in
-                        keepFrame(p) // (in memory on this stack across the park)
+                        useMemory(p) // (in memory on this stack across the park)
                         let t = release.receive() // parked here, a million at once
-                        keepFrame(p)
+                        useMemory(p)
                         return t
                     }
                     if token == nil && local == (i, i &* 7, ~i) { intact.add() }
@@ -61,10 +61,4 @@ final class MillionGoroutinesTests: XCTestCase {
             XCTAssertLessThan(peakMappings, limit, "mappings at the peak against vm.max_map_count")
         }
     }
-}
-
-/// An opaque use of a frame, so that its values live on the stack across the park.
-@inline(never) @_optimize(none)
-private func keepFrame(_ p: UnsafeMutablePointer<(Int, Int, Int)>) {
-    if p.pointee.0 == Int.min { p.pointee.1 = 0 }
 }

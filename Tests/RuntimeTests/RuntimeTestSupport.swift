@@ -24,6 +24,16 @@ final class AtomicCounter: @unchecked Sendable {
     func store(_ value: Int64) { gb_store_release_i64(word, value) }
 }
 
+/// An opaque use of memory: the optimizer cannot see what this reads or writes, so the
+/// stores into `p` before the call stay, and values it holds live in memory across it
+/// (tests that need touched stack pages, or a frame kept across a park).
+@inline(never) @_optimize(none)
+func useMemory(_ p: UnsafeMutableRawPointer) {
+    // (Reads, and may write as far as the optimizer knows; never writes: the flag stays false.)
+    if useMemoryWrites { p.storeBytes(of: p.load(as: UInt8.self) &+ 1, as: UInt8.self) }
+}
+nonisolated(unsafe) var useMemoryWrites = false
+
 /// One byte per index, each set by an atomic add, so that "ran exactly once" is checked
 /// for every index, not just as a total.
 final class RunOnceBitmap: @unchecked Sendable {
@@ -214,17 +224,25 @@ enum RuntimeTestSupport {
         guard let binary = scenariosBinary() else {
             throw XCTSkip("runtime-scenarios binary not found next to the test bundle or under .build*/ (set GOBENCH_SCENARIOS_BINARY)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [name]
         var env = ProcessInfo.processInfo.environment
         for key in ["GOMAXPROCS", "GOBENCH_SCAVENGE", "GOBENCH_MAXSTACK", "GOBENCH_STACK_SIZE",
                     "GOBENCH_CONTEXT", "GOBENCH_PLACEMENT", "GOBENCH_SCHEDTRACE", "GOBENCH_TOPOLOGY",
                     "GODEBUG"] { env[key] = nil }
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).out")
-        let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).err")
+        return try runProcess(binary, [name], environment: env, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// Runs `executable` with `arguments` and exactly `environment`, its output in files
+    /// (a pipe could fill and stall a child that prints much); kills it after
+    /// `timeoutSeconds`.
+    static func runProcess(_ executable: String, _ arguments: [String], environment: [String: String],
+                           timeoutSeconds: Double) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment
+        let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString).out")
+        let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString).err")
         _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
         defer {

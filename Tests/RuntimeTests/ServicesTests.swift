@@ -96,7 +96,7 @@ final class ServicesTests: XCTestCase {
                         // Touch a few pages of the stack, as real goroutines do.
                         withUnsafeTemporaryAllocation(byteCount: 12_288, alignment: 16) { buf in
                             for i in stride(from: 0, to: buf.count, by: 512) { buf[i] = UInt8(i & 0xff) }
-                            keepStores(buf) // (else an optimized build drops the stores)
+                            useMemory(buf.baseAddress!) // (else an optimized build drops the stores)
                         }
                         _ = release.receive()
                         wg.done()
@@ -138,10 +138,4 @@ private func residentBytes() -> Int {
     guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
     let parts = s.split(separator: " ")
     return parts.count > 1 ? (Int(parts[1]) ?? 0) * 4096 : 0
-}
-
-/// An opaque use of a buffer: stores into it before the call cannot be dropped.
-@inline(never) @_optimize(none)
-private func keepStores(_ buf: UnsafeMutableRawBufferPointer) {
-    if buf.count > 0 && buf[0] == 0xAB { buf[0] = 0xAC }
 }
