@@ -252,22 +252,25 @@ final class StackAllocator: @unchecked Sendable {
     /// stacks resident for reuse: a reservation whose 64 slots are all pooled (and none
     /// kept) is unmapped, page tables and all; other pooled slots get their pages back
     /// with one madvise per run of adjacent slots (the guards between them stay). Slots
-    /// released before and not used since are skipped. Returns the bytes released:
-    /// resident before, by mincore for the slots, by the process's resident set for the
-    /// unmapped reservations (unmapped after the lock is released: taking a million
-    /// stacks' pages back takes a while, and spawns must not wait for it).
+    /// released before and not used since are skipped. Returns the bytes released: those
+    /// resident just before, by mincore, for the slots and for the unmapped reservations
+    /// (unmapped after the lock is released: taking a million stacks' pages back takes a
+    /// while, and spawns must not wait for it). Not by the difference in the process's
+    /// resident set across the unmapping: other threads fault pages in meanwhile, and the
+    /// kernel's resident-set counters are per-CPU approximations; a CI run counted 22 MB
+    /// of a 174 MB burst that way.
     func scavengePool(retainBytes: Int) -> Int {
         var unmap: [UInt] = []
         var released = scavengePoolLocked(retainBytes: retainBytes, unmap: &unmap)
         if !unmap.isEmpty {
             let bytes = slotBytes * StackAllocator.slotsPerReservation
-            let before = SystemFile.residentBytes()
             for (k, base) in unmap.enumerated() {
-                _ = gb_stack_unmap(UnsafeMutableRawPointer(bitPattern: base), bytes)
+                let p = UnsafeMutableRawPointer(bitPattern: base)
+                released += gb_resident_bytes(p, bytes)
+                _ = gb_stack_unmap(p, bytes)
                 // (Called by the scavenger's goroutine: a million stacks take a while.)
                 if k & 63 == 63 { Runtime.preemptionPoint() }
             }
-            released += max(0, before - SystemFile.residentBytes())
         }
         return released
     }
@@ -370,15 +373,5 @@ extension String {
         while let c = s.first, set.contains(c) { s.removeFirst() }
         while let c = s.last, set.contains(c) { s.removeLast() }
         return String(s)
-    }
-}
-
-extension SystemFile {
-    /// The process's resident set in bytes (/proc/self/statm), 0 when unreadable.
-    static func residentBytes() -> Int {
-        guard let text = readText("/proc/self/statm") else { return 0 }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-        return pages * StackAllocator.pageBytes
     }
 }

@@ -124,7 +124,7 @@ final class ServicesTests: XCTestCase {
         let on = burst(scavenge: 10_000_000)
         XCTAssertGreaterThan(on.grown, 20_000 * 8192, "the burst used at least two pages per goroutine")
         XCTAssertGreaterThan(on.stats.scavengerRuns, 0)
-        XCTAssertGreaterThan(on.stats.scavengedBytes, UInt64(on.grown / 2))
+        XCTAssertGreaterThan(on.stats.scavengedBytes, UInt64(on.grown / 2), "the scavenger counts what it gave back (\(on))")
         XCTAssertGreaterThan(Double(on.released), 0.5 * Double(on.grown),
                              "with the scavenger on, at least half of the burst's memory goes back (\(on))")
         let off = burst(scavenge: nil)
