@@ -67,36 +67,36 @@ enum ConcurrencyWorkloads {
             await echo.value
             return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + latencyMetrics(h) + threadMetric())
         case "chan-prodcons":
+            // PROTOCOL.md: one op is one item sent and received, nothing else; the
+            // consumers count what they got.
             let n = p.int("n"), buffer = p.int("buffer")
             let pairs = p.int("pairs") == 0 ? procs : p.int("pairs")
             let c = AsyncChannel<Int>(capacity: buffer)
             let start = now()
-            await withTaskGroup(of: Void.self) { group in
+            let total = await withTaskGroup(of: Int.self) { group in
                 group.addTask {
                     await withDiscardingTaskGroup { producers in
                         for k in 0..<pairs {
                             let count = n / pairs + (k < n % pairs ? 1 : 0)
                             producers.addTask {
-                                for i in 0..<count {
-                                    Sink.shared.addLocal(computeKernel(seed: UInt64(i + 1), rounds: 10))
-                                    await c.send(1)
-                                }
+                                for i in 0..<count { await c.send(i) }
                             }
                         }
                     }
                     c.close()
+                    return 0
                 }
                 for _ in 0..<pairs {
                     group.addTask {
                         var got = 0
-                        while let v = await c.receive() {
-                            got += v
-                            Sink.shared.addLocal(computeKernel(seed: UInt64(got), rounds: 10))
-                        }
+                        while await c.receive() != nil { got += 1 }
+                        return got
                     }
                 }
+                return await group.reduce(0, +)
             }
             let elapsed = now() - start
+            if total != n { return .error("chan-prodcons: consumers received \(total) items, want \(n)") }
             return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + threadMetric())
         case "mutex-contention":
             let n = p.int("n")

@@ -50,28 +50,29 @@ enum SwitchWorkloads {
     /// `buffer` slots, n items in all, with a little local work per item (Go's
     /// BenchmarkChanProdCons).
     static func chanProdCons(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+        // PROTOCOL.md: one op is one item sent and received, nothing else (as the Go
+        // peer's runChanProdCons); the consumers count what they got, and a lost or
+        // duplicated item makes the run an error.
         let n = p.int("n"), buffer = p.int("buffer")
         let pairs = p.int("pairs") == 0 ? procs : p.int("pairs")
         let c = Channel<Int>(capacity: buffer)
         let producers = WaitGroup(), consumers = WaitGroup()
+        let received = UnsafeMutablePointer<Int>.allocate(capacity: pairs)
+        received.initialize(repeating: 0, count: pairs)
+        defer { received.deallocate() }
         producers.add(pairs)
         consumers.add(pairs)
         let start = now()
         for k in 0..<pairs {
             let count = n / pairs + (k < n % pairs ? 1 : 0)
             go {
-                for i in 0..<count {
-                    Sink.shared.addLocal(computeKernel(seed: UInt64(i + 1), rounds: 10))
-                    c.send(1)
-                }
+                for i in 0..<count { c.send(i) }
                 producers.done()
             }
             go {
                 var got = 0
-                while let v = c.receive() {
-                    got += v
-                    Sink.shared.addLocal(computeKernel(seed: UInt64(got), rounds: 10))
-                }
+                while c.receive() != nil { got += 1 }
+                received[k] = got // (read after consumers.wait: the WaitGroup orders it)
                 consumers.done()
             }
         }
@@ -79,6 +80,8 @@ enum SwitchWorkloads {
         c.close()
         consumers.wait()
         let elapsed = now() - start
+        let total = (0..<pairs).reduce(0) { $0 + received[$1] }
+        if total != n { return .error("chan-prodcons: consumers received \(total) items, want \(n)") }
         return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + runtimeMetrics())
     }
 
