@@ -13,6 +13,9 @@ enum SwitchAction {
     /// Unmanaged: the parking frame keeps the lock's owner alive until g0 unlocks it,
     /// and a strong payload costs a retain and a release per park.
     case park(Unmanaged<RuntimeLock>?)
+    /// Sleep: park, then add the G's timer for the given time (Go's resetForSleep, the
+    /// unlockf of time.Sleep's gopark): the timer lock is not held across the switch.
+    case sleep(until: Int64)
     /// The goroutine finished or called Goexit (Go's goexit0).
     case exit
     /// select: park, then unlock every lock in Machine.parkLocks (its channels).

@@ -207,11 +207,8 @@ public enum Runtime {
             return
         }
         if nanoseconds <= 0 { checkPreempt(gp); return }
-        let s = sched!
-        s.timers.lock.lock()
-        s.timers.addLocked(whenNanoseconds: gb_nanotime() + nanoseconds, g: gp, isSystem: gp.isSystem)
         gp.waitReason = .sleep
-        switchToScheduler(gp, .park(Unmanaged.passUnretained(s.timers.lock)))
+        switchToScheduler(gp, .sleep(until: gb_nanotime() + nanoseconds))
         gp.waitReason = .none
     }
 

@@ -142,6 +142,18 @@ func finishSwitch(_ s: Scheduler, _ m: Machine, _ gp: Goroutine, _ action: Switc
         gp.m = nil
         // Only now, with the G off its stack, may its waker run it.
         unlock?._withUnsafeGuaranteedRef { $0.unlock() }
+    case .sleep(let when):
+        pRef?._withUnsafeGuaranteedRef { $0.stats.goroutineParks &+= 1 }
+        let isSystem = gp.isSystem
+        gp.setStatus(.waiting)
+        m.current = nil
+        gp.m = nil
+        // Only now, with the G off its stack, may the timer ready it. (No false deadlock
+        // meanwhile: this M is running, and checkDead looks for none.)
+        let timers = s.timers
+        timers.lock.lock()
+        timers.addLocked(whenNanoseconds: when, g: gp, isSystem: isSystem)
+        timers.lock.unlock()
     case .parkUnlockAll:
         pRef?._withUnsafeGuaranteedRef { $0.stats.goroutineParks &+= 1 }
         gp.setStatus(.waiting)

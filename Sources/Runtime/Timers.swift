@@ -37,8 +37,8 @@ final class TimerQueue: @unchecked Sendable {
     var hasUserTimers: Bool { lock.lock(); defer { lock.unlock() }; return userCount > 0 }
     var waiterActive: Bool { gb_load_acquire_u32(waiterWord) != 0 }
 
-    /// Adds a timer (caller holds `lock`; it stays held: the sleeper parks and g0
-    /// unlocks it). Wakes the timer waiter when this is the new earliest.
+    /// Adds a timer (caller holds `lock`): on g0, once the sleeper has parked
+    /// (SwitchAction.sleep). Wakes the timer waiter when this is the new earliest.
     func addLocked(whenNanoseconds: Int64, g: Goroutine, isSystem: Bool) {
         sequence += 1
         heap.append(Entry(whenNanoseconds: whenNanoseconds, sequence: sequence, g: g, isSystem: isSystem))
