@@ -20,6 +20,8 @@ final class Processor: @unchecked Sendable {
     let id: Int
     let statusWord: UnsafeMutablePointer<UInt32>
     let runQueue: RunQueue
+    /// Its sleeping goroutines' timers (Timers.swift).
+    let timers = TimerHeap()
     /// The M holding this P (nil when idle).
     unowned(unsafe) var m: Machine?
     /// Link on the idle-P list.

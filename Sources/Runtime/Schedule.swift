@@ -150,10 +150,8 @@ func finishSwitch(_ s: Scheduler, _ m: Machine, _ gp: Goroutine, _ action: Switc
         gp.m = nil
         // Only now, with the G off its stack, may the timer ready it. (No false deadlock
         // meanwhile: this M is running, and checkDead looks for none.)
-        let timers = s.timers
-        timers.lock.lock()
-        timers.addLocked(whenNanoseconds: when, g: gp, isSystem: isSystem)
-        timers.lock.unlock()
+        guard let pRef else { fatal("sleep: goroutine \(gp.id) parked without a P") }
+        pRef._withUnsafeGuaranteedRef { $0.timers.add(whenNanoseconds: when, g: gp, isSystem: isSystem, queue: s.timers) }
     case .parkUnlockAll:
         pRef?._withUnsafeGuaranteedRef { $0.stats.goroutineParks &+= 1 }
         gp.setStatus(.waiting)
@@ -265,7 +263,7 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
             continue
         }
         let p = m.p!
-        s.timers.runDue(on: p)
+        p.timers.runDue(on: p, queue: s.timers)
         // 1. Fairness: every 61st tick, the global queue first (Go's number: a prime
         //    that is not too small, so neither queue starves).
         if p.scheduleTick % 61 == 0 { s.placement.observeNode(of: p) }
@@ -294,6 +292,8 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
                 p.stats.spinningStarts &+= 1
             }
             if let gp = stealWork(m, p) { return (gp, false) }
+            // The other Ps' due timers, onto our queue (Go's stealWork runs them too).
+            if s.timers.runDueEverywhere(on: p, except: p.timers) > 0 { continue }
         }
         // Nothing: give up the P and park.
         s.lock.lock()
@@ -574,7 +574,7 @@ func goschedDirect(_ gp: Goroutine, _ m: Machine) -> Bool {
 // runtime; a retain of one is still a call).
 @inline(never)
 func goschedDirect(_ gp: Goroutine, _ s: Scheduler, _ m: Machine, _ p: Processor) -> Bool {
-    if s.timers.hasTimers { s.timers.runDue(on: p) }
+    if p.timers.hasTimers { p.timers.runDue(on: p, queue: s.timers) }
     let runQueue = p.runQueue
     if s.isStopping || s.isShuttingDown { return false }
     if runQueue.isEmpty && gb_load_relaxed_i64(s.globalSize) == 0 {

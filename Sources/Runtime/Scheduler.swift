@@ -152,7 +152,7 @@ final class Scheduler: @unchecked Sendable {
         maxStackBytes = configuration.maxStackBytes
         self.placement = placement
         for o: AnyObject in [self, lock, allGLock, freeLock, stacks, stopTheWorldLock, stopNote,
-                             timers, timers.lock, timers.waiterNote, sysmonState, sysmonState.note,
+                             timers, timers.waiterNote, sysmonState, sysmonState.note,
                              worldMutex, scavenger, scavenger.mutex] { makeImmortal(o) }
     }
 

@@ -85,7 +85,9 @@ extension Scheduler {
                     p.setStatus(.idle)
                     allP.append(p)
                 } else {
-                    allP.append(Processor(id: i, node: placement.node(forProcessor: i, count: n)))
+                    let p = Processor(id: i, node: placement.node(forProcessor: i, count: n))
+                    timers.register(p.timers)
+                    allP.append(p)
                 }
             }
         } else if n < old {
@@ -159,6 +161,7 @@ extension Scheduler {
         freeLock.unlock()
         stacks.release(p.stackCache[...])
         p.stackCache.removeAll()
+        p.timers.moveAll(to: allP[0].timers, queue: timers) // (Go's moveTimers)
         retiredStatistics.add(p.stats)
         p.stats = ProcessorStatistics()
         p.m = nil

@@ -69,8 +69,8 @@ func sysmonMain(_ m: Machine) {
         st.rounds += 1
         let now = gb_nanotime()
         // Timers nobody ran (every P busy with long-running goroutines).
-        if gb_load_acquire_i64(s.timers.nextWhen) <= now && !s.timers.waiterActive {
-            s.timers.runDue(on: nil)
+        if !s.timers.waiterActive && s.timers.earliest <= now {
+            s.timers.runDueEverywhere(on: nil)
         }
         if retake(now) > 0 { idle = 0 } else { idle += 1 }
         wakeScavengerIfDue(now)

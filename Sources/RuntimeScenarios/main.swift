@@ -87,6 +87,25 @@ let scenarios: [Scenario] = [
             writeStandardOutput("unreachable: received")
         }
     },
+    Scenario(name: "sleepers-then-deadlock", summary: "goroutines sleep on every P, then end; main blocks on a channel nobody sends to") {
+        // Not a deadlock while they sleep (their timers are in several Ps' heaps), one
+        // once the last has ended.
+        Runtime.run(goConfiguration(procs: 4)) {
+            let woke = Channel<Int>(capacity: 8)
+            for i in 0..<8 {
+                go {
+                    Runtime.sleep(nanoseconds: Int64(10 + 5 * i) * 1_000_000)
+                    woke.send(i)
+                }
+            }
+            var seen = 0
+            for _ in 0..<8 { if woke.receive() != nil { seen += 1 } }
+            writeStandardOutput("\(seen) sleepers woke")
+            let never = Channel<Int>()
+            _ = never.receive()
+            writeStandardOutput("unreachable: received")
+        }
+    },
     Scenario(name: "select-no-cases", summary: "main blocks in select {} with nothing else alive") {
         Runtime.run(goConfiguration()) {
             Runtime.select([])

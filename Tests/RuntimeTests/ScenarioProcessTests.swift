@@ -46,6 +46,13 @@ final class ScenarioProcessTests: XCTestCase {
         assertStandardError(withScavenger, containsInOrder: ["fatal error: all goroutines are asleep - deadlock!", "goroutine 1 [chan receive]:"])
     }
 
+    func testSleepersAreNoDeadlockUntilTheyEnd() throws {
+        let result = try run("sleepers-then-deadlock", timeoutSeconds: 20)
+        XCTAssertEqual(result.status, 2, result.standardError)
+        XCTAssertEqual(result.standardOutputLines, ["8 sleepers woke"], result.standardError)
+        assertStandardError(result, containsInOrder: ["fatal error: all goroutines are asleep - deadlock!", "goroutine 1 [chan receive]:"])
+    }
+
     func testEmptySelectDeadlock() throws {
         let result = try run("select-no-cases", ["GOBENCH_SCAVENGE": "off"], timeoutSeconds: 20)
         XCTAssertEqual(result.status, 2)
