@@ -208,6 +208,9 @@ final class TimerQueue: @unchecked Sendable {
     /// Runs the due timers of every heap but `except`; returns how many sleepers it readied.
     @discardableResult
     func runDueEverywhere(on p: Processor?, except: TimerHeap? = nil) -> Int {
+        var any = false
+        forEachHeap { h in if h !== except && gb_load_relaxed_i64(h.nextWhen) != .max { any = true } }
+        if !any { return 0 } // (no clock reading: a spinning M comes here after every failed steal)
         var n = 0
         let now = gb_nanotime()
         forEachHeap { h in

@@ -42,10 +42,14 @@ enum ComputeWorkloads {
         for g in 0..<n {
             go {
                 let mine = samples + g * rounds
+                // One clock reading per sleep, as the Go peer: a sleep's oversleep is the
+                // time since the previous wake-up minus the sleep.
+                var previous = now()
                 for r in 0..<rounds {
-                    let t0 = now()
                     Runtime.sleep(nanoseconds: Int64(sleepUs) * 1000)
-                    mine[r] = UInt64(max(1, now() - t0 - Int64(sleepUs) * 1000))
+                    let t = now()
+                    mine[r] = UInt64(max(1, t - previous - Int64(sleepUs) * 1000))
+                    previous = t
                 }
                 wg.done()
             }
