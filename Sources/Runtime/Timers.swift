@@ -66,31 +66,44 @@ final class TimerHeap: @unchecked Sendable {
     }
 
     /// Makes every due sleeper of this heap runnable: onto `p`'s queue when given, else
-    /// the global one. Returns how many.
+    /// the global one. Returns how many. (64 at a time, as addresses on the stack: no
+    /// array to allocate, no reference to count; a parked G cannot be freed.)
     @discardableResult
     func runDue(on p: Processor?, queue: TimerQueue) -> Int {
         let next = gb_load_acquire_i64(nextWhen)
         if next == .max { return 0 }
         let now = gb_nanotime()
         if next > now { return 0 }
-        var due: [Goroutine] = []
-        var users: Int64 = 0
         // In flight from here until every popped sleeper is in a run queue: checkDead
         // must not take that moment for a deadlock (sysmon, which pops too, is never
         // counted as a running M).
         _ = gb_add_i64(queue.readying, 1)
-        lock.lock()
-        while let top = heap.first, top.whenNanoseconds <= now {
-            due.append(top.g)
-            if !top.isSystem { users += 1 }
-            removeTop()
+        var total = 0
+        withUnsafeTemporaryAllocation(of: UInt.self, capacity: 64) { batch in
+            while true {
+                var n = 0
+                var users: Int64 = 0
+                lock.lock()
+                while n < 64, let top = heap.first, top.whenNanoseconds <= now {
+                    batch[n] = UInt(bitPattern: Unmanaged.passUnretained(top.g).toOpaque())
+                    n += 1
+                    if !top.isSystem { users += 1 }
+                    removeTop()
+                }
+                let first = heap.first?.whenNanoseconds ?? .max
+                gb_store_release_i64(nextWhen, first)
+                lock.unlock()
+                if users > 0 { _ = gb_sub_i64(queue.userTimers, users) }
+                for k in 0..<n {
+                    Unmanaged<Goroutine>.fromOpaque(UnsafeRawPointer(bitPattern: batch[k])!)
+                        ._withUnsafeGuaranteedRef { ready($0, on: p, next: false) }
+                }
+                total += n
+                if first > now { break }
+            }
         }
-        gb_store_release_i64(nextWhen, heap.first?.whenNanoseconds ?? .max)
-        lock.unlock()
-        if users > 0 { _ = gb_sub_i64(queue.userTimers, users) }
-        for gp in due { ready(gp, on: p, next: false) }
         _ = gb_sub_i64(queue.readying, 1)
-        return due.count
+        return total
     }
 
     /// Moves every timer to `other` (a P that GOMAXPROCS removes: the world is stopped).
