@@ -2,6 +2,9 @@
 // (Go's lock_futex.go). They block OS threads, so only the runtime itself uses them, for
 // short critical sections; goroutines block on channels, Mutex and WaitGroup instead.
 import CRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A futex-based mutual exclusion lock: spin briefly, then sleep in the kernel.
 /// States of the word: 0 unlocked, 1 locked, 2 locked with (possible) sleepers.
@@ -27,6 +30,10 @@ public final class RuntimeLock: @unchecked Sendable {
             gb_cpu_relax(30)
             if gb_load_relaxed_u32(word) == 0 && gb_cas_u32(word, 0, 1) { return }
         }
+        // Then give the CPU up once (Go's passive spin, osyield): on a busy machine the
+        // holder may be waiting for a CPU; a futex sleep costs a wake-up on each side.
+        sched_yield()
+        if gb_load_relaxed_u32(word) == 0 && gb_cas_u32(word, 0, 1) { return }
         while gb_exchange_u32(word, 2) != 0 {
             _ = gb_futex_wait(word, 2, -1)
         }
