@@ -1,7 +1,7 @@
 // Placements checked against the machine before run, sweep or tune starts a child: a
 // `nodes=` list naming a node that does not exist (or has no CPU in the affinity mask) is
 // bad input, rejected as `gobench topology` rejects it, not a run recorded under a
-// placement it never had.
+// placement it never had; so is a malformed GOBENCH_TOPOLOGY, whatever the placement.
 import Foundation
 import GobenchKit
 import Runtime
@@ -11,6 +11,15 @@ enum PlacementValidation {
     /// swift engines' runtime sees GOBENCH_TOPOLOGY when it is set (else the machine, through
     /// libnuma); the Go peer always reads the machine's nodes.
     static func check(_ placements: [PlacementSetting], engines: [BenchmarkEngine]) throws {
+        // The swift runtime reads a GOBENCH_TOPOLOGY override at start-up whatever the
+        // placement, and refuses a malformed one: every run would end as `crashed`.
+        if hasTopologyOverride && engines.contains(where: { $0 != .go }) {
+            do {
+                _ = try TopologySnapshot.discover(overrideText: nil)
+            } catch {
+                throw SettingsError("\(TopologyOverride.environmentVariable): \(error)")
+            }
+        }
         let placed = placements.filter { $0 != .none }
         guard !placed.isEmpty else { return }
         // nil: as the swift runtime reads it (GOBENCH_TOPOLOGY, else libnuma); "": the machine.

@@ -66,4 +66,21 @@ final class PlacementCommandTests: XCTestCase {
                                   "--dry-run"])
         assertRejected(dryRun, command: "sweep", value: "1000")
     }
+
+    func testMalformedTopologyOverrideIsRejectedWhateverThePlacement() throws {
+        // The runtime reads GOBENCH_TOPOLOGY at start-up even under placement none: a
+        // malformed one is bad input before any child runs, not a column of `crashed` rows.
+        let output = folder.appendingPathComponent("sweep.csv").path
+        for arguments in [["run", "spawn-storm", "--param", "n=100", "--reps", "1", "--warmup", "0", "--format", "csv"],
+                          ["sweep", "--workloads", "spawn-storm", "--engines", "swift", "--procs", "1",
+                           "--scavenge", "off", "--reps", "1", "-o", output]] {
+            let outcome = try gobench(arguments, environment: ["GOBENCH_TOPOLOGY": "0:zz"])
+            XCTAssertEqual(outcome.status, 1, "bad input is exit status 1: \(outcome.stderr)")
+            XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr)
+            XCTAssertTrue(outcome.stderr.hasPrefix("gobench \(arguments[0]): error: GOBENCH_TOPOLOGY: "), outcome.stderr)
+            XCTAssertTrue(outcome.stderr.contains("zz"), "names the bad part: \(outcome.stderr)")
+            XCTAssertEqual(outcome.stdout, "", "no rows")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output), "no results file: nothing ran")
+    }
 }
