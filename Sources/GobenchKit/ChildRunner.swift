@@ -135,6 +135,7 @@ public struct ProcessExecution: Sendable {
     public static func run(_ arguments: [String], environment: [String: String]? = nil,
                            timeoutSeconds: Double?, killGraceSeconds: Double = 2,
                            interruptFileDescriptor: Int32? = nil,
+                           forwardStandardErrorTo forwardDescriptor: Int32? = nil,
                            isInterrupted: () -> Bool = { false }) throws -> ProcessExecution {
         precondition(!arguments.isEmpty)
         let outPipe = try closeOnExecPipe(), errPipe: [Int32]
@@ -194,6 +195,15 @@ public struct ProcessExecution: Sendable {
                     output.append(contentsOf: buffer[0..<n])
                     if output.count > standardOutputLimit { output = output.suffix(standardOutputLimit / 2) }
                 } else {
+                    if let fd = forwardDescriptor {
+                        buffer.withUnsafeBytes { bytes in
+                            var at = 0
+                            while at < n {
+                                let w = write(fd, bytes.baseAddress! + at, n - at)
+                                if w > 0 { at += w } else if w < 0 && errno == EINTR { continue } else { break }
+                            }
+                        }
+                    }
                     errorOutput.append(contentsOf: buffer[0..<n])
                     if errorOutput.count > standardErrorLimit { errorOutput = errorOutput.suffix(standardErrorLimit / 2) }
                 }
@@ -364,10 +374,31 @@ public struct ChildRunner: Sendable {
     public var launcher: EngineLauncher
     public var timeoutSeconds: Double
     public var killGraceSeconds: Double
+    /// Copies each child's standard error to ours as it comes (still captured for the
+    /// error column): on when a trace was asked for (tracesRequested).
+    public var forwardsStandardError: Bool
 
-    public init(launcher: EngineLauncher, timeoutSeconds: Double, killGraceSeconds: Double = 2) {
+    public init(launcher: EngineLauncher, timeoutSeconds: Double, killGraceSeconds: Double = 2,
+                forwardsStandardError: Bool = ChildRunner.tracesRequested()) {
         self.launcher = launcher; self.timeoutSeconds = timeoutSeconds
         self.killGraceSeconds = killGraceSeconds
+        self.forwardsStandardError = forwardsStandardError
+    }
+
+    /// True when the environment asks a child for a trace on its standard error: the
+    /// swift runtime's GOBENCH_SCHEDTRACE, Go's GODEBUG schedtrace or scavtrace (which the
+    /// swift runtime also reads). Without forwarding, `GOBENCH_SCHEDTRACE=100 gobench run`
+    /// would print nothing: the lines would end in the captured output.
+    public static func tracesRequested(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        if let v = environment["GOBENCH_SCHEDTRACE"], let ms = Int(v.trimmingCharacters(in: .whitespaces)), ms > 0 {
+            return true
+        }
+        for setting in (environment["GODEBUG"] ?? "").split(separator: ",") {
+            let kv = setting.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2, let value = Int(kv[1]), value > 0 else { continue }
+            if kv[0] == "schedtrace" || kv[0] == "scavtrace" { return true }
+        }
+        return false
     }
 
     /// Runs one child to completion and classifies it. Never throws: a child that cannot even
@@ -384,6 +415,7 @@ public struct ChildRunner: Sendable {
             execution = try ProcessExecution.run(
                 arguments, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds,
                 interruptFileDescriptor: interrupt?.fileDescriptor,
+                forwardStandardErrorTo: forwardsStandardError ? STDERR_FILENO : nil,
                 isInterrupted: { interrupt?.isInterrupted ?? false })
         } catch {
             return ChildOutcome(status: .error, error: "\(error)")

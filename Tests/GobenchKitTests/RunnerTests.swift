@@ -85,6 +85,32 @@ final class RunnerTests: XCTestCase {
         XCTAssertNil(rows[0].value)
     }
 
+    func testTracesAreForwardedWhenAsked() throws {
+        XCTAssertFalse(ChildRunner.tracesRequested([:]))
+        XCTAssertTrue(ChildRunner.tracesRequested(["GOBENCH_SCHEDTRACE": "100"]))
+        XCTAssertFalse(ChildRunner.tracesRequested(["GOBENCH_SCHEDTRACE": "0"]))
+        XCTAssertFalse(ChildRunner.tracesRequested(["GOBENCH_SCHEDTRACE": "soon"]))
+        XCTAssertTrue(ChildRunner.tracesRequested(["GODEBUG": "madvdontneed=1,schedtrace=50"]))
+        XCTAssertTrue(ChildRunner.tracesRequested(["GODEBUG": "scavtrace=1"]))
+        XCTAssertFalse(ChildRunner.tracesRequested(["GODEBUG": "schedtrace=0,gctrace=1"]))
+        // Forwarded as it comes, and still captured (the error column reads it).
+        var fds: [Int32] = [-1, -1]
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]) }
+        let execution = try ProcessExecution.run(["/bin/sh", "-c", "echo 'SCHED 0ms: one' >&2; echo 'SCHED 10ms: two' >&2"],
+                                                 timeoutSeconds: 5, forwardStandardErrorTo: fds[1])
+        close(fds[1])
+        var forwarded = Data()
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            forwarded.append(contentsOf: chunk[0..<n])
+        }
+        XCTAssertEqual(String(decoding: forwarded, as: UTF8.self), "SCHED 0ms: one\nSCHED 10ms: two\n")
+        XCTAssertEqual(String(decoding: execution.standardError, as: UTF8.self), "SCHED 0ms: one\nSCHED 10ms: two\n")
+    }
+
     func testHangIsKilledAtTheTimeout() throws {
         let start = Date()
         let outcome = try run("hang", timeout: 0.5)
