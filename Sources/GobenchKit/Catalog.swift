@@ -253,7 +253,7 @@ public enum Catalog {
             mechanism: "stack size, overflow detection",
             parameters: [
                 .init("depth", "1000000", .integer(minimum: 1), "frames"),
-                .init("frame", "150", .integer(minimum: 1), "bytes per frame"),
+                .init("frame", "150", .choice(["64", "150", "512"]), "bytes of local array per frame (64, 150, 512: the sizes both engines compile)"),
                 .init("mode", "depth", .choice(["depth", "overflow"]),
                       "overflow: recurse without bound until the stack limit"),
                 .init("maxstack_mb", "0", .integer(minimum: 0),

@@ -90,12 +90,13 @@ enum ComputeWorkloads {
                     left -= step
                     Runtime.preemptionPoint()
                 }
-                Sink.shared.add(x & 1)
+                Sink.shared.add(x)
                 wg.done()
             }
         }
         wg.wait()
         let elapsed = now() - start
+        Sink.shared.print()
         return .ok(ops: reported, metrics: standardMetrics(ops: reported, wallNanoseconds: elapsed) + runtimeMetrics())
     }
 

@@ -33,10 +33,40 @@ enum ConcurrencyWorkloads {
     static func runAsync(_ workload: String, _ p: Parameters, procs: Int) async -> WorkloadOutcome {
         switch workload {
         case "spawn-storm":
+            // The three modes as on the other engines: one spawner, one per pool thread
+            // (each with its own group), or a chain where each task starts the next one
+            // and the last to finish resumes the waiter.
             let n = p.int("n")
             let start = now()
-            await withDiscardingTaskGroup { group in
-                for _ in 0..<n { group.addTask { } }
+            switch p.string("mode") {
+            case "all":
+                await withDiscardingTaskGroup { spawners in
+                    for s in 0..<procs {
+                        let count = n / procs + (s < n % procs ? 1 : 0)
+                        spawners.addTask {
+                            await withDiscardingTaskGroup { group in
+                                for _ in 0..<count { group.addTask { } }
+                            }
+                        }
+                    }
+                }
+            case "chain":
+                final class Left: Sendable {
+                    let count: Atomic<Int>
+                    init(_ n: Int) { count = Atomic(n) }
+                }
+                let left = Left(n)
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    @Sendable func link(_ remaining: Int) {
+                        if remaining > 1 { Task { link(remaining - 1) } }
+                        if left.count.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { done.resume() }
+                    }
+                    Task { link(n) }
+                }
+            default:
+                await withDiscardingTaskGroup { group in
+                    for _ in 0..<n { group.addTask { } }
+                }
             }
             let elapsed = now() - start
             return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + threadMetric())
@@ -54,17 +84,22 @@ enum ConcurrencyWorkloads {
             let n = p.int("n")
             let ping = AsyncChannel<Int>(capacity: 0), pong = AsyncChannel<Int>(capacity: 0)
             let echo = Task { while let v = await ping.receive() { await pong.send(v) } }
-            var h = newLatencyHistogram()
+            // One clock reading per round trip, as the other engines.
+            let latencies = UnsafeMutablePointer<Int64>.allocate(capacity: n)
+            defer { latencies.deallocate() }
             let start = now()
+            var previous = start
             for i in 0..<n {
-                let t0 = now()
                 await ping.send(i)
                 _ = await pong.receive()
-                if i & 15 == 0 { _ = h.record(UInt64(max(1, now() - t0))) }
+                let t = now()
+                latencies[i] = t - previous
+                previous = t
             }
             let elapsed = now() - start
             ping.close()
             await echo.value
+            let h = latencyHistogram(latencies, count: n)
             return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + latencyMetrics(h) + threadMetric())
         case "chan-prodcons":
             // PROTOCOL.md: one op is one item sent and received, nothing else; the
@@ -128,11 +163,12 @@ enum ConcurrencyWorkloads {
                             left -= step
                             await Task.yield()
                         }
-                        Sink.shared.add(x & 1)
+                        Sink.shared.add(x)
                     }
                 }
             }
             let elapsed = now() - start
+            Sink.shared.print()
             return .ok(ops: work, metrics: standardMetrics(ops: work, wallNanoseconds: elapsed) + threadMetric())
         }
     }

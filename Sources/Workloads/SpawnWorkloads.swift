@@ -24,12 +24,13 @@ enum SpawnWorkloads {
             }
             outer.wait()
         case "chain":
-            wg.add(1)
+            // Each goroutine spawns the next, then signals (the Go peer's link).
+            wg.add(n)
             func link(_ left: Int) {
-                if left == 0 { wg.done(); return }
-                go { link(left - 1) }
+                if left > 1 { go { link(left - 1) } }
+                wg.done()
             }
-            link(n)
+            go { link(n) }
         default:
             wg.add(n)
             for _ in 0..<n { go { wg.done() } }
@@ -54,13 +55,15 @@ enum SpawnWorkloads {
 
     /// n goroutines that all park on one channel, each with its index and values derived
     /// from it on its stack across the park (checked when it resumes: a stack that the
-    /// scavenger compacted must come back intact); returns when every one is parked, with
-    /// the channel, a WaitGroup that reaches zero once they have all exited after it is
+    /// scavenger compacted must come back intact); returns when every one has signalled
+    /// that it is about to park (a WaitGroup, as the Go peer's parkGoroutines), with the
+    /// channel, a WaitGroup that reaches zero once they have all exited after it is
     /// closed, and what they found.
     private static func parkBurst(_ n: Int) -> (release: Channel<Int>, finished: WaitGroup, check: BurstCheck) {
         let release = Channel<Int>()
-        let finished = WaitGroup()
+        let started = WaitGroup(), finished = WaitGroup()
         let check = BurstCheck()
+        started.add(n)
         finished.add(n)
         for i in 0..<n {
             go {
@@ -69,6 +72,7 @@ enum SpawnWorkloads {
                     slot[1] = ~i
                     slot[2] = i &* 0x9E37_79B9
                     slot[3] = n &- i
+                    started.done()
                     _ = release.receive()
                     if slot[0] != i || slot[1] != ~i || slot[2] != i &* 0x9E37_79B9 || slot[3] != n &- i {
                         check.corrupted.add(1, ordering: .relaxed)
@@ -78,7 +82,7 @@ enum SpawnWorkloads {
                 finished.done()
             }
         }
-        while release.waitingReceivers < n { Runtime.gosched() }
+        started.wait()
         return (release, finished, check)
     }
 
@@ -103,24 +107,44 @@ enum SpawnWorkloads {
         return .ok(ops: n, metrics: metrics + runtimeMetrics())
     }
 
-    /// One goroutine spawns n workers, each `work` rounds of the kernel; the other Ps
-    /// must steal them (Go's CreateGoroutinesSingle).
+    /// The main goroutine spawns n workers, each `work` rounds of the kernel; the other
+    /// Ps must steal them (Go's CreateGoroutinesSingle). As the Go peer: every P's M is
+    /// started first, outside the measurement (warmUpScheduler), and each worker adds its
+    /// result to the sink with one atomic add.
     static func stealImbalance(_ p: Parameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n"), work = p.int("work")
+        warmUpScheduler(procs)
         let wg = WaitGroup()
         wg.add(n)
         let start = now()
-        go {
-            for i in 0..<n {
-                go {
-                    Sink.shared.add(computeKernel(seed: UInt64(i + 1), rounds: work) & 1)
-                    wg.done()
-                }
+        for i in 0..<n {
+            go {
+                Sink.shared.add(computeKernel(seed: UInt64(i + 1), rounds: work))
+                wg.done()
             }
         }
         wg.wait()
         let elapsed = now() - start
+        Sink.shared.print()
         return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + runtimeMetrics())
+    }
+
+    /// The Go peer's warmUpScheduler: `procs` goroutines that yield until all of them run
+    /// at once (or 10 ms pass), so that every P has an M before the measurement.
+    static func warmUpScheduler(_ procs: Int) {
+        final class Ready: Sendable { let count = Atomic<Int>(0) }
+        let ready = Ready()
+        let wg = WaitGroup()
+        wg.add(procs)
+        for _ in 0..<procs {
+            go {
+                ready.count.add(1, ordering: .relaxed)
+                let deadline = now() + 10_000_000
+                while ready.count.load(ordering: .relaxed) < procs && now() < deadline { Runtime.gosched() }
+                wg.done()
+            }
+        }
+        wg.wait()
     }
 
     /// A burst of n goroutines that all exist at once and then exit; then idle, sampling
@@ -136,24 +160,31 @@ enum SpawnWorkloads {
         if let failure = check.failure(n) { return .error("scavenger-burst: \(failure)") }
         let burstNs = now() - start
         // Each sample is also printed as "rss MILLISECONDS BYTES" (time since the burst
-        // ended) before the result line, as the Go peer does, for a plot over time.
-        var samples: [Int] = []
+        // ended) before the result line, for a plot over time. As the Go peer: a sample
+        // first, then sleeps of sample_ms, the last one cut to end at idle_ms.
         let idleStart = now()
         let idleEnd = idleStart + Int64(idleMs) * 1_000_000
-        while now() < idleEnd {
-            Runtime.sleep(nanoseconds: Int64(sampleMs) * 1_000_000)
-            samples.append(ProcessMemory.residentBytes())
-            print("rss \((now() - idleStart) / 1_000_000) \(samples.last!)")
+        let grown = peak - before
+        var after = peak
+        var halfReleasedMs: Double? = nil
+        while true {
+            after = ProcessMemory.residentBytes()
+            let elapsedMs = (now() - idleStart) / 1_000_000
+            print("rss \(elapsedMs) \(after)")
+            if halfReleasedMs == nil && grown > 0 && 2 * (peak - after) >= grown { halfReleasedMs = Double(elapsedMs) }
+            let remaining = idleEnd - now()
+            if remaining <= 0 { break }
+            Runtime.sleep(nanoseconds: min(Int64(sampleMs) * 1_000_000, remaining))
         }
-        let after = ProcessMemory.residentBytes()
-        let grown = Double(max(1, peak - before))
+        // Released share of what the burst added, in [0, 1]; 0 when it added nothing.
+        let released = grown > 0 ? max(0, min(1, Double(peak - after) / Double(grown))) : 0
         var metrics = standardMetrics(ops: n, wallNanoseconds: burstNs)
-        metrics.append(Metric("bytes_per_goroutine", Double(peak - before) / Double(n), "bytes", "lower"))
+        metrics.append(Metric("bytes_per_goroutine", Double(grown) / Double(n), "bytes", "lower"))
         metrics.append(Metric("rss_peak_bytes", Double(peak), "bytes", "lower"))
         metrics.append(Metric("rss_after_idle_bytes", Double(after), "bytes", "lower"))
-        metrics.append(Metric("rss_released_fraction", max(0, Double(peak - after)) / grown, "ratio", "higher"))
-        if let half = samples.firstIndex(where: { Double(peak - $0) >= grown / 2 }) {
-            metrics.append(Metric("time_to_half_release_ms", Double((half + 1) * sampleMs), "ms", "lower"))
+        metrics.append(Metric("rss_released_fraction", released, "ratio", "higher"))
+        if let halfReleasedMs {
+            metrics.append(Metric("time_to_half_release_ms", halfReleasedMs, "ms", "lower"))
         }
         return .ok(ops: n, metrics: metrics + runtimeMetrics())
     }

@@ -33,7 +33,8 @@ enum StackWorkloads {
             done.send((sink, now() - start))
         }
         let (sink, elapsed) = done.receive()!
-        Sink.shared.add(sink & 1)
+        Sink.shared.add(sink)
+        Sink.shared.print()
         var metrics = standardMetrics(ops: depth, wallNanoseconds: elapsed)
         metrics.append(Metric("depth_reached", Double(depth), "count", "higher"))
         metrics.append(Metric("frame_bytes", Double(frameBytes), "bytes", "none"))

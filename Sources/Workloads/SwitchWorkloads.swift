@@ -1,6 +1,7 @@
 // gosched-pingpong, chan-pingpong, chan-prodcons and pingpong-hog on this runtime.
 import Foundation
 import Runtime
+import Synchronization
 
 enum SwitchWorkloads {
     /// Two goroutines that each call Gosched n times (ops = 2n).
@@ -20,35 +21,34 @@ enum SwitchWorkloads {
         return .ok(ops: 2 * n, metrics: standardMetrics(ops: 2 * n, wallNanoseconds: elapsed) + runtimeMetrics())
     }
 
-    /// n round trips over two unbuffered channels; every 16th round trip is timed alone
-    /// for the latency percentiles.
+    /// n round trips over two unbuffered channels. As the Go peer: one clock reading per
+    /// round trip, each latency the time since the previous reading, stored in an array
+    /// (allocated, not touched, before the measurement) and put in the histogram after.
     static func chanPingPong(_ p: Parameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n")
         let ping = Channel<Int>(), pong = Channel<Int>()
         go {
             while let v = ping.receive() { pong.send(v) }
         }
-        var h = newLatencyHistogram()
+        let latencies = UnsafeMutablePointer<Int64>.allocate(capacity: n)
+        defer { latencies.deallocate() }
         let start = now()
+        var previous = start
         for i in 0..<n {
-            if i & 15 == 0 {
-                let t0 = now()
-                ping.send(i)
-                _ = pong.receive()
-                _ = h.record(UInt64(max(1, now() - t0)))
-            } else {
-                ping.send(i)
-                _ = pong.receive()
-            }
+            ping.send(i)
+            _ = pong.receive()
+            let t = now()
+            latencies[i] = t - previous
+            previous = t
         }
         let elapsed = now() - start
         ping.close()
+        let h = latencyHistogram(latencies, count: n)
         return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + latencyMetrics(h) + runtimeMetrics())
     }
 
     /// `pairs` producers and consumers (0: GOMAXPROCS of each) over one channel of
-    /// `buffer` slots, n items in all, with a little local work per item (Go's
-    /// BenchmarkChanProdCons).
+    /// `buffer` slots, n items in all (Go's BenchmarkChanProdCons).
     static func chanProdCons(_ p: Parameters, procs: Int) -> WorkloadOutcome {
         // PROTOCOL.md: one op is one item sent and received, nothing else (as the Go
         // peer's runChanProdCons); the consumers count what they got, and a lost or
@@ -86,48 +86,44 @@ enum SwitchWorkloads {
     }
 
     /// A CPU hog beside a ping-pong pair at GOMAXPROCS=1 (Go's PingPongHog): the pair
-    /// progresses only because the hog is preempted (here at its preemption points).
+    /// progresses only because the hog is preempted (here at its preemption points: there
+    /// is no asynchronous preemption). `hog_ms` > 0 stops the hog after that long, as the
+    /// Go peer's time.AfterFunc. Only ns_per_op, as the Go peer: no clock reading per trip.
     static func pingPongHog(_ p: Parameters, procs: Int) -> WorkloadOutcome {
-        let n = p.int("n")
-        let stop = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-        stop.initialize(to: 0)
-        defer { stop.deallocate() }
+        let n = p.int("n"), hogMs = p.int("hog_ms")
+        final class Stop: Sendable { let flag = Atomic<Bool>(false) }
+        let stop = Stop()
         let hogDone = Channel<Int>(capacity: 1)
         go {
             var x: UInt64 = 1
             var i = 0
-            while stop.pointee == 0 {
+            while !stop.flag.load(ordering: .relaxed) {
                 x = computeKernel(seed: x, rounds: 100)
                 i += 1
                 Runtime.preemptionPoint()
             }
-            Sink.shared.add(x & 1)
+            Sink.shared.add(x)
             hogDone.send(i)
+        }
+        if hogMs > 0 {
+            go {
+                Runtime.sleep(nanoseconds: Int64(hogMs) * 1_000_000)
+                stop.flag.store(true, ordering: .relaxed)
+            }
         }
         let ping = Channel<Int>(), pong = Channel<Int>()
         go {
             while let v = ping.receive() { pong.send(v) }
         }
-        var h = newLatencyHistogram()
         let start = now()
         for i in 0..<n {
-            let t0 = now()
             ping.send(i)
             _ = pong.receive()
-            _ = h.record(UInt64(max(1, now() - t0)))
         }
         let elapsed = now() - start
-        stop.pointee = 1
+        stop.flag.store(true, ordering: .relaxed)
         ping.close()
         _ = hogDone.receive()
-        return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + latencyMetrics(h) + runtimeMetrics())
-    }
-}
-
-extension Sink {
-    /// Folds a value into the sink without a lock (only its low bit, racy by design:
-    /// the point is that the compiler must compute it).
-    @inline(__always) func addLocal(_ v: UInt64) {
-        if v == 0x5eed { add(v) }
+        return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + runtimeMetrics())
     }
 }

@@ -5,79 +5,98 @@ import Runtime
 
 enum SyscallWorkloads {
     /// `goroutines` goroutines, each doing n operations: a 1-byte write and read through
-    /// its own pipe, a 1 µs nanosleep, or a 1-byte write and fsync of a temporary file,
-    /// each call wrapped in Runtime.syscall (entersyscall/exitsyscall).
+    /// its own pipe, a 1 µs nanosleep, or a 1-byte write and fsync of a temporary file (in
+    /// $TMPDIR, else /tmp, as Go's os.CreateTemp), each call wrapped in Runtime.syscall
+    /// (entersyscall/exitsyscall). As the Go peer: the pipes and files are opened before
+    /// the measurement and closed after it, and each op takes one clock reading (its
+    /// latency is the time since the previous one).
     static func syscallHeavy(_ p: Parameters, procs: Int) -> WorkloadOutcome {
         let goroutines = p.int("goroutines"), n = p.int("n"), kind = p.string("kind")
+        // Per goroutine: [read end, write end] of its pipe, or its file twice.
+        var descriptors: [(Int32, Int32)] = []
+        defer {
+            for (r, w) in descriptors {
+                close(r)
+                if w != r { close(w) }
+            }
+        }
+        if kind != "nanosleep" {
+            let directory = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+            for _ in 0..<goroutines {
+                if kind == "pipe" {
+                    var fds: [Int32] = [0, 0]
+                    if pipe(&fds) != 0 { return .error("syscall-heavy: pipe: errno \(errno)") }
+                    descriptors.append((fds[0], fds[1]))
+                } else {
+                    var template = Array("\(directory)/gobench-fsync-XXXXXX".utf8CString)
+                    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+                    if fd < 0 { return .error("syscall-heavy: mkstemp in \(directory): errno \(errno)") }
+                    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+                    descriptors.append((fd, fd))
+                }
+            }
+        }
         let wg = WaitGroup()
         wg.add(goroutines)
-        let samples = UnsafeMutablePointer<UInt64>.allocate(capacity: goroutines * n)
-        samples.initialize(repeating: 1, count: goroutines * n)
-        defer { samples.deallocate() }
-        var failure: String? = nil
+        let latencies = UnsafeMutablePointer<Int64>.allocate(capacity: goroutines * n)
+        defer { latencies.deallocate() }
+        final class Failure: @unchecked Sendable { var text: String? }
+        let failure = Failure()
         let start = now()
         for g in 0..<goroutines {
+            let (readFD, writeFD) = kind == "nanosleep" ? (-1, -1) : descriptors[g]
             go {
-                let mine = samples + g * n
+                let mine = latencies + g * n
                 defer { wg.done() }
-                switch kind {
-                case "pipe":
-                    var fds: [Int32] = [0, 0]
-                    if pipe(&fds) != 0 { failure = "pipe: errno \(errno)"; return }
-                    var byte: UInt8 = UInt8(g & 0xff)
-                    for i in 0..<n {
-                        let t0 = now()
-                        let w = Runtime.syscall { write(fds[1], &byte, 1) }
-                        let r = Runtime.syscall { read(fds[0], &byte, 1) }
-                        mine[i] = UInt64(max(1, now() - t0))
-                        if w != 1 || r != 1 { failure = "pipe write/read failed"; break }
-                    }
-                    close(fds[0]); close(fds[1])
-                case "nanosleep":
-                    for i in 0..<n {
-                        let t0 = now()
+                var byte: UInt8 = UInt8(g & 0xff)
+                var previous = now()
+                for i in 0..<n {
+                    switch kind {
+                    case "pipe":
+                        let w = Runtime.syscall { write(writeFD, &byte, 1) }
+                        let r = Runtime.syscall { read(readFD, &byte, 1) }
+                        if w != 1 || r != 1 { failure.text = "pipe write/read failed: errno \(errno)"; return }
+                    case "nanosleep":
                         var ts = timespec(tv_sec: 0, tv_nsec: 1000)
-                        _ = Runtime.syscall { nanosleep(&ts, nil) }
-                        mine[i] = UInt64(max(1, now() - t0))
+                        _ = Runtime.syscall { nanosleep(&ts, nil) } // (a cut-short sleep still counts, as Go's)
+                    default: // fsync
+                        let w = Runtime.syscall { write(writeFD, &byte, 1) }
+                        let f = Runtime.syscall { fsync(writeFD) }
+                        if w != 1 || f != 0 { failure.text = "fsync write/fsync failed: errno \(errno)"; return }
                     }
-                default: // fsync
-                    var template = Array("/tmp/gobench-fsync-XXXXXX".utf8CString)
-                    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-                    if fd < 0 { failure = "mkstemp: errno \(errno)"; return }
-                    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-                    var byte: UInt8 = 1
-                    for i in 0..<n {
-                        let t0 = now()
-                        _ = Runtime.syscall { write(fd, &byte, 1) }
-                        _ = Runtime.syscall { fsync(fd) }
-                        mine[i] = UInt64(max(1, now() - t0))
-                    }
-                    close(fd)
+                    let t = now()
+                    mine[i] = t - previous
+                    previous = t
                 }
             }
         }
         wg.wait()
         let elapsed = now() - start
-        if let failure { return .error("syscall-heavy: \(failure)") }
+        if let text = failure.text { return .error("syscall-heavy: \(text)") }
         let ops = goroutines * n
-        var merged = newLatencyHistogram()
-        for i in 0..<ops { _ = merged.record(samples[i]) }
+        let merged = latencyHistogram(latencies, count: ops)
         return .ok(ops: ops, metrics: standardMetrics(ops: ops, wallNanoseconds: elapsed) + latencyMetrics(merged) + runtimeMetrics())
     }
 
     /// Ping-pong between two goroutines each locked to its thread (and, in `mixed` mode,
-    /// `unlocked` ordinary goroutines ping-ponging beside them).
+    /// `unlocked` ordinary goroutines ping-ponging beside them, in pairs). As the Go peer:
+    /// one clock reading per round trip. Each locked goroutine also checks, every round
+    /// trip, that it is still on its thread (pthread_self: a thread-local read, no system
+    /// call), which the Go peer leaves to Go's runtime.
     static func lockedThread(_ p: Parameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n"), mixed = p.string("mode") == "mixed", unlocked = p.int("unlocked")
+        if mixed && unlocked % 2 != 0 {
+            return .error("locked-thread: unlocked=\(unlocked) must be even (the unlocked goroutines ping-pong in pairs)")
+        }
         let ping = Channel<Int>(), pong = Channel<Int>()
         let done = WaitGroup()
         var threadChanges = 0
         done.add(1)
         go {
             Runtime.lockOSThread()
-            let tid = Runtime.threadID
+            let thread = pthread_self()
             while let v = ping.receive() {
-                if Runtime.threadID != tid { threadChanges += 1 }
+                if pthread_self() != thread { threadChanges += 1 }
                 pong.send(v)
             }
             Runtime.unlockOSThread()
@@ -86,7 +105,7 @@ enum SyscallWorkloads {
         let stopOthers = Channel<Int>()
         let others = WaitGroup()
         if mixed {
-            for _ in 0..<max(1, unlocked / 2) {
+            for _ in 0..<(unlocked / 2) {
                 let a = Channel<Int>(), b = Channel<Int>()
                 others.add(2)
                 go {
@@ -101,18 +120,21 @@ enum SyscallWorkloads {
                 }
             }
         }
-        var h = newLatencyHistogram()
+        let latencies = UnsafeMutablePointer<Int64>.allocate(capacity: n)
+        defer { latencies.deallocate() }
         let result = Channel<Int64>(capacity: 1)
         go {
             Runtime.lockOSThread()
-            let tid = Runtime.threadID
+            let thread = pthread_self()
             let start = now()
+            var previous = start
             for i in 0..<n {
-                let t0 = now()
                 ping.send(i)
                 _ = pong.receive()
-                _ = h.record(UInt64(max(1, now() - t0)))
-                if Runtime.threadID != tid { threadChanges += 1 }
+                let t = now()
+                latencies[i] = t - previous
+                previous = t
+                if pthread_self() != thread { threadChanges += 1 }
             }
             result.send(now() - start)
             Runtime.unlockOSThread()
@@ -123,6 +145,7 @@ enum SyscallWorkloads {
         stopOthers.close()
         others.wait()
         if threadChanges != 0 { return .error("locked-thread: a locked goroutine changed threads \(threadChanges) times") }
+        let h = latencyHistogram(latencies, count: n)
         return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + latencyMetrics(h) + runtimeMetrics())
     }
 }

@@ -1,6 +1,7 @@
 // What a workload measured, and the result line of the child protocol (docs/PROTOCOL.md
 // section 2) that carries it to the sweep.
 import Foundation
+import Synchronization
 import Histogram
 import Runtime
 
@@ -82,6 +83,14 @@ func newLatencyHistogram() -> Histogram<UInt64> {
     Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
 }
 
+/// The histogram of `count` latencies (ns) recorded into an array during a measurement
+/// (filled after it, as the Go peer computes its percentiles after the run).
+func latencyHistogram(_ samples: UnsafePointer<Int64>, count: Int) -> Histogram<UInt64> {
+    var h = newLatencyHistogram()
+    for i in 0..<count { _ = h.record(UInt64(max(1, samples[i]))) }
+    return h
+}
+
 /// The runtime's statistics as metrics (swift engine).
 func runtimeMetrics() -> [Metric] {
     let st = Runtime.statistics()
@@ -126,13 +135,15 @@ public func computeKernel(seed: UInt64, rounds: Int) -> UInt64 {
     return x
 }
 
-/// Keeps results alive so the compiler cannot remove the work.
-final class Sink: @unchecked Sendable {
+/// Keeps results alive so the compiler cannot remove the work: an atomic sum, as the Go
+/// peer's (one atomic add, no lock: a lock here would be work Go does not do), printed as
+/// "sink N" before the result line (PROTOCOL.md section 1).
+final class Sink: Sendable {
     static let shared = Sink()
-    private let lock = NSLock()
-    private var value: UInt64 = 0
-    func add(_ v: UInt64) { lock.lock(); value &+= v; lock.unlock() }
-    var total: UInt64 { lock.lock(); defer { lock.unlock() }; return value }
+    private let value = Atomic<UInt64>(0)
+    func add(_ v: UInt64) { value.wrappingAdd(v, ordering: .relaxed) }
+    var total: UInt64 { value.load(ordering: .acquiring) }
+    func print() { Swift.print("sink \(total)") }
 }
 
 /// Resolved integer and choice parameters.

@@ -19,12 +19,14 @@ final class CatalogRunTests: XCTestCase {
         ("chan-prodcons", ["n": "1001", "buffer": "0", "pairs": "3"], 1001),
         ("chan-prodcons", ["n": "1000", "buffer": "100"], 1000),
         ("pingpong-hog", ["n": "100"], 100),
+        ("pingpong-hog", ["n": "100", "hog_ms": "1"], 100),
         ("syscall-heavy", ["goroutines": "3", "n": "50"], 150),
         ("syscall-heavy", ["goroutines": "2", "n": "20", "kind": "nanosleep"], 40),
         ("syscall-heavy", ["goroutines": "2", "n": "5", "kind": "fsync"], 10),
         ("locked-thread", ["n": "100"], 100),
         ("locked-thread", ["n": "100", "mode": "mixed", "unlocked": "4"], 100),
         ("deep-recursion", ["depth": "10000"], 10000),
+        ("deep-recursion", ["depth": "10000", "frame": "512"], 10000),
         ("mutex-contention", ["n": "10001", "goroutines": "7"], 10001),
         ("timer-storm", ["n": "20", "sleep_us": "100", "rounds": "3"], 60),
         ("parallel-compute", ["work": "100003", "tasks": "7"], 100003),
@@ -100,6 +102,30 @@ final class CatalogRunTests: XCTestCase {
             p.waitUntilExit()
             let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
             check(last, p.terminationStatus, "go \(c.workload) \(c.params)", ops: c.ops)
+        }
+    }
+
+    /// What the engines must agree on beyond the op count (PROTOCOL.md): an odd number of
+    /// unlocked goroutines in mixed mode is an error on both (they ping-pong in pairs); the
+    /// burst's released fraction is in [0, 1]; the latency workloads report percentiles.
+    func testSwiftAgreesWithTheGoPeerOnParametersAndMetrics() {
+        let (odd, oddStatus) = WorkloadRunner.run(workload: "locked-thread", engine: "swift", procs: 2, scavenge: "off",
+                                                  placement: "none", overrides: ["n": "10", "mode": "mixed", "unlocked": "3"])
+        XCTAssertEqual(oddStatus, 1, odd)
+        XCTAssertTrue(odd.contains("must be even"), odd)
+        let (burst, _) = WorkloadRunner.run(workload: "scavenger-burst", engine: "swift", procs: 2, scavenge: "10ms",
+                                            placement: "none", overrides: ["n": "2000", "idle_ms": "60", "sample_ms": "5"])
+        guard case .success(let b) = ChildResultLine.parse(burst) else { return XCTFail(burst) }
+        let fraction = b.metrics.first { $0.name == "rss_released_fraction" }?.value ?? -1
+        XCTAssertTrue((0...1).contains(fraction), "released fraction \(fraction) outside [0, 1]: \(burst)")
+        for workload in ["chan-pingpong", "locked-thread", "syscall-heavy"] {
+            let (line, _) = WorkloadRunner.run(workload: workload, engine: "swift", procs: 2, scavenge: "off",
+                                               placement: "none", overrides: workload == "syscall-heavy" ? ["goroutines": "2", "n": "50"] : ["n": "200"])
+            guard case .success(let r) = ChildResultLine.parse(line) else { XCTFail(line); continue }
+            let p50 = r.metrics.first { $0.name == "latency_p50_ns" }?.value ?? 0
+            let p99 = r.metrics.first { $0.name == "latency_p99_ns" }?.value ?? 0
+            XCTAssertGreaterThan(p50, 0, "\(workload): \(line)")
+            XCTAssertGreaterThanOrEqual(p99, p50, "\(workload): \(line)")
         }
     }
 

@@ -48,14 +48,20 @@ func runScavengerBurst(ctx *runContext) (measurement, error) {
 	// Idle: nothing runs but the runtime (and the -scavenge goroutine, if any).
 	// Each sample is also printed as "rss MILLISECONDS BYTES" (time since the burst
 	// ended) before the result line, for a plot over time.
+	grown := rssPeak - rssBefore
 	rssAfterIdle := rssPeak
+	halfReleasedMs := int64(-1) // the first sample with half of the growth given back
 	idleStart := time.Now()
 	deadline := idleStart.Add(idle)
 	for {
 		if rssAfterIdle, err = residentSetBytes(); err != nil {
 			return measurement{}, err
 		}
-		fmt.Fprintf(ctx.out, "rss %d %d\n", time.Since(idleStart).Milliseconds(), rssAfterIdle)
+		elapsedMs := time.Since(idleStart).Milliseconds()
+		fmt.Fprintf(ctx.out, "rss %d %d\n", elapsedMs, rssAfterIdle)
+		if halfReleasedMs < 0 && grown > 0 && 2*(rssPeak-rssAfterIdle) >= grown {
+			halfReleasedMs = elapsedMs
+		}
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
 			break
@@ -63,18 +69,18 @@ func runScavengerBurst(ctx *runContext) (measurement, error) {
 		time.Sleep(min(samplePeriod, remaining))
 	}
 
-	grown := rssPeak - rssBefore
 	released := 0.0
 	if grown > 0 {
 		released = max(0, min(1, float64(rssPeak-rssAfterIdle)/float64(grown)))
 	}
-	return measurement{
-		ops:             int64(n),
-		wallNanoseconds: elapsed.Nanoseconds(),
-		extra: []metric{
-			{"bytes_per_goroutine", float64(grown) / float64(n), "bytes", "lower"},
-			{"rss_after_idle_bytes", float64(rssAfterIdle), "bytes", "lower"},
-			{"rss_released_fraction", released, "ratio", "higher"},
-		},
-	}, nil
+	extra := []metric{
+		{"bytes_per_goroutine", float64(grown) / float64(n), "bytes", "lower"},
+		{"rss_peak_bytes", float64(rssPeak), "bytes", "lower"},
+		{"rss_after_idle_bytes", float64(rssAfterIdle), "bytes", "lower"},
+		{"rss_released_fraction", released, "ratio", "higher"},
+	}
+	if halfReleasedMs >= 0 {
+		extra = append(extra, metric{"time_to_half_release_ms", float64(halfReleasedMs), "ms", "lower"})
+	}
+	return measurement{ops: int64(n), wallNanoseconds: elapsed.Nanoseconds(), extra: extra}, nil
 }
