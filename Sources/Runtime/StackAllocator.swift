@@ -257,8 +257,7 @@ final class StackAllocator: @unchecked Sendable {
     /// (unmapped after the lock is released: taking a million stacks' pages back takes a
     /// while, and spawns must not wait for it). Not by the difference in the process's
     /// resident set across the unmapping: other threads fault pages in meanwhile, and the
-    /// kernel's resident-set counters are per-CPU approximations; a CI run counted 22 MB
-    /// of a 174 MB burst that way.
+    /// kernel's resident-set counters are per-CPU approximations.
     func scavengePool(retainBytes: Int) -> Int {
         var unmap: [UInt] = []
         var released = scavengePoolLocked(retainBytes: retainBytes, unmap: &unmap)

@@ -63,6 +63,7 @@ final class RunQueueTests: XCTestCase {
         let finished = AtomicCounter()
         let taken = RunOnceBitmap(count: items + 1)
         let stolenTotal = AtomicCounter()
+        let stealSeen = AtomicCounter()
         for _ in 0..<stealers {
             let thread = Thread {
                 let own = RunQueue(capacity: capacity)
@@ -72,6 +73,7 @@ final class RunQueueTests: XCTestCase {
                     let stopping = stop.value != 0
                     round += 1
                     if let item = own.steal(from: victim, stealRunNext: round % 4 == 0) {
+                        stealSeen.store(1)
                         taken.mark(Int(item)); stolen += 1
                         while let (more, _) = own.get() { taken.mark(Int(more)); stolen += 1 }
                     } else if stopping {
@@ -86,7 +88,15 @@ final class RunQueueTests: XCTestCase {
         var ownerTaken = 0, overflowed = 0
         var random: UInt64 = 0x2545F4914F6CDD1D
         var next = 1
+        var waitedForASteal = false
         while next <= items {
+            // Halfway, with items queued: wait for the stealer threads to take some (on
+            // two busy cores they may not have run yet), so that the steal is tested.
+            if !waitedForASteal && next > items / 2 && !victim.isEmpty {
+                waitedForASteal = true
+                XCTAssertTrue(RuntimeTestSupport.waitOnThread(seconds: 10) { stealSeen.value != 0 },
+                              "capacity \(capacity): no stealer took anything from a non-empty queue in 10 s")
+            }
             random ^= random << 13; random ^= random >> 7; random ^= random << 17
             let burst = Int(random % 8) + 1
             for _ in 0..<burst where next <= items {
