@@ -124,6 +124,14 @@ func finishSwitch(_ s: Scheduler, _ m: Machine, _ gp: Goroutine, _ action: Switc
     let pRef = m.pRef
     if let pRef { pRef._withUnsafeGuaranteedRef { gb_store_relaxed_uptr($0.runningWord, 0) } }
     if let p = m.oldP { gb_store_relaxed_uptr(p.runningWord, 0) }
+    /// The G has parked (Go's park_m before its unlockf): counted on its P (a parking G's
+    /// M holds its P), waiting, off this M.
+    @inline(__always) func parked() {
+        pRef?._withUnsafeGuaranteedRef { $0.stats.goroutineParks &+= 1 }
+        gp.setStatus(.waiting)
+        m.current = nil
+        gp.m = nil
+    }
     switch action {
     case .yield, .preempted:
         // Go's gosched_m / gopreempt_m: to the global queue. (Running Gs belong to their
@@ -136,27 +144,18 @@ func finishSwitch(_ s: Scheduler, _ m: Machine, _ gp: Goroutine, _ action: Switc
         s.lock.unlock()
         s.wakeP() // Go's goschedImpl: an idle P may take it
     case .park(let unlock):
-        pRef?._withUnsafeGuaranteedRef { $0.stats.goroutineParks &+= 1 } // (a parking G's M holds its P)
-        gp.setStatus(.waiting)
-        m.current = nil
-        gp.m = nil
+        parked()
         // Only now, with the G off its stack, may its waker run it.
         unlock?._withUnsafeGuaranteedRef { $0.unlock() }
     case .sleep(let when):
-        pRef?._withUnsafeGuaranteedRef { $0.stats.goroutineParks &+= 1 }
         let isSystem = gp.isSystem
-        gp.setStatus(.waiting)
-        m.current = nil
-        gp.m = nil
+        parked()
         // Only now, with the G off its stack, may the timer ready it. (No false deadlock
         // meanwhile: this M is running, and checkDead looks for none.)
         guard let pRef else { fatal("sleep: goroutine \(gp.id) parked without a P") }
         pRef._withUnsafeGuaranteedRef { $0.timers.add(whenNanoseconds: when, g: gp, isSystem: isSystem, queue: s.timers) }
     case .parkUnlockAll:
-        pRef?._withUnsafeGuaranteedRef { $0.stats.goroutineParks &+= 1 }
-        gp.setStatus(.waiting)
-        m.current = nil
-        gp.m = nil
+        parked()
         let locks = m.parkLocks
         m.parkLocks = []
         for l in locks.reversed() { l.unlock() }

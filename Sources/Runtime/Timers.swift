@@ -67,12 +67,13 @@ final class TimerHeap: @unchecked Sendable {
 
     /// Makes every due sleeper of this heap runnable: onto `p`'s queue when given, else
     /// the global one. Returns how many. (64 at a time, as addresses on the stack: no
-    /// array to allocate, no reference to count; a parked G cannot be freed.)
+    /// array to allocate, no reference to count; a parked G cannot be freed.) `now`: the
+    /// time, when the caller has read the clock already.
     @discardableResult
-    func runDue(on p: Processor?, queue: TimerQueue) -> Int {
+    func runDue(on p: Processor?, queue: TimerQueue, now known: Int64? = nil) -> Int {
         let next = gb_load_acquire_i64(nextWhen)
         if next == .max { return 0 }
-        let now = gb_nanotime()
+        let now = known ?? gb_nanotime()
         if next > now { return 0 }
         // In flight from here until every popped sleeper is in a run queue: checkDead
         // must not take that moment for a deadlock (sysmon, which pops too, is never
@@ -221,13 +222,16 @@ final class TimerQueue: @unchecked Sendable {
     /// Runs the due timers of every heap but `except`; returns how many sleepers it readied.
     @discardableResult
     func runDueEverywhere(on p: Processor?, except: TimerHeap? = nil) -> Int {
-        var any = false
-        forEachHeap { h in if h !== except && gb_load_relaxed_i64(h.nextWhen) != .max { any = true } }
-        if !any { return 0 } // (no clock reading: a spinning M comes here after every failed steal)
+        // The clock is read only once some heap has a timer: a spinning M comes here after
+        // every failed steal.
         var n = 0
-        let now = gb_nanotime()
+        var now: Int64? = nil
         forEachHeap { h in
-            if h !== except && gb_load_acquire_i64(h.nextWhen) <= now { n += h.runDue(on: p, queue: self) }
+            let next = gb_load_acquire_i64(h.nextWhen)
+            if h === except || next == .max { return }
+            let t = now ?? gb_nanotime()
+            now = t
+            if next <= t { n += h.runDue(on: p, queue: self, now: t) }
         }
         return n
     }
@@ -278,11 +282,5 @@ final class TimerQueue: @unchecked Sendable {
         var users: Int64 = 0
         forEachHeap { users += $0.removeAll() }
         _ = gb_sub_i64(userTimers, users)
-    }
-
-    var count: Int {
-        var n = 0
-        forEachHeap { n += $0.count }
-        return n
     }
 }
