@@ -89,7 +89,7 @@ final class GoroutineEntryTests: XCTestCase {
         // Releasing through the word and retaining it back leaves the count unchanged;
         // a wrong word (the function pointer) would crash or free the capture.
         if let context {
-            Unmanaged<AnyObject>.fromOpaque(context).retain()
+            _ = Unmanaged<AnyObject>.fromOpaque(context).retain()
             Unmanaged<AnyObject>.fromOpaque(context).release()
         }
         XCTAssertNil(GoroutineEntry.context(of: &withoutCapture))

@@ -24,6 +24,13 @@ final class AtomicCounter: @unchecked Sendable {
     func store(_ value: Int64) { gb_store_release_i64(word, value) }
 }
 
+/// The process's resident set in bytes (/proc/self/statm), 0 when unreadable.
+func residentBytes() -> Int {
+    guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let parts = s.split(separator: " ")
+    return parts.count > 1 ? (Int(parts[1]) ?? 0) * 4096 : 0
+}
+
 /// An opaque use of memory: the optimizer cannot see what this reads or writes, so the
 /// stores into `p` before the call stay, and values it holds live in memory across it
 /// (tests that need touched stack pages, or a frame kept across a park).

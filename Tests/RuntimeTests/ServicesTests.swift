@@ -138,9 +138,3 @@ final class ServicesTests: XCTestCase {
                           "with the scavenger off the memory stays (\(off))")
     }
 }
-
-private func residentBytes() -> Int {
-    guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-    let parts = s.split(separator: " ")
-    return parts.count > 1 ? (Int(parts[1]) ?? 0) * 4096 : 0
-}

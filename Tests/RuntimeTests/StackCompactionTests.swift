@@ -76,12 +76,6 @@ private struct Payload: Equatable {
     }
 }
 
-private func residentBytes() -> Int {
-    guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-    let parts = s.split(separator: " ")
-    return parts.count > 1 ? (Int(parts[1]) ?? 0) * 4096 : 0
-}
-
 final class StackCompactionTests: XCTestCase {
     /// Goroutines parked on a channel, compacted by Runtime.scavenge, resume with their
     /// frames intact (values, pointers into the frame, a heap reference) and with the value
