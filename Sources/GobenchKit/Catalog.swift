@@ -35,8 +35,8 @@ public struct CatalogError: Error, CustomStringConvertible, Equatable {
 public struct WorkloadParameter: Sendable, Equatable {
     /// What values a parameter takes.
     public enum Kind: Sendable, Equatable {
-        /// An integer no smaller than `minimum`.
-        case integer(minimum: Int)
+        /// An integer from `minimum` to `maximum` (the Go peer's bounds).
+        case integer(minimum: Int, maximum: Int)
         /// One of the listed words.
         case choice([String])
     }
@@ -50,10 +50,10 @@ public struct WorkloadParameter: Sendable, Equatable {
         self.name = name; self.defaultValue = defaultValue; self.kind = kind; self.summary = summary
     }
 
-    /// "integer >= 1" or "single|all|chain".
+    /// "integer 1..1099511627776" or "single|all|chain".
     public var allowedDescription: String {
         switch kind {
-        case .integer(let minimum): return "integer >= \(minimum)"
+        case .integer(let minimum, let maximum): return "integer \(minimum)..\(maximum)"
         case .choice(let words): return words.joined(separator: "|")
         }
     }
@@ -61,9 +61,9 @@ public struct WorkloadParameter: Sendable, Equatable {
     /// The canonical text of `value`, or an error naming the parameter and what it accepts.
     public func normalize(_ value: String, workload: String) throws -> String {
         switch kind {
-        case .integer(let minimum):
-            guard let number = Int(value.trimmingCharacters(in: .whitespaces)), number >= minimum else {
-                throw CatalogError("\(workload): parameter \(name)=\(value) is not valid (expected an integer >= \(minimum))")
+        case .integer(let minimum, let maximum):
+            guard let number = Int(value.trimmingCharacters(in: .whitespaces)), number >= minimum, number <= maximum else {
+                throw CatalogError("\(workload): parameter \(name)=\(value) is not valid (expected an integer from \(minimum) to \(maximum))")
             }
             return String(number)
         case .choice(let words):
@@ -110,6 +110,16 @@ public struct WorkloadSpec: Sendable, Equatable {
     /// Parameter values the default sweep uses instead of the catalog defaults, sized so that
     /// the default sweep fits its time budget (see `SweepPlan`). Empty: the defaults.
     public var sweepParameters: [String: String]
+    /// Why the engines' figures for this workload are not a like-for-like comparison yet,
+    /// or nil when they are. `list`, `figures` and the report show it; no swift/go ratio
+    /// of such a workload is a pass or a fail.
+    public var notComparable: String? = nil
+    /// A remaining difference in kind between the engines that a reader of a ratio must
+    /// know (one line), or nil.
+    public var caveat: String? = nil
+    /// What `scavenge=off` means on each engine where the engines differ (one line), for
+    /// workloads whose metrics it changes; nil where it means the same or changes nothing.
+    public var scavengeOffCaveat: String? = nil
 
     public func parameter(named name: String) -> WorkloadParameter? {
         parameters.first { $0.name == name }
@@ -152,6 +162,13 @@ public struct WorkloadSpec: Sendable, Equatable {
 
 /// The catalog of PROTOCOL.md section 1.
 public enum Catalog {
+    /// The largest count a parameter takes (the Go peer's maxCount, 2^40).
+    public static let maxCount = 1 << 40
+
+    /// What `scavenge=off` means on each engine (PROTOCOL.md section 1, Settings).
+    public static let scavengeOffMeaning =
+        "scavenge=off: swift runs no scavenger at all; go keeps its background scavenger (only the periodic debug.FreeOSMemory is off)"
+
     private static let all3: [BenchmarkEngine] = [.swift, .go, .swiftConcurrency]
     private static let runtimeOnly: [BenchmarkEngine] = [.swift, .go]
 
@@ -161,7 +178,7 @@ public enum Catalog {
             summary: "create n goroutines that each call WaitGroup.Done",
             mechanism: "spawn path, runnext, G free list, stack cache",
             parameters: [
-                .init("n", "200000", .integer(minimum: 1), "goroutines created"),
+                .init("n", "200000", .integer(minimum: 1, maximum: maxCount), "goroutines created"),
                 .init("mode", "single", .choice(["single", "all", "chain"]),
                       "single: one spawner; all: one per P; chain: each spawns the next"),
             ],
@@ -172,34 +189,40 @@ public enum Catalog {
             summary: "n goroutines parked on one channel at once",
             mechanism: "memory per goroutine",
             parameters: [
-                .init("n", "100000", .integer(minimum: 1), "goroutines parked"),
+                .init("n", "100000", .integer(minimum: 1, maximum: maxCount), "goroutines parked"),
                 .init("scavenge", "0", .choice(["0", "1"]),
                       "1: one scavenger pass (Go: debug.FreeOSMemory) over the parked goroutines before measuring"),
             ],
             engines: runtimeOnly, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
-            sweepParameters: ["n": "50000"]),
+            sweepParameters: ["n": "50000"],
+            caveat: "swift: fixed-size stacks committed page by page; go: small stacks that grow by copying",
+            scavengeOffCaveat: Catalog.scavengeOffMeaning),
         WorkloadSpec(
             name: "steal-imbalance",
             summary: "one spawner creates n compute goroutines for the others to steal",
             mechanism: "work stealing",
             parameters: [
-                .init("n", "100000", .integer(minimum: 1), "goroutines spawned"),
-                .init("work", "200", .integer(minimum: 0), "compute kernel rounds per goroutine"),
+                .init("n", "100000", .integer(minimum: 1, maximum: maxCount), "goroutines spawned"),
+                .init("work", "200", .integer(minimum: 0, maximum: maxCount), "compute kernel rounds per goroutine"),
             ],
             engines: runtimeOnly, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
             sweepParameters: [:]),
         WorkloadSpec(
             name: "gosched-pingpong",
-            summary: "two goroutines each call Gosched n times",
+            summary: "goroutines each call Gosched n times: two per P (pairs), or two in all (lone)",
             mechanism: "yield path, global queue",
-            parameters: [.init("n", "500000", .integer(minimum: 1), "Gosched calls per goroutine")],
+            parameters: [
+                .init("n", "500000", .integer(minimum: 1, maximum: maxCount), "Gosched calls per goroutine"),
+                .init("mode", "pairs", .choice(["pairs", "lone"]),
+                      "pairs: two goroutines per P, every Gosched switches; lone: two in all, at GOMAXPROCS >= 2 each may be alone on its P and its Gosched returns at once"),
+            ],
             engines: all3, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
             sweepParameters: ["n": "200000"]),
         WorkloadSpec(
             name: "chan-pingpong",
             summary: "round trips over two unbuffered channels",
             mechanism: "park/ready, direct hand-off",
-            parameters: [.init("n", "200000", .integer(minimum: 1), "round trips")],
+            parameters: [.init("n", "200000", .integer(minimum: 1, maximum: maxCount), "round trips")],
             engines: all3, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
             sweepParameters: ["n": "100000"]),
         WorkloadSpec(
@@ -207,9 +230,9 @@ public enum Catalog {
             summary: "producers send n items to consumers over a channel",
             mechanism: "channels under contention",
             parameters: [
-                .init("n", "400000", .integer(minimum: 1), "items sent"),
-                .init("buffer", "10", .integer(minimum: 0), "channel capacity (0, 10, 100)"),
-                .init("pairs", "0", .integer(minimum: 0), "producer/consumer pairs (0 = GOMAXPROCS)"),
+                .init("n", "400000", .integer(minimum: 1, maximum: maxCount), "items sent"),
+                .init("buffer", "10", .integer(minimum: 0, maximum: 1 << 24), "channel capacity (0, 10, 100)"),
+                .init("pairs", "0", .integer(minimum: 0, maximum: 1 << 20), "producer/consumer pairs (0 = GOMAXPROCS)"),
             ],
             engines: all3, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
             sweepParameters: ["n": "200000"]),
@@ -218,18 +241,19 @@ public enum Catalog {
             summary: "ping-pong round trips while a CPU hog runs, at GOMAXPROCS=1",
             mechanism: "preemption",
             parameters: [
-                .init("n", "5000", .integer(minimum: 1), "round trips"),
-                .init("hog_ms", "0", .integer(minimum: 0), "hog duration (0 = until the ping-pong ends)"),
+                .init("n", "1000000", .integer(minimum: 1, maximum: maxCount), "round trips"),
+                .init("hog_ms", "0", .integer(minimum: 0, maximum: 1 << 31), "hog duration (0 = until the ping-pong ends)"),
             ],
             engines: runtimeOnly, procs: .forced(1), sweepsScavenge: false, sweepsPlacement: false,
-            sweepParameters: [:]),
+            sweepParameters: [:],
+            notComparable: "the swift hog calls Runtime.preemptionPoint() in its loop (cooperative preemption); Go's hog makes no runtime call and is preempted by signal"),
         WorkloadSpec(
             name: "syscall-heavy",
             summary: "goroutines making blocking system calls",
             mechanism: "entersyscall/exitsyscall, hand-off, retake",
             parameters: [
-                .init("goroutines", "64", .integer(minimum: 1), "goroutines making calls"),
-                .init("n", "2000", .integer(minimum: 1), "calls per goroutine"),
+                .init("goroutines", "64", .integer(minimum: 1, maximum: 1 << 20), "goroutines making calls"),
+                .init("n", "2000", .integer(minimum: 1, maximum: maxCount), "calls per goroutine"),
                 .init("kind", "pipe", .choice(["pipe", "nanosleep", "fsync"]),
                       "pipe: 1-byte write+read; nanosleep: 1 us; fsync: write+fsync"),
             ],
@@ -240,10 +264,10 @@ public enum Catalog {
             summary: "round trips between goroutines locked to their threads",
             mechanism: "startlockedm/stoplockedm",
             parameters: [
-                .init("n", "5000", .integer(minimum: 1), "round trips"),
+                .init("n", "5000", .integer(minimum: 1, maximum: maxCount), "round trips"),
                 .init("mode", "pingpong", .choice(["pingpong", "mixed"]),
                       "mixed: unlocked goroutines ping-pong beside them"),
-                .init("unlocked", "4", .integer(minimum: 0), "unlocked goroutines in mixed mode"),
+                .init("unlocked", "4", .integer(minimum: 0, maximum: 1 << 20), "unlocked goroutines in mixed mode"),
             ],
             engines: runtimeOnly, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
             sweepParameters: [:]),
@@ -252,23 +276,24 @@ public enum Catalog {
             summary: "one goroutine recursing depth frames of about frame bytes",
             mechanism: "stack size, overflow detection",
             parameters: [
-                .init("depth", "1000000", .integer(minimum: 1), "frames"),
+                .init("depth", "1000000", .integer(minimum: 1, maximum: maxCount), "frames"),
                 .init("frame", "150", .choice(["64", "150", "512"]), "bytes of local array per frame (64, 150, 512: the sizes both engines compile)"),
                 .init("mode", "depth", .choice(["depth", "overflow"]),
                       "overflow: recurse without bound until the stack limit"),
-                .init("maxstack_mb", "0", .integer(minimum: 0),
+                .init("maxstack_mb", "0", .integer(minimum: 0, maximum: 1 << 20),
                       "stack limit in MB (debug.SetMaxStack); 0: Go's default of 1 GB in depth mode, 64 MB in overflow mode"),
             ],
             engines: runtimeOnly, procs: .unswept(1), sweepsScavenge: false, sweepsPlacement: false,
             // 1e5 frames keep the default sweep short; the catalog default is 1e6.
-            sweepParameters: ["depth": "100000"]),
+            sweepParameters: ["depth": "100000"],
+            caveat: "swift: one stack reserved at the limit, pages committed as touched; go: a small stack that grows by copying"),
         WorkloadSpec(
             name: "mutex-contention",
             summary: "goroutines doing Lock/increment/Unlock on one Mutex",
             mechanism: "Mutex parking, spinning",
             parameters: [
-                .init("n", "1000000", .integer(minimum: 1), "increments"),
-                .init("goroutines", "0", .integer(minimum: 0), "goroutines (0 = 4 x GOMAXPROCS)"),
+                .init("n", "1000000", .integer(minimum: 1, maximum: maxCount), "increments"),
+                .init("goroutines", "0", .integer(minimum: 0, maximum: 1 << 20), "goroutines (0 = 4 x GOMAXPROCS)"),
             ],
             engines: all3, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
             sweepParameters: ["n": "500000"]),
@@ -277,9 +302,9 @@ public enum Catalog {
             summary: "n goroutines sleeping sleep_us, rounds times",
             mechanism: "timers; latency = oversleep",
             parameters: [
-                .init("n", "10000", .integer(minimum: 1), "sleeping goroutines"),
-                .init("sleep_us", "1000", .integer(minimum: 0), "sleep per round, microseconds"),
-                .init("rounds", "5", .integer(minimum: 1), "sleeps per goroutine"),
+                .init("n", "10000", .integer(minimum: 1, maximum: maxCount), "sleeping goroutines"),
+                .init("sleep_us", "1000", .integer(minimum: 0, maximum: 1 << 40), "sleep per round, microseconds"),
+                .init("rounds", "5", .integer(minimum: 1, maximum: maxCount), "sleeps per goroutine"),
             ],
             engines: runtimeOnly, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
             sweepParameters: [:]),
@@ -288,8 +313,8 @@ public enum Catalog {
             summary: "work iterations of the compute kernel split over tasks goroutines",
             mechanism: "scaling with GOMAXPROCS",
             parameters: [
-                .init("work", "200000000", .integer(minimum: 1), "kernel iterations in all"),
-                .init("tasks", "64", .integer(minimum: 1), "goroutines"),
+                .init("work", "200000000", .integer(minimum: 1, maximum: maxCount), "kernel iterations in all"),
+                .init("tasks", "64", .integer(minimum: 1, maximum: 1 << 24), "goroutines"),
             ],
             engines: all3, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
             sweepParameters: ["work": "50000000"]),
@@ -298,12 +323,14 @@ public enum Catalog {
             summary: "a burst of n goroutines, then RSS sampled while idle",
             mechanism: "scavenger: RSS after the burst over time",
             parameters: [
-                .init("n", "100000", .integer(minimum: 1), "goroutines in the burst"),
-                .init("idle_ms", "300", .integer(minimum: 0), "idle time after the burst, ms"),
-                .init("sample_ms", "10", .integer(minimum: 1), "RSS sampling interval, ms"),
+                .init("n", "100000", .integer(minimum: 1, maximum: maxCount), "goroutines in the burst"),
+                .init("idle_ms", "300", .integer(minimum: 0, maximum: 1 << 31), "idle time after the burst, ms"),
+                .init("sample_ms", "10", .integer(minimum: 1, maximum: 1 << 31), "RSS sampling interval, ms"),
             ],
             engines: runtimeOnly, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
-            sweepParameters: ["n": "50000", "idle_ms": "200"]),
+            sweepParameters: ["n": "50000", "idle_ms": "200"],
+            caveat: "swift: fixed-size stacks committed page by page; go: small stacks that grow by copying",
+            scavengeOffCaveat: Catalog.scavengeOffMeaning),
     ]
 
     public static var names: [String] { workloads.map(\.name) }

@@ -450,7 +450,7 @@ func stopLockedM(_ m: Machine) -> Bool {
         let ready = m.pendingLockedRun != nil
         s.lock.unlock()
         if ready { break }
-        m.park.sleep(spinningFor: 50_000)
+        m.park.sleep(spinningFor: lockedMachineSpinNanoseconds)
         m.park.clear()
         if s.isShuttingDown { return false }
     }
@@ -463,6 +463,13 @@ func stopLockedM(_ m: Machine) -> Bool {
     s.acquireP(m, p)
     return true
 }
+
+/// How long a locked M that waits for its goroutine's turn watches its park word before it
+/// sleeps in the kernel. Zero: it sleeps at once, as Go's stoplockedm (notesleep). A spin
+/// keeps one CPU busy per waiting locked M: the locked ping-pong then costs more CPU per
+/// round trip than Go's (`cpu_ns_per_op`), and on a loaded machine the spinning thread takes
+/// the CPU that the goroutine it waits for needs.
+let lockedMachineSpinNanoseconds: Int64 = 0
 
 // MARK: - Stop-the-world, the M side
 

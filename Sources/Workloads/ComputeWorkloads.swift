@@ -11,7 +11,7 @@ enum ComputeWorkloads {
         var counter = 0
         let wg = WaitGroup()
         wg.add(goroutines)
-        let start = now()
+        let clock = SectionClock()
         for k in 0..<goroutines {
             let count = n / goroutines + (k < n % goroutines ? 1 : 0)
             go {
@@ -24,9 +24,9 @@ enum ComputeWorkloads {
             }
         }
         wg.wait()
-        let elapsed = now() - start
+        let section = clock.stop()
         if counter != n { return .error("mutex-contention: counter \(counter) != \(n): lost updates") }
-        return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + runtimeMetrics())
+        return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + runtimeMetrics())
     }
 
     /// n goroutines each sleeping `sleep_us` `rounds` times; latency = oversleep. Each
@@ -38,7 +38,7 @@ enum ComputeWorkloads {
         wg.add(n)
         let samples = UnsafeMutablePointer<UInt64>.allocate(capacity: n * rounds)
         defer { samples.deallocate() }
-        let start = now()
+        let clock = SectionClock()
         for g in 0..<n {
             go {
                 let mine = samples + g * rounds
@@ -55,11 +55,11 @@ enum ComputeWorkloads {
             }
         }
         wg.wait()
-        let elapsed = now() - start
+        let section = clock.stop()
         var h = newLatencyHistogram()
         for i in 0..<(n * rounds) { _ = h.record(samples[i]) }
         let ops = n * rounds
-        return .ok(ops: ops, metrics: standardMetrics(ops: ops, wallNanoseconds: elapsed) + latencyMetrics(h) + runtimeMetrics())
+        return .ok(ops: ops, metrics: standardMetrics(ops: ops, section: section) + latencyMetrics(h) + runtimeMetrics())
     }
 
     /// `work` kernel iterations split over `tasks` goroutines (ops = work).
@@ -77,7 +77,7 @@ enum ComputeWorkloads {
         let work = reported + reported * extraPercent / 100
         let wg = WaitGroup()
         wg.add(tasks)
-        let start = now()
+        let clock = SectionClock()
         for t in 0..<tasks {
             let share = work / tasks + (t < work % tasks ? 1 : 0)
             go {
@@ -95,9 +95,9 @@ enum ComputeWorkloads {
             }
         }
         wg.wait()
-        let elapsed = now() - start
+        let section = clock.stop()
         Sink.shared.print()
-        return .ok(ops: reported, metrics: standardMetrics(ops: reported, wallNanoseconds: elapsed) + runtimeMetrics())
+        return .ok(ops: reported, metrics: standardMetrics(ops: reported, section: section) + runtimeMetrics())
     }
 
     static let injectWorkVariable = "GOBENCH_INJECT_WORK_PERCENT"

@@ -37,7 +37,7 @@ enum ConcurrencyWorkloads {
             // (each with its own group), or a chain where each task starts the next one
             // and the last to finish resumes the waiter.
             let n = p.int("n")
-            let start = now()
+            let clock = SectionClock()
             switch p.string("mode") {
             case "all":
                 await withDiscardingTaskGroup { spawners in
@@ -68,18 +68,21 @@ enum ConcurrencyWorkloads {
                     for _ in 0..<n { group.addTask { } }
                 }
             }
-            let elapsed = now() - start
-            return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + threadMetric())
+            let section = clock.stop()
+            return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + threadMetric())
         case "gosched-pingpong":
+            // Two tasks per pool thread (mode=pairs) or two in all (mode=lone), as the
+            // goroutines of the other engines.
             let n = p.int("n")
-            let start = now()
+            let tasks = SwitchWorkloads.goschedGoroutines(mode: p.string("mode"), procs: procs)
+            let clock = SectionClock()
             await withDiscardingTaskGroup { group in
-                for _ in 0..<2 {
+                for _ in 0..<tasks {
                     group.addTask { for _ in 0..<n { await Task.yield() } }
                 }
             }
-            let elapsed = now() - start
-            return .ok(ops: 2 * n, metrics: standardMetrics(ops: 2 * n, wallNanoseconds: elapsed) + threadMetric())
+            let section = clock.stop()
+            return .ok(ops: tasks * n, metrics: standardMetrics(ops: tasks * n, section: section) + threadMetric())
         case "chan-pingpong":
             let n = p.int("n")
             let ping = AsyncChannel<Int>(capacity: 0), pong = AsyncChannel<Int>(capacity: 0)
@@ -87,8 +90,8 @@ enum ConcurrencyWorkloads {
             // One clock reading per round trip, as the other engines.
             let latencies = UnsafeMutablePointer<Int64>.allocate(capacity: n)
             defer { latencies.deallocate() }
-            let start = now()
-            var previous = start
+            let clock = SectionClock()
+            var previous = clock.wallStart
             for i in 0..<n {
                 await ping.send(i)
                 _ = await pong.receive()
@@ -96,18 +99,18 @@ enum ConcurrencyWorkloads {
                 latencies[i] = t - previous
                 previous = t
             }
-            let elapsed = now() - start
+            let section = clock.stop()
             ping.close()
             await echo.value
             let h = latencyHistogram(latencies, count: n)
-            return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + latencyMetrics(h) + threadMetric())
+            return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + latencyMetrics(h) + threadMetric())
         case "chan-prodcons":
             // PROTOCOL.md: one op is one item sent and received, nothing else; the
             // consumers count what they got.
             let n = p.int("n"), buffer = p.int("buffer")
             let pairs = p.int("pairs") == 0 ? procs : p.int("pairs")
             let c = AsyncChannel<Int>(capacity: buffer)
-            let start = now()
+            let clock = SectionClock()
             let total = await withTaskGroup(of: Int.self) { group in
                 group.addTask {
                     await withDiscardingTaskGroup { producers in
@@ -130,27 +133,27 @@ enum ConcurrencyWorkloads {
                 }
                 return await group.reduce(0, +)
             }
-            let elapsed = now() - start
+            let section = clock.stop()
             if total != n { return .error("chan-prodcons: consumers received \(total) items, want \(n)") }
-            return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + threadMetric())
+            return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + threadMetric())
         case "mutex-contention":
             let n = p.int("n")
             let tasks = p.int("goroutines") == 0 ? 4 * procs : p.int("goroutines")
             let counter = Mutex(0)
-            let start = now()
+            let clock = SectionClock()
             await withDiscardingTaskGroup { group in
                 for k in 0..<tasks {
                     let count = n / tasks + (k < n % tasks ? 1 : 0)
                     group.addTask { for _ in 0..<count { counter.withLock { $0 += 1 } } }
                 }
             }
-            let elapsed = now() - start
+            let section = clock.stop()
             let total = counter.withLock { $0 }
             if total != n { return .error("mutex-contention: counter \(total) != \(n)") }
-            return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + threadMetric())
+            return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + threadMetric())
         default: // parallel-compute
             let work = p.int("work"), tasks = p.int("tasks")
-            let start = now()
+            let clock = SectionClock()
             await withDiscardingTaskGroup { group in
                 for t in 0..<tasks {
                     let share = work / tasks + (t < work % tasks ? 1 : 0)
@@ -167,9 +170,9 @@ enum ConcurrencyWorkloads {
                     }
                 }
             }
-            let elapsed = now() - start
+            let section = clock.stop()
             Sink.shared.print()
-            return .ok(ops: work, metrics: standardMetrics(ops: work, wallNanoseconds: elapsed) + threadMetric())
+            return .ok(ops: work, metrics: standardMetrics(ops: work, section: section) + threadMetric())
         }
     }
 

@@ -8,7 +8,7 @@ enum SpawnWorkloads {
     static func spawnStorm(_ p: Parameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n")
         let wg = WaitGroup()
-        let start = now()
+        let clock = SectionClock()
         switch p.string("mode") {
         case "all":
             let spawners = procs
@@ -36,8 +36,8 @@ enum SpawnWorkloads {
             for _ in 0..<n { go { wg.done() } }
         }
         wg.wait()
-        let elapsed = now() - start
-        return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + runtimeMetrics())
+        let section = clock.stop()
+        return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + runtimeMetrics())
     }
 
     /// What the goroutines of a burst found on their stacks when they resumed.
@@ -92,16 +92,16 @@ enum SpawnWorkloads {
     static func liveGoroutines(_ p: Parameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n")
         let before = ProcessMemory.residentBytes()
-        let start = now()
+        let clock = SectionClock()
         let (release, finished, check) = parkBurst(n)
-        let elapsed = now() - start
+        let section = clock.stop()
         if p.int("scavenge") != 0 { Runtime.scavenge() }
         let during = ProcessMemory.residentBytes()
         let perGoroutine = Double(during - before) / Double(n)
         release.close()
         finished.wait()
         if let failure = check.failure(n) { return .error("live-goroutines: \(failure)") }
-        var metrics = standardMetrics(ops: n, wallNanoseconds: elapsed)
+        var metrics = standardMetrics(ops: n, section: section)
         metrics.append(Metric("bytes_per_goroutine", perGoroutine, "bytes", "lower"))
         metrics.append(Metric("rss_with_goroutines_bytes", Double(during), "bytes", "lower"))
         return .ok(ops: n, metrics: metrics + runtimeMetrics())
@@ -116,7 +116,7 @@ enum SpawnWorkloads {
         warmUpScheduler(procs)
         let wg = WaitGroup()
         wg.add(n)
-        let start = now()
+        let clock = SectionClock()
         for i in 0..<n {
             go {
                 Sink.shared.add(computeKernel(seed: UInt64(i + 1), rounds: work))
@@ -124,9 +124,9 @@ enum SpawnWorkloads {
             }
         }
         wg.wait()
-        let elapsed = now() - start
+        let section = clock.stop()
         Sink.shared.print()
-        return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + runtimeMetrics())
+        return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + runtimeMetrics())
     }
 
     /// The Go peer's warmUpScheduler: `procs` goroutines that yield until all of them run
@@ -152,13 +152,13 @@ enum SpawnWorkloads {
     static func scavengerBurst(_ p: Parameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n"), idleMs = p.int("idle_ms"), sampleMs = max(1, p.int("sample_ms"))
         let before = ProcessMemory.residentBytes()
-        let start = now()
+        let clock = SectionClock()
         let (release, finished, check) = parkBurst(n)
         let peak = ProcessMemory.residentBytes()
         release.close()
         finished.wait()
         if let failure = check.failure(n) { return .error("scavenger-burst: \(failure)") }
-        let burstNs = now() - start
+        let section = clock.stop()
         // Each sample is also printed as "rss MILLISECONDS BYTES" (time since the burst
         // ended) before the result line, for a plot over time. As the Go peer: a sample
         // first, then sleeps of sample_ms, the last one cut to end at idle_ms.
@@ -178,7 +178,7 @@ enum SpawnWorkloads {
         }
         // Released share of what the burst added, in [0, 1]; 0 when it added nothing.
         let released = grown > 0 ? max(0, min(1, Double(peak - after) / Double(grown))) : 0
-        var metrics = standardMetrics(ops: n, wallNanoseconds: burstNs)
+        var metrics = standardMetrics(ops: n, section: section)
         metrics.append(Metric("bytes_per_goroutine", Double(grown) / Double(n), "bytes", "lower"))
         metrics.append(Metric("rss_peak_bytes", Double(peak), "bytes", "lower"))
         metrics.append(Metric("rss_after_idle_bytes", Double(after), "bytes", "lower"))

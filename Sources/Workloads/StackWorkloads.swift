@@ -26,16 +26,19 @@ enum StackWorkloads {
         if need > limit {
             return .error("deep-recursion: depth=\(depth) with \(frameBytes)-byte frames needs a \(need >> 20) MB stack, above the \(limit >> 20) MB limit (raise maxstack_mb or use mode=overflow)")
         }
-        let done = Channel<(UInt64, Int64)>(capacity: 1)
+        // The measured section, as the Go peer's: create the goroutine (here: with its
+        // stack reserved at the limit; Go: an 8 KB stack that grows by copying), run the
+        // recursion to depth, receive its result on main.
+        let done = Channel<UInt64>(capacity: 1)
+        let clock = SectionClock()
         Runtime.spawn(stackBytes: limit) {
-            let start = now()
-            let sink = frame.recurse(depth)
-            done.send((sink, now() - start))
+            done.send(frame.recurse(depth))
         }
-        let (sink, elapsed) = done.receive()!
+        let sink = done.receive()!
+        let section = clock.stop()
         Sink.shared.add(sink)
         Sink.shared.print()
-        var metrics = standardMetrics(ops: depth, wallNanoseconds: elapsed)
+        var metrics = standardMetrics(ops: depth, section: section)
         metrics.append(Metric("depth_reached", Double(depth), "count", "higher"))
         metrics.append(Metric("frame_bytes", Double(frameBytes), "bytes", "none"))
         return .ok(ops: depth, metrics: metrics + runtimeMetrics())
@@ -72,6 +75,7 @@ enum StackWorkloads {
         let errPipe = Pipe()
         proc.standardError = errPipe
         proc.standardOutput = FileHandle.nullDevice
+        let childrenCPUBefore = childrenCPUNanoseconds()
         let start = now()
         do { try Runtime.blockingSyscall { try proc.run() } } catch {
             return .error("deep-recursion: cannot start the overflow child: \(error)")
@@ -79,6 +83,8 @@ enum StackWorkloads {
         let stderrData = Runtime.blockingSyscall { errPipe.fileHandleForReading.readDataToEndOfFile() }
         Runtime.blockingSyscall { proc.waitUntilExit() }
         let end = now()
+        // The overflow child's CPU time, its whole life (the Go peer: its ProcessState).
+        let childCPU = childrenCPUNanoseconds() - childrenCPUBefore
         let status = proc.terminationStatus
         let text = String(decoding: stderrData, as: UTF8.self)
         let shared = FileManager.default.contents(atPath: path) ?? Data(count: 16)
@@ -91,12 +97,20 @@ enum StackWorkloads {
         guard text.contains("fatal error: stack overflow"), text.contains("runtime: goroutine stack exceeds") else {
             return .error("deep-recursion: the overflow child exited \(status) without Go's stack overflow report: \(text.split(separator: "\n").first ?? "")")
         }
-        var metrics = standardMetrics(ops: Int(depth), wallNanoseconds: elapsed)
+        var metrics = standardMetrics(ops: Int(depth), section: Section(wallNanoseconds: elapsed, cpuNanoseconds: childCPU))
         metrics.append(Metric("depth_reached", Double(depth), "count", "higher"))
         metrics.append(Metric("time_to_failure_ns", Double(elapsed), "ns", "lower"))
         metrics.append(Metric("exit_status", Double(status), "count", "none"))
         metrics.append(Metric("frame_bytes", Double(measureFrameBytes(frame)), "bytes", "none"))
         return .ok(ops: Int(depth), metrics: metrics)
+    }
+
+    /// User and system CPU time of the waited-for child processes (RUSAGE_CHILDREN).
+    static func childrenCPUNanoseconds() -> Int64 {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        func ns(_ t: timeval) -> Int64 { Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_usec) * 1000 }
+        return ns(usage.ru_utime) + ns(usage.ru_stime)
     }
 
     /// In the overflow child: recurse without bound on a goroutine with the limit as its
@@ -169,43 +183,49 @@ private func visit(_ depth: Int, _ address: UnsafeRawPointer, _ cell: UnsafeMuta
     }
 }
 
+/// Eight words: the building block of the frames' local arrays.
+private typealias Words8 = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+private let zero8: Words8 = (0, 0, 0, 0, 0, 0, 0, 0)
+
+// The local arrays are sized so that each frame takes the stack bytes of the Go peer's
+// frame of the same class (peers/go/frames.go, amd64, Go 1.27): 144, 224 and 592 bytes for
+// the 64-, 150- and 512-byte classes (13, 23 and 69 words here; `frame_bytes` on both
+// engines, which WorkloadShapeTests compares with the Go peer's). The array is the frame
+// minus the return address, the saved registers and the alignment (40 bytes here).
+
 @inline(never)
 private func recurseSmall(_ depth: Int, _ cell: UnsafeMutablePointer<Int64>?) -> UInt64 {
-    var a: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (UInt64(depth), 1, 2, 3, 4, 5, 6, 7)
+    var a: (Words8, UInt64, UInt64, UInt64, UInt64, UInt64) = (zero8, 0, 0, 0, 0, 0)
+    a.0.0 = UInt64(depth)
     return withUnsafeMutableBytes(of: &a) { raw in
         visit(depth, raw.baseAddress!, cell)
         if depth <= 1 { return raw.load(as: UInt64.self) }
         let r = recurseSmall(depth - 1, cell)
-        return r &+ raw.load(fromByteOffset: 8 * (depth & 7), as: UInt64.self)
+        return r &+ raw.load(fromByteOffset: 8 * (depth % 13), as: UInt64.self)
     }
 }
 
 @inline(never)
 private func recurseMedium(_ depth: Int, _ cell: UnsafeMutablePointer<Int64>?) -> UInt64 {
-    var a: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-            UInt64, UInt64) = (UInt64(depth), 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17)
+    var a: (Words8, Words8, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (zero8, zero8, 0, 0, 0, 0, 0, 0, 0)
+    a.0.0 = UInt64(depth)
     return withUnsafeMutableBytes(of: &a) { raw in
         visit(depth, raw.baseAddress!, cell)
         if depth <= 1 { return raw.load(as: UInt64.self) }
         let r = recurseMedium(depth - 1, cell)
-        return r &+ raw.load(fromByteOffset: 8 * (depth % 18), as: UInt64.self)
+        return r &+ raw.load(fromByteOffset: 8 * (depth % 23), as: UInt64.self)
     }
 }
 
 @inline(never)
 private func recurseLarge(_ depth: Int, _ cell: UnsafeMutablePointer<Int64>?) -> UInt64 {
-    var a = (UInt64(depth), UInt64(1), UInt64(2), UInt64(3), UInt64(4), UInt64(5), UInt64(6), UInt64(7))
-    var b = a, c = a, d = a, e = a, f = a, g = a, h = a
-    return withUnsafeMutableBytes(of: &a) { ra in
-        withUnsafeMutableBytes(of: &h) { rh in
-            visit(depth, ra.baseAddress!, cell)
-            if depth <= 1 { return ra.load(as: UInt64.self) }
-            let r = recurseLarge(depth - 1, cell)
-            withUnsafeMutableBytes(of: &b) { _ in }; withUnsafeMutableBytes(of: &c) { _ in }
-            withUnsafeMutableBytes(of: &d) { _ in }; withUnsafeMutableBytes(of: &e) { _ in }
-            withUnsafeMutableBytes(of: &f) { _ in }; withUnsafeMutableBytes(of: &g) { _ in }
-            return r &+ rh.load(fromByteOffset: 8 * (depth & 7), as: UInt64.self)
-        }
+    var a: (Words8, Words8, Words8, Words8, Words8, Words8, Words8, Words8, UInt64, UInt64, UInt64, UInt64, UInt64) =
+        (zero8, zero8, zero8, zero8, zero8, zero8, zero8, zero8, 0, 0, 0, 0, 0)
+    a.0.0 = UInt64(depth)
+    return withUnsafeMutableBytes(of: &a) { raw in
+        visit(depth, raw.baseAddress!, cell)
+        if depth <= 1 { return raw.load(as: UInt64.self) }
+        let r = recurseLarge(depth - 1, cell)
+        return r &+ raw.load(fromByteOffset: 8 * (depth % 69), as: UInt64.self)
     }
 }

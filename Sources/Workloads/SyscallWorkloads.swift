@@ -42,7 +42,7 @@ enum SyscallWorkloads {
         defer { latencies.deallocate() }
         final class Failure: @unchecked Sendable { var text: String? }
         let failure = Failure()
-        let start = now()
+        let clock = SectionClock()
         for g in 0..<goroutines {
             let (readFD, writeFD) = kind == "nanosleep" ? (-1, -1) : descriptors[g]
             go {
@@ -71,11 +71,11 @@ enum SyscallWorkloads {
             }
         }
         wg.wait()
-        let elapsed = now() - start
+        let section = clock.stop()
         if let text = failure.text { return .error("syscall-heavy: \(text)") }
         let ops = goroutines * n
         let merged = latencyHistogram(latencies, count: ops)
-        return .ok(ops: ops, metrics: standardMetrics(ops: ops, wallNanoseconds: elapsed) + latencyMetrics(merged) + runtimeMetrics())
+        return .ok(ops: ops, metrics: standardMetrics(ops: ops, section: section) + latencyMetrics(merged) + runtimeMetrics())
     }
 
     /// Ping-pong between two goroutines each locked to its thread (and, in `mixed` mode,
@@ -122,12 +122,12 @@ enum SyscallWorkloads {
         }
         let latencies = UnsafeMutablePointer<Int64>.allocate(capacity: n)
         defer { latencies.deallocate() }
-        let result = Channel<Int64>(capacity: 1)
+        let result = Channel<Section>(capacity: 1)
         go {
             Runtime.lockOSThread()
             let thread = pthread_self()
-            let start = now()
-            var previous = start
+            let clock = SectionClock()
+            var previous = clock.wallStart
             for i in 0..<n {
                 ping.send(i)
                 _ = pong.receive()
@@ -136,16 +136,16 @@ enum SyscallWorkloads {
                 previous = t
                 if pthread_self() != thread { threadChanges += 1 }
             }
-            result.send(now() - start)
+            result.send(clock.stop())
             Runtime.unlockOSThread()
         }
-        let elapsed = result.receive()!
+        let section = result.receive()!
         ping.close()
         done.wait()
         stopOthers.close()
         others.wait()
         if threadChanges != 0 { return .error("locked-thread: a locked goroutine changed threads \(threadChanges) times") }
         let h = latencyHistogram(latencies, count: n)
-        return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + latencyMetrics(h) + runtimeMetrics())
+        return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + latencyMetrics(h) + runtimeMetrics())
     }
 }

@@ -60,14 +60,52 @@ public enum WorkloadOutcome: Sendable {
     }
 }
 
-/// The standard metrics of a timed section of `ops` operations (PROTOCOL.md section 2).
-func standardMetrics(ops: Int, wallNanoseconds: Int64) -> [Metric] {
-    let wall = Double(max(1, wallNanoseconds))
+/// What the clocks read over a measured section: wall time (CLOCK_MONOTONIC) and the CPU
+/// time of the whole process, user and system, every thread (CLOCK_PROCESS_CPUTIME_ID).
+struct Section: Sendable {
+    var wallNanoseconds: Int64
+    var cpuNanoseconds: Int64
+}
+
+/// The clocks of a measured section (PROTOCOL.md section 1): `SectionClock()` is the
+/// section's start, `stop()` its end. The CPU clock is read before the wall clock at the
+/// start and after it at the stop, so the CPU reading covers the whole wall interval.
+struct SectionClock: Sendable {
+    let cpuStart: Int64
+    let wallStart: Int64
+
+    init() {
+        cpuStart = processCPUNanoseconds()
+        wallStart = now()
+    }
+
+    func stop() -> Section {
+        let wallEnd = now()
+        let cpuEnd = processCPUNanoseconds()
+        return Section(wallNanoseconds: wallEnd - wallStart, cpuNanoseconds: cpuEnd - cpuStart)
+    }
+}
+
+/// The CPU time the process has used, user and system, all threads.
+func processCPUNanoseconds() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
+
+/// The standard metrics of a measured section of `ops` operations (PROTOCOL.md section 2):
+/// wall time per op, and the process CPU time spent in the section, per op and as a
+/// fraction of the wall time (2.0: two CPUs busy throughout).
+func standardMetrics(ops: Int, section: Section) -> [Metric] {
+    let wall = Double(max(1, section.wallNanoseconds))
+    let cpu = Double(max(0, section.cpuNanoseconds))
     return [
         Metric("wall_seconds", wall / 1e9, "s", "lower"),
         Metric("ops", Double(ops), "count", "none"),
         Metric("ns_per_op", wall / Double(max(1, ops)), "ns", "lower"),
         Metric("ops_per_sec", Double(ops) / (wall / 1e9), "ops/s", "higher"),
+        Metric("cpu_ns_per_op", cpu / Double(max(1, ops)), "ns", "lower"),
+        Metric("cpu_utilisation", cpu / wall, "ratio", "none"),
         Metric("final_rss_bytes", Double(ProcessMemory.residentBytes()), "bytes", "lower"),
     ]
 }

@@ -44,6 +44,9 @@ struct ListCommand: ParsableCommand {
             out += "  stresses: \(spec.mechanism)\n"
             out += "  engines:  \(engines(spec))\n"
             out += "  sweeps:   \(sweeps(spec))\n"
+            if let reason = spec.notComparable { out += "  NOT COMPARABLE across engines: \(reason)\n" }
+            if let caveat = spec.caveat { out += "  caveat:   \(caveat)\n" }
+            if let caveat = spec.scavengeOffCaveat { out += "  caveat:   \(caveat)\n" }
             let width = spec.parameters.map { "\($0.name)=\($0.defaultValue)".count }.max() ?? 0
             for (i, p) in spec.parameters.enumerated() {
                 let assignment = "\(p.name)=\(p.defaultValue)".padding(toLength: width, withPad: " ", startingAt: 0)
@@ -67,10 +70,15 @@ struct ListCommand: ParsableCommand {
                 "engines": spec.engines.map(\.rawValue), "procs": procs,
                 "procs_forced": { if case .forced = spec.procs { return true } else { return false } }(),
                 "sweeps_scavenge": spec.sweepsScavenge, "sweeps_placement": spec.sweepsPlacement,
+                "comparable": spec.notComparable == nil,
+                "not_comparable_reason": spec.notComparable ?? NSNull(),
+                "caveat": spec.caveat ?? NSNull(),
+                "scavenge_off_caveat": spec.scavengeOffCaveat ?? NSNull(),
                 "params": spec.parameters.map { p -> [String: Any] in
                     var entry: [String: Any] = ["name": p.name, "default": p.defaultValue, "summary": p.summary]
                     switch p.kind {
-                    case .integer(let minimum): entry["type"] = "integer"; entry["minimum"] = minimum
+                    case .integer(let minimum, let maximum):
+                        entry["type"] = "integer"; entry["minimum"] = minimum; entry["maximum"] = maximum
                     case .choice(let words): entry["type"] = "choice"; entry["choices"] = words
                     }
                     if let sweepValue = spec.sweepParameters[p.name] { entry["sweep_default"] = sweepValue }

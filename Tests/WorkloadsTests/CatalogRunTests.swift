@@ -14,7 +14,7 @@ final class CatalogRunTests: XCTestCase {
         ("spawn-storm", ["n": "500", "mode": "chain"], 500),
         ("live-goroutines", ["n": "1000"], 1000),
         ("steal-imbalance", ["n": "1000", "work": "10"], 1000),
-        ("gosched-pingpong", ["n": "1000"], 2000),
+        ("gosched-pingpong", ["n": "1000", "mode": "lone"], 2000),
         ("chan-pingpong", ["n": "1000"], 1000),
         ("chan-prodcons", ["n": "1001", "buffer": "0", "pairs": "3"], 1001),
         ("chan-prodcons", ["n": "1000", "buffer": "100"], 1000),
@@ -49,6 +49,9 @@ final class CatalogRunTests: XCTestCase {
         XCTAssertGreaterThan(m["ns_per_op"] ?? 0, 0, "\(what): ns_per_op")
         XCTAssertGreaterThan(m["wall_seconds"] ?? 0, 0, "\(what): wall_seconds")
         XCTAssertGreaterThan(m["ops_per_sec"] ?? 0, 0, "\(what): ops_per_sec")
+        // The CPU time of the measured section (PROTOCOL.md section 2), on every engine.
+        XCTAssertGreaterThan(m["cpu_ns_per_op"] ?? 0, 0, "\(what): cpu_ns_per_op")
+        XCTAssertGreaterThan(m["cpu_utilisation"] ?? 0, 0, "\(what): cpu_utilisation")
         for metric in result.metrics {
             XCTAssertTrue(["lower", "higher", "none"].contains(metric.direction), "\(what): \(metric.name) direction")
             XCTAssertFalse(metric.unit.isEmpty, "\(what): \(metric.name) unit")

@@ -101,14 +101,16 @@ func BenchmarkStealImbalance(b *testing.B) {
 	wg.Wait()
 }
 
-// BenchmarkGosched is gosched-pingpong: two goroutines yielding; one op is one Gosched.
+// BenchmarkGosched is gosched-pingpong mode=pairs: two goroutines per P yielding; one op
+// is one Gosched.
 func BenchmarkGosched(b *testing.B) {
+	goroutines := goschedGoroutines("pairs", runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	wg.Add(2)
-	for g := 0; g < 2; g++ {
-		calls := b.N / 2
+	wg.Add(goroutines)
+	for g := 0; g < goroutines; g++ {
+		calls := b.N / goroutines
 		if g == 0 {
-			calls += b.N % 2
+			calls += b.N % goroutines
 		}
 		go func() {
 			for i := 0; i < calls; i++ {
@@ -264,7 +266,7 @@ func BenchmarkLockedPingPong(b *testing.B) {
 
 //go:noinline
 func benchRecurse(depth int) uint64 {
-	var frame [150]byte
+	var frame [150 + 8]byte // as frames.go: 224 stack bytes, as the swift engine's frame
 	frame[depth%len(frame)] = byte(depth)
 	sum := uint64(frame[(depth*7)%len(frame)])
 	if depth > 1 {

@@ -50,6 +50,7 @@ func (p paramValues) choice(name string) string { return p.choices[name] }
 type measurement struct {
 	ops             int64
 	wallNanoseconds int64
+	cpuNanoseconds  int64    // process CPU time (user+system, all threads) over the same section
 	latencies       []int64  // per-op latency samples in ns; nil when the workload has none
 	extra           []metric // workload-specific metrics, in output order
 }

@@ -29,17 +29,17 @@ func runChanPingPong(ctx *runContext) (measurement, error) {
 	}()
 	// One clock reading per round trip: each latency is the time since the previous
 	// reading, which halves the clock's share of the measured section.
-	start := time.Now()
+	clock := startSection()
 	previous := time.Duration(0)
 	for i := range n {
 		ping <- i
 		<-pong
-		now := time.Since(start)
+		now := time.Since(clock.wall)
 		latencies[i] = int64(now - previous)
 		previous = now
 	}
-	elapsed := time.Since(start)
-	return measurement{ops: int64(n), wallNanoseconds: elapsed.Nanoseconds(), latencies: latencies}, nil
+	wall, cpu := clock.stop()
+	return measurement{ops: int64(n), wallNanoseconds: wall, cpuNanoseconds: cpu, latencies: latencies}, nil
 }
 
 var chanProdConsSpec = workloadSpec{
@@ -61,7 +61,7 @@ func runChanProdCons(ctx *runContext) (measurement, error) {
 	items := make(chan int, buffer)
 	var received atomic.Int64
 	var producers, consumers sync.WaitGroup
-	start := time.Now()
+	clock := startSection()
 	producers.Add(pairs)
 	consumers.Add(pairs)
 	for producer := range pairs {
@@ -83,18 +83,18 @@ func runChanProdCons(ctx *runContext) (measurement, error) {
 	producers.Wait()
 	close(items)
 	consumers.Wait()
-	elapsed := time.Since(start)
+	wall, cpu := clock.stop()
 	if got := received.Load(); got != int64(n) {
 		return measurement{}, fmt.Errorf("chan-prodcons: consumers received %d items, want %d", got, n)
 	}
-	return measurement{ops: int64(n), wallNanoseconds: elapsed.Nanoseconds()}, nil
+	return measurement{ops: int64(n), wallNanoseconds: wall, cpuNanoseconds: cpu}, nil
 }
 
 var pingPongHogSpec = workloadSpec{
 	Name:        "pingpong-hog",
 	Description: "a channel ping-pong beside a spinning CPU hog, always at GOMAXPROCS=1 (Go's PingPongHog); one op is one round trip",
 	Params: []paramSpec{
-		intParam("n", 5_000, 1, maxCount, "round trips"),
+		intParam("n", 1_000_000, 1, maxCount, "round trips"),
 		intParam("hog_ms", 0, 0, 1<<31, "how long the hog spins (0: until the ping-pong ends)"),
 	},
 	Run: runPingPongHog,
@@ -132,7 +132,7 @@ func runPingPongHog(ctx *runContext) (measurement, error) {
 		}
 		close(pairDone)
 	}()
-	start := time.Now()
+	clock := startSection()
 	go func() {
 		for range n {
 			ping <- struct{}{}
@@ -140,8 +140,8 @@ func runPingPongHog(ctx *runContext) (measurement, error) {
 		}
 	}()
 	<-pairDone
-	elapsed := time.Since(start)
+	wall, cpu := clock.stop()
 	stop()
 	<-hogDone
-	return measurement{ops: int64(n), wallNanoseconds: elapsed.Nanoseconds()}, nil
+	return measurement{ops: int64(n), wallNanoseconds: wall, cpuNanoseconds: cpu}, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // computeKernel runs rounds of the xorshift kernel of PROTOCOL.md on seed and returns
@@ -50,7 +49,7 @@ func runParallelCompute(ctx *runContext) (measurement, error) {
 	work, tasks := ctx.params.int("work"), ctx.params.int("tasks")
 	var sink atomic.Uint64
 	var wg sync.WaitGroup
-	start := time.Now()
+	clock := startSection()
 	wg.Add(tasks)
 	for task := range tasks {
 		go func() {
@@ -59,7 +58,7 @@ func runParallelCompute(ctx *runContext) (measurement, error) {
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	wall, cpu := clock.stop()
 	printSink(ctx, sink.Load())
-	return measurement{ops: int64(work), wallNanoseconds: elapsed.Nanoseconds()}, nil
+	return measurement{ops: int64(work), wallNanoseconds: wall, cpuNanoseconds: cpu}, nil
 }

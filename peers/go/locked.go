@@ -76,26 +76,26 @@ func runLockedThread(ctx *runContext) (measurement, error) {
 			pong <- <-ping
 		}
 	}()
-	var elapsed time.Duration
+	var wall, cpu int64
 	lockedGroup.Add(1)
 	go func() { // the measuring side
 		defer lockedGroup.Done()
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		<-ready
-		start := time.Now()
+		clock := startSection()
 		previous := time.Duration(0)
 		for i := range n { // one clock reading per round trip, as in chan-pingpong
 			ping <- i
 			<-pong
-			now := time.Since(start)
+			now := time.Since(clock.wall)
 			latencies[i] = int64(now - previous)
 			previous = now
 		}
-		elapsed = time.Since(start)
+		wall, cpu = clock.stop()
 	}()
 	lockedGroup.Wait()
 	close(stopUnlocked)
 	unlockedGroup.Wait()
-	return measurement{ops: int64(n), wallNanoseconds: elapsed.Nanoseconds(), latencies: latencies}, nil
+	return measurement{ops: int64(n), wallNanoseconds: wall, cpuNanoseconds: cpu, latencies: latencies}, nil
 }

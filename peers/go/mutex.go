@@ -4,7 +4,6 @@ package main
 import (
 	"fmt"
 	"sync"
-	"time"
 )
 
 var mutexContentionSpec = workloadSpec{
@@ -25,7 +24,7 @@ func runMutexContention(ctx *runContext) (measurement, error) {
 	var mu sync.Mutex
 	counter := 0
 	var wg sync.WaitGroup
-	start := time.Now()
+	clock := startSection()
 	wg.Add(goroutines)
 	for g := range goroutines {
 		go func() {
@@ -38,9 +37,9 @@ func runMutexContention(ctx *runContext) (measurement, error) {
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	wall, cpu := clock.stop()
 	if counter != n {
 		return measurement{}, fmt.Errorf("mutex-contention: counter is %d, want %d", counter, n)
 	}
-	return measurement{ops: int64(n), wallNanoseconds: elapsed.Nanoseconds()}, nil
+	return measurement{ops: int64(n), wallNanoseconds: wall, cpuNanoseconds: cpu}, nil
 }

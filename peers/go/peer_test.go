@@ -68,7 +68,8 @@ func TestEveryWorkloadTinyRunIsOK(t *testing.T) {
 		{"spawn-storm", []string{"n=1000", "mode=chain"}, 1000, nil},
 		{"live-goroutines", []string{"n=2000"}, 2000, []string{"bytes_per_goroutine"}},
 		{"steal-imbalance", []string{"n=1000", "work=10"}, 1000, nil},
-		{"gosched-pingpong", []string{"n=1000"}, 2000, nil},
+		{"gosched-pingpong", []string{"n=1000"}, 4000, nil}, // two goroutines per P at -procs 2
+		{"gosched-pingpong", []string{"n=1000", "mode=lone"}, 2000, nil},
 		{"chan-pingpong", []string{"n=1000"}, 1000, []string{"latency_p50_ns", "latency_p99_ns", "latency_p999_ns"}},
 		{"chan-prodcons", []string{"n=1001", "buffer=0", "pairs=3"}, 1001, nil},
 		{"chan-prodcons", []string{"n=1000", "buffer=100"}, 1000, nil},
@@ -80,7 +81,7 @@ func TestEveryWorkloadTinyRunIsOK(t *testing.T) {
 		{"locked-thread", []string{"n=100"}, 100, []string{"latency_p50_ns"}},
 		{"locked-thread", []string{"n=100", "mode=mixed", "unlocked=4"}, 100, []string{"latency_p50_ns"}},
 		{"deep-recursion", []string{"depth=10000"}, 10000, []string{"depth_reached", "frame_bytes"}},
-		{"deep-recursion", []string{"depth=10000", "frame=1000", "maxstack_mb=64"}, 10000, []string{"depth_reached"}},
+		{"deep-recursion", []string{"depth=10000", "frame=512", "maxstack_mb=64"}, 10000, []string{"depth_reached"}},
 		{"deep-recursion", []string{"depth=10000", "maxstack_mb=0"}, 10000, []string{"depth_reached"}},
 		{"mutex-contention", []string{"n=10001", "goroutines=7"}, 10001, nil},
 		{"mutex-contention", []string{"n=1000"}, 1000, nil},
@@ -107,7 +108,7 @@ func TestEveryWorkloadTinyRunIsOK(t *testing.T) {
 			if got := r.metric(t, "ops"); got != float64(c.ops) {
 				t.Errorf("ops metric %v, want %d", got, c.ops)
 			}
-			for _, name := range []string{"ns_per_op", "wall_seconds", "ops_per_sec", "final_rss_bytes", "threads_created"} {
+			for _, name := range []string{"ns_per_op", "wall_seconds", "ops_per_sec", "cpu_ns_per_op", "cpu_utilisation", "final_rss_bytes", "threads_created"} {
 				if v := r.metric(t, name); v <= 0 {
 					t.Errorf("%s = %v, want > 0", name, v)
 				}
@@ -157,7 +158,7 @@ func TestDeepRecursionDepthModeReportsDepth(t *testing.T) {
 }
 
 func TestDeepRecursionOverflowKillsTheChild(t *testing.T) {
-	r := runPeer(t, "-workload", "deep-recursion", "-param", "mode=overflow", "-param", "maxstack_mb=4", "-param", "frame=128")
+	r := runPeer(t, "-workload", "deep-recursion", "-param", "mode=overflow", "-param", "maxstack_mb=4", "-param", "frame=64")
 	if r.exitStatus != 0 || r.result.Status != "ok" {
 		t.Fatalf("exit %d: %s", r.exitStatus, r.output)
 	}
@@ -248,8 +249,8 @@ func TestListPrintsTheWholeCatalog(t *testing.T) {
 func TestDefaultsMatchTheProtocol(t *testing.T) {
 	want := map[string]string{
 		"spawn-storm": "mode=single n=200000", "live-goroutines": "n=100000 scavenge=0", "steal-imbalance": "n=100000 work=200",
-		"gosched-pingpong": "n=500000", "chan-pingpong": "n=200000", "chan-prodcons": "buffer=10 n=400000 pairs=0",
-		"pingpong-hog": "hog_ms=0 n=5000", "syscall-heavy": "goroutines=64 kind=pipe n=2000",
+		"gosched-pingpong": "mode=pairs n=500000", "chan-pingpong": "n=200000", "chan-prodcons": "buffer=10 n=400000 pairs=0",
+		"pingpong-hog": "hog_ms=0 n=1000000", "syscall-heavy": "goroutines=64 kind=pipe n=2000",
 		"locked-thread": "mode=pingpong n=5000 unlocked=4", "deep-recursion": "depth=1000000 frame=150 maxstack_mb=0 mode=depth",
 		"mutex-contention": "goroutines=0 n=1000000", "timer-storm": "n=10000 rounds=5 sleep_us=1000",
 		"parallel-compute": "tasks=64 work=200000000", "scavenger-burst": "idle_ms=300 n=100000 sample_ms=10",
@@ -362,6 +363,21 @@ func TestPlacementRunsAndRestoresAffinity(t *testing.T) {
 		}
 		if after := threadAffinity(t); after != before {
 			t.Fatalf("%s: affinity not restored", placement)
+		}
+	}
+}
+
+// TestFrameBytesMatchTheSwiftEngine: the three frame classes take the stack bytes of the
+// swift engine's frames on amd64 (Sources/Workloads/StackWorkloads.swift: 144, 224, 592),
+// so that deep-recursion compares frames of one size.
+func TestFrameBytesMatchTheSwiftEngine(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the sizes are amd64's")
+	}
+	for class, want := range map[string]float64{"64": 144, "150": 224, "512": 592} {
+		r := runPeer(t, "-workload", "deep-recursion", "-param", "depth=5000", "-param", "frame="+class)
+		if got := r.metric(t, "frame_bytes"); got != want {
+			t.Errorf("frame=%s: %v stack bytes per frame, want %v", class, got, want)
 		}
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 	"unsafe"
 )
 
@@ -25,7 +24,7 @@ var deepRecursionSpec = workloadSpec{
 		"in a child process until Go's stack check kills it; one op is one frame",
 	Params: []paramSpec{
 		intParam("depth", 1_000_000, 1, maxCount, "depth mode: frames"),
-		intParam("frame", 150, 1, 4096, "bytes of local array per frame (the nearest compiled size is used)"),
+		choiceParam("frame", "150", []string{"64", "150", "512"}, "bytes of local array per frame (64, 150, 512: the sizes both engines compile)"),
 		choiceParam("mode", "depth", []string{"depth", "overflow"}, "depth or overflow"),
 		intParam("maxstack_mb", 0, 0, 1<<20, "debug.SetMaxStack in MB (0: Go's default of 1 GB in depth mode, 64 MB in overflow mode)"),
 	},
@@ -110,7 +109,8 @@ func stackBytesNeeded(depth, frameBytes int) (uint64, bool) {
 }
 
 func runDeepRecursion(ctx *runContext) (measurement, error) {
-	class := nearestFrameClass(ctx.params.int("frame"))
+	frameBytesWanted, _ := strconv.Atoi(ctx.params.choice("frame"))
+	class := nearestFrameClass(frameBytesWanted)
 	frameBytes := measureFrameBytes(class)
 	frameMetric := metric{"frame_bytes", float64(frameBytes), "bytes", "none"}
 	maxStackBytes := ctx.params.int("maxstack_mb") << 20
@@ -134,15 +134,15 @@ func runDeepRecursion(ctx *runContext) (measurement, error) {
 			depth, frameBytes, need>>20, limit>>20)
 	}
 	done := make(chan uint64)
-	start := time.Now()
+	clock := startSection()
 	go func() { done <- class.recurse(1, depth, nil) }()
 	sink := <-done
-	elapsed := time.Since(start)
+	wall, cpu := clock.stop()
 	printSink(ctx, sink)
 	return measurement{
 		ops:             int64(depth),
-		wallNanoseconds: elapsed.Nanoseconds(),
-		extra:           []metric{{"depth_reached", float64(depth), "count", "higher"}, frameMetric},
+		wallNanoseconds: wall, cpuNanoseconds: cpu,
+		extra: []metric{{"depth_reached", float64(depth), "count", "higher"}, frameMetric},
 	}, nil
 }
 
@@ -232,12 +232,15 @@ func runOverflowParent(ctx *runContext, class frameClass, maxStackBytes int, fra
 	}
 	depth := max(*(*int64)(unsafe.Pointer(&page)), progressDepth)
 	timeToFailure := endNanoseconds - startNanoseconds
+	// The overflow child's CPU time, its whole life (the swift engine: RUSAGE_CHILDREN).
+	childCPU := (child.ProcessState.UserTime() + child.ProcessState.SystemTime()).Nanoseconds()
 	if depth <= 0 || timeToFailure <= 0 {
 		return measurement{}, fmt.Errorf("deep-recursion: the overflow child reached depth %d in %d ns", depth, timeToFailure)
 	}
 	return measurement{
 		ops:             depth,
 		wallNanoseconds: timeToFailure,
+		cpuNanoseconds:  childCPU,
 		extra: []metric{
 			{"depth_reached", float64(depth), "count", "higher"},
 			{"time_to_failure_ns", float64(timeToFailure), "ns", "lower"},

@@ -40,8 +40,8 @@ func writeError(w io.Writer, workload, message string) int {
 
 // writeResult prints the status ok line for a measurement and returns exit status 0.
 func writeResult(w io.Writer, workload string, m measurement) int {
-	if m.ops <= 0 || m.wallNanoseconds <= 0 {
-		return writeError(w, workload, fmt.Sprintf("measured %d ops in %d ns", m.ops, m.wallNanoseconds))
+	if m.ops <= 0 || m.wallNanoseconds <= 0 || m.cpuNanoseconds <= 0 {
+		return writeError(w, workload, fmt.Sprintf("measured %d ops in %d ns (%d ns of CPU time)", m.ops, m.wallNanoseconds, m.cpuNanoseconds))
 	}
 	nsPerOp := float64(m.wallNanoseconds) / float64(m.ops)
 	metrics := []metric{
@@ -49,6 +49,8 @@ func writeResult(w io.Writer, workload string, m measurement) int {
 		{"ops", float64(m.ops), "count", "none"},
 		{"ns_per_op", nsPerOp, "ns", "lower"},
 		{"ops_per_sec", float64(m.ops) * 1e9 / float64(m.wallNanoseconds), "ops/s", "higher"},
+		{"cpu_ns_per_op", float64(m.cpuNanoseconds) / float64(m.ops), "ns", "lower"},
+		{"cpu_utilisation", float64(m.cpuNanoseconds) / float64(m.wallNanoseconds), "ratio", "none"},
 	}
 	if len(m.latencies) > 0 {
 		p50, p99, p999 := latencyPercentiles(m.latencies)

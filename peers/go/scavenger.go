@@ -32,12 +32,12 @@ func runScavengerBurst(ctx *runContext) (measurement, error) {
 	// The measured section: the burst, from the first spawn to the last exit.
 	release := make(chan struct{})
 	var finished sync.WaitGroup
-	start := time.Now()
+	clock := startSection()
 	check := parkGoroutines(n, release, &finished)
 	rssPeak, err := residentSetBytes()
 	close(release)
 	finished.Wait()
-	elapsed := time.Since(start)
+	wall, cpu := clock.stop()
 	if err != nil {
 		return measurement{}, err
 	}
@@ -82,5 +82,5 @@ func runScavengerBurst(ctx *runContext) (measurement, error) {
 	if halfReleasedMs >= 0 {
 		extra = append(extra, metric{"time_to_half_release_ms", float64(halfReleasedMs), "ms", "lower"})
 	}
-	return measurement{ops: int64(n), wallNanoseconds: elapsed.Nanoseconds(), extra: extra}, nil
+	return measurement{ops: int64(n), wallNanoseconds: wall, cpuNanoseconds: cpu, extra: extra}, nil
 }

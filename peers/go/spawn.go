@@ -24,7 +24,7 @@ var spawnStormSpec = workloadSpec{
 func runSpawnStorm(ctx *runContext) (measurement, error) {
 	n := ctx.params.int("n")
 	var wg sync.WaitGroup
-	start := time.Now()
+	clock := startSection()
 	wg.Add(n)
 	switch ctx.params.choice("mode") {
 	case "single":
@@ -54,7 +54,7 @@ func runSpawnStorm(ctx *runContext) (measurement, error) {
 		go link(n)
 	}
 	wg.Wait()
-	return measurement{ops: int64(n), wallNanoseconds: time.Since(start).Nanoseconds()}, nil
+	return clock.measured(int64(n)), nil
 }
 
 var liveGoroutinesSpec = workloadSpec{
@@ -116,9 +116,9 @@ func runLiveGoroutines(ctx *runContext) (measurement, error) {
 	}
 	release := make(chan struct{})
 	var finished sync.WaitGroup
-	start := time.Now()
+	clock := startSection()
 	check := parkGoroutines(n, release, &finished)
-	elapsed := time.Since(start)
+	wall, cpu := clock.stop()
 	if ctx.params.choice("scavenge") == "1" {
 		debug.FreeOSMemory()
 	}
@@ -133,7 +133,7 @@ func runLiveGoroutines(ctx *runContext) (measurement, error) {
 	}
 	return measurement{
 		ops:             int64(n),
-		wallNanoseconds: elapsed.Nanoseconds(),
+		wallNanoseconds: wall, cpuNanoseconds: cpu,
 		extra: []metric{
 			{"bytes_per_goroutine", float64(rssParked-rssBefore) / float64(n), "bytes", "lower"},
 		},
@@ -174,7 +174,7 @@ func runStealImbalance(ctx *runContext) (measurement, error) {
 	warmUpScheduler(ctx.procs)
 	var sink atomic.Uint64
 	var wg sync.WaitGroup
-	start := time.Now()
+	clock := startSection()
 	wg.Add(n)
 	for i := range n {
 		go func() {
@@ -183,7 +183,7 @@ func runStealImbalance(ctx *runContext) (measurement, error) {
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	wall, cpu := clock.stop()
 	printSink(ctx, sink.Load())
-	return measurement{ops: int64(n), wallNanoseconds: elapsed.Nanoseconds()}, nil
+	return measurement{ops: int64(n), wallNanoseconds: wall, cpuNanoseconds: cpu}, nil
 }

@@ -72,7 +72,7 @@ func runSyscallHeavy(ctx *runContext) (measurement, error) {
 	latencies := make([]int64, goroutines*n)
 	failures := make(chan error, goroutines)
 	var wg sync.WaitGroup
-	start := time.Now()
+	clock := startSection()
 	wg.Add(goroutines)
 	for g, channel := range channels {
 		go func() {
@@ -110,10 +110,10 @@ func runSyscallHeavy(ctx *runContext) (measurement, error) {
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	wall, cpu := clock.stop()
 	close(failures)
 	if err := <-failures; err != nil {
 		return measurement{}, err
 	}
-	return measurement{ops: int64(goroutines) * int64(n), wallNanoseconds: elapsed.Nanoseconds(), latencies: latencies}, nil
+	return measurement{ops: int64(goroutines) * int64(n), wallNanoseconds: wall, cpuNanoseconds: cpu, latencies: latencies}, nil
 }

@@ -22,7 +22,7 @@ func runTimerStorm(ctx *runContext) (measurement, error) {
 	sleep := time.Duration(ctx.params.int("sleep_us")) * time.Microsecond
 	oversleeps := make([]int64, n*rounds)
 	var wg sync.WaitGroup
-	start := time.Now()
+	clock := startSection()
 	wg.Add(n)
 	for g := range n {
 		go func() {
@@ -38,6 +38,6 @@ func runTimerStorm(ctx *runContext) (measurement, error) {
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	return measurement{ops: int64(n) * int64(rounds), wallNanoseconds: elapsed.Nanoseconds(), latencies: oversleeps}, nil
+	wall, cpu := clock.stop()
+	return measurement{ops: int64(n) * int64(rounds), wallNanoseconds: wall, cpuNanoseconds: cpu, latencies: oversleeps}, nil
 }

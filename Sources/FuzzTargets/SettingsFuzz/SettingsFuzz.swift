@@ -138,8 +138,9 @@ enum SettingsFuzz {
             for parameter in spec.parameters {
                 let value = resolved[parameter.name]!
                 switch parameter.kind {
-                case .integer(let minimum):
-                    require(Int(value).map { $0 >= minimum } ?? false, "\(parameter.name)=\(value) is an integer >= \(minimum)")
+                case .integer(let minimum, let maximum):
+                    require(Int(value).map { $0 >= minimum && $0 <= maximum } ?? false,
+                            "\(parameter.name)=\(value) is an integer from \(minimum) to \(maximum)")
                     require(String(Int(value)!) == value, "\(parameter.name)=\(value) is canonical")
                 case .choice(let words):
                     require(words.contains(value), "\(parameter.name)=\(value) is one of \(words)")
