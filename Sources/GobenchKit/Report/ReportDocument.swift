@@ -99,6 +99,8 @@ public struct ReportDocument {
 
     func workloadSection(_ workload: String) -> String {
         var s = "<section class=\"workload\" id=\"\(anchor(workload))\"><h2>\(esc(workload))</h2>\n"
+        s += comparabilityNote(workload)
+        s += costTable(workload)
         let throughput = throughputFigures(workload)
         let scavenge = scavengeFigures(workload)
         let placement = placementFigures(workload)
@@ -114,6 +116,50 @@ public struct ReportDocument {
         }
         s += throughput + scavenge + placement
         s += "</section>\n"
+        return s
+    }
+
+    /// What the catalog says about comparing the engines on this workload: not comparable
+    /// (with the reason), a difference in kind, what `scavenge=off` means per engine.
+    func comparabilityNote(_ workload: String) -> String {
+        guard let spec = try? Catalog.workload(named: workload) else { return "" }
+        var s = ""
+        if let reason = spec.notComparable {
+            s += "<p class=\"warning\">Not comparable across engines: \(esc(reason)). No swift/go ratio here is a pass or a fail.</p>\n"
+        }
+        if let caveat = spec.caveat { s += "<p class=\"meta\">Engines differ in kind: \(esc(caveat)).</p>\n" }
+        if let caveat = spec.scavengeOffCaveat { s += "<p class=\"meta\">\(esc(caveat)).</p>\n" }
+        return s
+    }
+
+    /// Wall and CPU time per op beside each other (medians per engine, placement none,
+    /// scavenge off), with the CPU utilisation: a figure that is fast only because it keeps
+    /// more CPUs busy shows here.
+    func costTable(_ workload: String) -> String {
+        let rows = dataset.inputs.flatMap(\.rows).filter { $0.workload == workload }
+        let table = FigureTable.rows(rows, metric: "ns_per_op")
+        let utilisation = FigureTable.rows(rows, metric: "cpu_utilisation")
+        guard table.contains(where: { !$0.cpuMedians.isEmpty }) else { return "" }
+        let engines = ReportDataset.orderedEngines(Set(table.flatMap { $0.medians.keys }))
+        var s = "<table class=\"cost\"><thead><tr><th>GOMAXPROCS</th><th>params</th><th>scavenge</th>"
+        for engine in engines {
+            s += "<th>\(esc(engine)) ns_per_op</th><th>\(esc(engine)) cpu_ns_per_op</th><th>\(esc(engine)) cpu_utilisation</th>"
+        }
+        s += "<th>swift/go ns</th><th>swift/go cpu</th></tr></thead><tbody>\n"
+        func number(_ v: Double?) -> String { v.map { ChartNumberFormat.significant($0, digits: 3) } ?? "n/a" }
+        for row in table {
+            let util = utilisation.first { $0.params == row.params && $0.procs == row.procs && $0.scavenge == row.scavenge }
+            let marked = row.scavenge == "off" && (try? Catalog.workload(named: workload))?.scavengeOffCaveat != nil
+            s += "<tr><td class=\"num\">\(row.procs)</td><td>\(esc(row.params))</td><td>\(esc(row.scavenge))\(marked ? " ‡" : "")</td>"
+            for engine in engines {
+                s += "<td class=\"num\">\(number(row.medians[engine]?.0))</td><td class=\"num\">\(number(row.cpuMedians[engine]?.0))</td><td class=\"num\">\(number(util?.medians[engine]?.0))</td>"
+            }
+            s += "<td class=\"num\">\(number(row.ratio))</td><td class=\"num\">\(number(row.cpuRatio))</td></tr>\n"
+        }
+        s += "</tbody></table>\n"
+        if table.contains(where: { $0.scavenge == "off" }) && (try? Catalog.workload(named: workload))?.scavengeOffCaveat != nil {
+            s += "<p class=\"meta\">‡ scavenge=off means different things on the two engines (above).</p>\n"
+        }
         return s
     }
 
