@@ -167,7 +167,7 @@ public enum Catalog {
 
     /// What `scavenge=off` means on each engine (PROTOCOL.md section 1, Settings).
     public static let scavengeOffMeaning =
-        "scavenge=off: swift runs no scavenger at all; go keeps its background scavenger (only the periodic debug.FreeOSMemory is off)"
+        "scavenge=off: no scavenger at all (swift) vs Go's background scavenger, only the periodic debug.FreeOSMemory off (go)"
 
     private static let all3: [BenchmarkEngine] = [.swift, .go, .swiftConcurrency]
     private static let runtimeOnly: [BenchmarkEngine] = [.swift, .go]
@@ -195,7 +195,7 @@ public enum Catalog {
             ],
             engines: runtimeOnly, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
             sweepParameters: ["n": "50000"],
-            caveat: "swift: fixed-size stacks committed page by page; go: small stacks that grow by copying",
+            caveat: "fixed-size stacks committed page by page (swift) vs small stacks that grow by copying (go)",
             scavengeOffCaveat: Catalog.scavengeOffMeaning),
         WorkloadSpec(
             name: "steal-imbalance",
@@ -214,7 +214,7 @@ public enum Catalog {
             parameters: [
                 .init("n", "500000", .integer(minimum: 1, maximum: maxCount), "Gosched calls per goroutine"),
                 .init("mode", "pairs", .choice(["pairs", "lone"]),
-                      "pairs: two goroutines per P, every Gosched switches; lone: two in all, at GOMAXPROCS >= 2 each may be alone on its P and its Gosched returns at once"),
+                      "pairs: two goroutines per P, so that a Gosched finds another goroutine to run; lone: two in all, at GOMAXPROCS >= 2 each may be alone on its P and its Gosched returns at once"),
             ],
             engines: all3, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
             sweepParameters: ["n": "200000"]),
@@ -246,7 +246,7 @@ public enum Catalog {
             ],
             engines: runtimeOnly, procs: .forced(1), sweepsScavenge: false, sweepsPlacement: false,
             sweepParameters: [:],
-            notComparable: "the swift hog calls Runtime.preemptionPoint() in its loop (cooperative preemption); Go's hog makes no runtime call and is preempted by signal"),
+            notComparable: "the swift hog has a cooperative preemption point in its loop; Go's makes no runtime call and is preempted by signal"),
         WorkloadSpec(
             name: "syscall-heavy",
             summary: "goroutines making blocking system calls",
@@ -286,7 +286,7 @@ public enum Catalog {
             engines: runtimeOnly, procs: .unswept(1), sweepsScavenge: false, sweepsPlacement: false,
             // 1e5 frames keep the default sweep short; the catalog default is 1e6.
             sweepParameters: ["depth": "100000"],
-            caveat: "swift: one stack reserved at the limit, pages committed as touched; go: a small stack that grows by copying"),
+            caveat: "one fixed stack reserved at the limit (swift) vs a small stack that grows by copying (go)"),
         WorkloadSpec(
             name: "mutex-contention",
             summary: "goroutines doing Lock/increment/Unlock on one Mutex",
@@ -329,7 +329,7 @@ public enum Catalog {
             ],
             engines: runtimeOnly, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
             sweepParameters: ["n": "50000", "idle_ms": "200"],
-            caveat: "swift: fixed-size stacks committed page by page; go: small stacks that grow by copying",
+            caveat: "fixed-size stacks committed page by page (swift) vs small stacks that grow by copying (go)",
             scavengeOffCaveat: Catalog.scavengeOffMeaning),
     ]
 

@@ -89,12 +89,16 @@ enum SyscallWorkloads {
             return .error("locked-thread: unlocked=\(unlocked) must be even (the unlocked goroutines ping-pong in pairs)")
         }
         let ping = Channel<Int>(), pong = Channel<Int>()
+        // As the Go peer: the echo goroutine says it has locked its thread before the
+        // measuring goroutine starts the clock.
+        let ready = Channel<Int>()
         let done = WaitGroup()
         var threadChanges = 0
         done.add(1)
         go {
             Runtime.lockOSThread()
             let thread = pthread_self()
+            ready.send(0)
             while let v = ping.receive() {
                 if pthread_self() != thread { threadChanges += 1 }
                 pong.send(v)
@@ -126,6 +130,7 @@ enum SyscallWorkloads {
         go {
             Runtime.lockOSThread()
             let thread = pthread_self()
+            _ = ready.receive()
             let clock = SectionClock()
             var previous = clock.wallStart
             for i in 0..<n {

@@ -40,7 +40,7 @@ final class FigureTableTests: XCTestCase {
         let markdown = FigureTable.markdown(FigureTable.rows(rows))
         XCTAssertTrue(markdown.contains("| gosched-pingpong (mode=lone) | 2 |"), markdown)
         XCTAssertTrue(markdown.contains("grows by copying"), markdown)
-        XCTAssertTrue(markdown.contains("scavenge=off: swift runs no scavenger"), markdown)
+        XCTAssertTrue(markdown.contains("scavenge=off: no scavenger at all (swift)"), markdown)
     }
 
     func testReportShowsTheCostTableAndTheCatalogNotes() throws {

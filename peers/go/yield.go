@@ -14,7 +14,7 @@ var goschedPingPongSpec = workloadSpec{
 	Params: []paramSpec{
 		intParam("n", 500_000, 1, maxCount, "Gosched calls per goroutine"),
 		choiceParam("mode", "pairs", []string{"pairs", "lone"},
-			"pairs: two goroutines per P, every Gosched switches; lone: two in all, at GOMAXPROCS >= 2 each may be alone on its P and its Gosched takes it straight back"),
+			"pairs: two goroutines per P, so that a Gosched finds another goroutine to run; lone: two in all, at GOMAXPROCS >= 2 each may be alone on its P and its Gosched takes it straight back"),
 	},
 	Run: runGoschedPingPong,
 }
