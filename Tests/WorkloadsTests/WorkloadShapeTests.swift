@@ -68,4 +68,39 @@ final class WorkloadShapeTests: XCTestCase {
         XCTAssertGreaterThan(compute["cpu_ns_per_op"] ?? 0, 0)
         XCTAssertLessThan(compute["cpu_utilisation"] ?? 9, 1.6, "one P uses about one CPU: \(compute)")
     }
+
+    /// deep-recursion's frames take the same stack bytes on both engines (`frame_bytes`):
+    /// the release build's frames (a debug build's are larger) against the Go peer's.
+    func testFramesTakeTheSameStackBytesOnBothEngines() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let release = root.appendingPathComponent(".build/release/gobench").path
+        let peer = ProcessInfo.processInfo.environment["GOBENCH_GO_PEER"]
+            ?? root.appendingPathComponent("peers/go/bin/gobench-go").path
+        guard FileManager.default.isExecutableFile(atPath: release), FileManager.default.isExecutableFile(atPath: peer) else {
+            throw XCTSkip("needs the release build (swift build -c release) and the Go peer (scripts/go-env.sh)")
+        }
+        func frameBytes(_ executable: String, _ arguments: [String]) throws -> Double {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+            guard case .success(let result) = ChildResultLine.parse(last) else { throw XCTSkip("no result line: \(last)") }
+            return result.metrics.first { $0.name == "frame_bytes" }?.value ?? -1
+        }
+        for frame in ["64", "150", "512"] {
+            let swift = try frameBytes(release, ["child", "--workload", "deep-recursion", "--engine", "swift", "--procs", "1",
+                                                 "--scavenge", "off", "--placement", "none",
+                                                 "--param", "depth=5000", "--param", "frame=\(frame)"])
+            let go = try frameBytes(peer, ["-workload", "deep-recursion", "-procs", "1", "-param", "depth=5000", "-param", "frame=\(frame)"])
+            XCTAssertGreaterThan(swift, 0)
+            XCTAssertEqual(swift, go, "frame=\(frame): \(swift) stack bytes per frame here, \(go) in Go")
+        }
+    }
 }
