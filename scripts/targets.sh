@@ -26,7 +26,7 @@ bin="$(swift build -c release --show-bin-path)/gobench"
 "$bin" sweep --engines swift,go --procs 1,2 --scavenge off --reps "$reps" -o "$out" --catalog-defaults \
   --workloads spawn-storm,gosched-pingpong,chan-pingpong,live-goroutines,syscall-heavy,locked-thread,deep-recursion \
   --param spawn-storm.n=1000000 --param live-goroutines.n=1000000 --param live-goroutines.scavenge=0,1 \
-  --param deep-recursion.mode=depth,overflow --timeout 300s >&2 || true
+  --param deep-recursion.mode=depth,overflow --param gosched-pingpong.mode=pairs,lone --timeout 300s >&2 || true
 "$bin" figures "$out"
 echo
 "$bin" figures "$out" --metric bytes_per_goroutine 2>/dev/null || true
