@@ -126,6 +126,7 @@ struct RunCommand: ParsableCommand {
             guard warmup >= 0 else { throw SettingsError("warmup must be 0 or more") }
             let params = try spec.canonicalParameters(try ParameterAssignments.parse(self.params))
             let placementSetting = try PlacementSetting.parse(placement)
+            try EnvironmentValidation.check()
             try PlacementValidation.check([placementSetting], engines: [engine])
             let settings = RunSettings(workload: spec.name, engine: engine, procs: procs,
                                        scavenge: try ScavengeSetting.parse(scavenge).description,

@@ -68,6 +68,7 @@ struct TuneCommand: ParsableCommand {
             if !candidates.contains(defaultProcs) && procs == nil { candidates.append(defaultProcs) }
             let placementList = try placements.map(PlacementSetting.parseList)
                 ?? (MachineProbe.numaNodeCount() > 1 ? [.none, .compact, .spread] : [.none])
+            try EnvironmentValidation.check()
             try PlacementValidation.check(placementList, engines: [engine])
             let specs = try Catalog.workloads(fromList: workloads).filter { $0.procs == .swept }
             guard !specs.isEmpty else { throw SettingsError("none of '\(workloads)' depends on GOMAXPROCS") }
