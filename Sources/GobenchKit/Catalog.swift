@@ -110,6 +110,9 @@ public struct WorkloadSpec: Sendable, Equatable {
     /// Parameter values the default sweep uses instead of the catalog defaults, sized so that
     /// the default sweep fits its time budget (see `SweepPlan`). Empty: the defaults.
     public var sweepParameters: [String: String]
+    /// The metric that says whether this workload got better or worse: the one `compare`
+    /// gates on by default (the others are reported, not gating).
+    public var primaryMetric: String = "ns_per_op"
 
     public func parameter(named name: String) -> WorkloadParameter? {
         parameters.first { $0.name == name }
@@ -177,7 +180,7 @@ public enum Catalog {
                       "1: one scavenger pass (Go: debug.FreeOSMemory) over the parked goroutines before measuring"),
             ],
             engines: runtimeOnly, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
-            sweepParameters: ["n": "50000"]),
+            sweepParameters: ["n": "50000"], primaryMetric: "bytes_per_goroutine"),
         WorkloadSpec(
             name: "steal-imbalance",
             summary: "one spawner creates n compute goroutines for the others to steal",
@@ -303,7 +306,7 @@ public enum Catalog {
                 .init("sample_ms", "10", .integer(minimum: 1), "RSS sampling interval, ms"),
             ],
             engines: runtimeOnly, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
-            sweepParameters: ["n": "50000", "idle_ms": "200"]),
+            sweepParameters: ["n": "50000", "idle_ms": "200"], primaryMetric: "rss_after_idle_bytes"),
     ]
 
     public static var names: [String] { workloads.map(\.name) }
