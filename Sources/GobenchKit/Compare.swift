@@ -75,11 +75,29 @@ public struct GateOptions: Equatable, Sendable {
     /// Gate on every metric instead of each workload's primary metric.
     public var gateAllMetrics: Bool
     public var correction: Correction
+    /// Add the between-files spread of the gating cells' changes to each cell's variance.
+    public var accountForDrift: Bool
 
     public init(minEffectPercent: Double = GateOptions.defaultMinEffectPercent, gateAllMetrics: Bool = false,
-                correction: Correction = .benjaminiHochberg) {
+                correction: Correction = .benjaminiHochberg, accountForDrift: Bool = true) {
         self.minEffectPercent = minEffectPercent; self.gateAllMetrics = gateAllMetrics
-        self.correction = correction
+        self.correction = correction; self.accountForDrift = accountForDrift
+    }
+
+    /// The fewest gating cells from which the between-files spread is estimated; with fewer,
+    /// it is taken as 0.
+    public static let minimumCellsForDrift = 8
+
+    /// The standard deviation of the cells' log changes between the files beyond their own
+    /// standard errors: (1.4826 x the median absolute deviation of the log ratios around
+    /// their median)^2 minus the median squared standard error, at least 0.
+    public static func betweenFilesDeviation(_ estimates: [LogRatioEstimate]) -> Double {
+        guard estimates.count >= minimumCellsForDrift,
+              let center = Statistics.median(estimates.map(\.logRatio)),
+              let mad = Statistics.median(estimates.map { abs($0.logRatio - center) }),
+              let within = Statistics.median(estimates.map { $0.standardError * $0.standardError }) else { return 0 }
+        let spread = 1.4826 * mad
+        return max(0, spread * spread - within).squareRoot()
     }
 
     public static let defaultMinEffectPercent = 10.0
@@ -181,6 +199,9 @@ public struct ComparisonReport: Equatable, Sendable {
     public var alpha: Double
     public var confidence: Double
     public var gate: GateOptions = .default
+    /// The between-files standard deviation of the gating cells' log changes that the gate
+    /// added to each cell's variance (GateOptions.accountForDrift); 0 when none.
+    public var cellDriftDeviation: Double = 0
     /// Cells present in both files, sorted by key.
     public var cells: [CellComparison]
     public var warnings: [ComparisonWarning]
@@ -309,7 +330,8 @@ struct ComparisonBuilder {
         for key in common {
             cells.append(cell(key, base: base, new: new))
         }
-        decideGatingCells(&cells)
+        var cellDriftDeviation = 0.0
+        decideGatingCells(&cells, drift: &cellDriftDeviation)
         for c in cells where c.verdict == .bimodal {
             warnings.append(.bimodal(c.key, changePercent: c.changePercent))
         }
@@ -357,10 +379,12 @@ struct ComparisonBuilder {
             if b.isEmpty && !n.isEmpty && baseRan { newlyFailing.append(configuration) }
         }
 
-        return ComparisonReport(alpha: alpha, confidence: confidence, gate: gate, cells: cells,
-                                warnings: warnings, geometricMeans: geometricMeans(cells),
-                                newlyFailing: newlyFailing, baseMachines: base.machines,
-                                newMachines: new.machines)
+        var report = ComparisonReport(alpha: alpha, confidence: confidence, gate: gate, cells: cells,
+                                      warnings: warnings, geometricMeans: geometricMeans(cells),
+                                      newlyFailing: newlyFailing, baseMachines: base.machines,
+                                      newMachines: new.machines)
+        report.cellDriftDeviation = cellDriftDeviation
+        return report
     }
 
     func cell(_ key: CellKey, base: Side, new: Side) -> CellComparison {
@@ -402,7 +426,7 @@ struct ComparisonBuilder {
     /// their verdicts (significant after the adjustment, beyond max(threshold, min effect),
     /// not bimodal). Every other cell keeps its Mann-Whitney verdict, a regression there
     /// becoming `worseNotGating`.
-    func decideGatingCells(_ cells: inout [CellComparison]) {
+    func decideGatingCells(_ cells: inout [CellComparison], drift cellDriftDeviation: inout Double) {
         var tested: [Int] = []
         for i in cells.indices {
             let key = cells[i].key
@@ -418,6 +442,22 @@ struct ComparisonBuilder {
                   MannWhitney.smallestPossiblePValue(firstCount: mw.firstCount, secondCount: mw.secondCount) < alpha else { continue }
             tested.append(i)
         }
+        // Between two files, cells also move for reasons no rep inside a file sees (the load
+        // of the machine during each sweep): the spread of the changes over all gating cells,
+        // beyond what their own standard errors explain, is added to each cell's variance
+        // (a random-effects term, estimated robustly so that a few real changes leave it be).
+        let betweenFiles = gate.accountForDrift
+            ? GateOptions.betweenFilesDeviation(tested.map { cells[$0].gateEstimate! }) : 0
+        for i in tested where betweenFiles > 0 {
+            let e = cells[i].gateEstimate!
+            let within = e.standardError * e.standardError, between = betweenFiles * betweenFiles
+            // Satterthwaite: the between-files part is estimated from all the tested cells.
+            let df = (within + between) * (within + between)
+                / (within * within / max(e.degreesOfFreedom, 1) + between * between / Double(max(tested.count - 1, 1)))
+            cells[i].gateEstimate = LogRatioEstimate(logRatio: e.logRatio, standardError: (within + between).squareRoot(),
+                                                     degreesOfFreedom: df)
+        }
+        cellDriftDeviation = betweenFiles
         let raw = tested.map { cells[$0].gateEstimate!.pValue }
         let adjusted: [Double]
         switch gate.correction {

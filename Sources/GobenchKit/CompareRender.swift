@@ -227,7 +227,12 @@ public enum CompareRender {
         case .holm: correction = "Holm-adjusted over the \(gating) gating cells"
         case .none: correction = "not adjusted"
         }
-        return "gate: \(gating) cells gate (\(which)); their q is the p of Welch's t-test on the logarithms, \(correction); a regression needs q < \(report.alpha), a change beyond its threshold and the minimum effect of \(ResultRow.format(report.gate.minEffectPercent))%, and samples that are not bimodal. Other cells show the Mann-Whitney p and never gate."
+        let drift = report.gate.accountForDrift
+            ? (report.cellDriftDeviation > 0
+                ? " with the between-files spread of all gating cells' changes (\(String(format: "%.1f", report.cellDriftDeviation * 100))% in log terms) added to each cell's variance"
+                : " (no between-files spread beyond the cells' own noise\(gating < GateOptions.minimumCellsForDrift ? ": fewer than \(GateOptions.minimumCellsForDrift) gating cells to estimate it" : ""))")
+            : ""
+        return "gate: \(gating) cells gate (\(which)); their q is the p of Welch's t-test on the logarithms\(drift), \(correction); a regression needs q < \(report.alpha), a change beyond its threshold and the minimum effect of \(ResultRow.format(report.gate.minEffectPercent))%, and samples that are not bimodal. Other cells show the Mann-Whitney p and never gate."
     }
 
     static func verdictIcon(_ c: CellComparison) -> String {

@@ -25,7 +25,11 @@ struct CompareCommand: ParsableCommand {
         catalog's, ns_per_op unless the workload is about memory; --gate all gates every \
         metric). A gating cell's q is the p of Welch's t-test on the logarithms of its \
         samples, adjusted over all gating cells (--correction: bh = Benjamini-Hochberg, the \
-        default; holm; none). It is a regression when q < alpha, its change is beyond its \
+        default; holm; none). Two files are measured at different times, so cells also move \
+        for reasons no rep inside a file sees (the machine's load): with 8 or more gating \
+        cells, the spread of their changes beyond their own noise (robust: 1.4826 x the \
+        median absolute deviation) is added to each cell's variance (--drift-term off: not). \
+        A gating cell is a regression when q < alpha, its change is beyond its \
         threshold and beyond --min-effect (default 10%), in the metric's bad direction, and \
         neither side's samples are bimodal (then it is a warning, BIMODAL, not a regression). \
         Other cells show the two-sided Mann-Whitney U p (exact for small samples) and never \
@@ -73,6 +77,9 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Multiple-testing correction over the gating cells: bh (Benjamini-Hochberg), holm or none.")
     var correction: String = "bh"
 
+    @Option(name: .customLong("drift-term"), help: "on: add the between-files spread of the gating cells' changes to each cell's variance (default); off: each cell's own noise only.")
+    var driftTerm: String = "on"
+
     @Option(name: .shortAndLong, help: "Write the comparison to this file (replaced atomically) instead of standard output.")
     var output: String?
 
@@ -83,7 +90,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         guard unrecognized.isEmpty else {
-            fail(.usageOrInputError, "unexpected argument '\(unrecognized[0])' (usage: gobench compare BASE NEW [--thresholds FILE] [--format text|markdown|csv] [--alpha 0.05] [--min-effect 10] [--gate primary|all] [--correction bh|holm|none] [--output FILE])")
+            fail(.usageOrInputError, "unexpected argument '\(unrecognized[0])' (usage: gobench compare BASE NEW [--thresholds FILE] [--format text|markdown|csv] [--alpha 0.05] [--min-effect 10] [--gate primary|all] [--correction bh|holm|none] [--drift-term on|off] [--output FILE])")
         }
         guard let basePath = base, let newPath = new else {
             fail(.usageOrInputError, "two results files are needed (usage: gobench compare BASE NEW)")
@@ -104,8 +111,11 @@ struct CompareCommand: ParsableCommand {
         guard let correctionValue = GateOptions.Correction(rawValue: correction) else {
             fail(.usageOrInputError, "--correction is '\(correction)', expected bh, holm or none")
         }
+        guard driftTerm == "on" || driftTerm == "off" else {
+            fail(.usageOrInputError, "--drift-term is '\(driftTerm)', expected on or off")
+        }
         let gateOptions = GateOptions(minEffectPercent: minEffectValue, gateAllMetrics: gate == "all",
-                                      correction: correctionValue)
+                                      correction: correctionValue, accountForDrift: driftTerm == "on")
 
         let baseRows = readResults(basePath)
         let newRows = readResults(newPath)

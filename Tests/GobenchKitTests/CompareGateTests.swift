@@ -124,3 +124,38 @@ private func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file
     XCTAssertEqual(a.count, b.count, file: file, line: line)
     for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
 }
+
+final class CompareDriftTests: XCTestCase {
+    /// 30 cells whose true values move between the files by up to ±`driftPercent` (as under
+    /// another load), with ±1% noise inside each file.
+    func drifted(_ driftPercent: Double, slowed: Int? = nil) -> (base: [ResultRow], new: [ResultRow]) {
+        var base: [ResultRow] = [], new: [ResultRow] = []
+        var x: UInt64 = 0x9E3779B97F4A7C15
+        for i in 0..<30 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            let drift = 1 + (Double(x % 2001) / 1000 - 1) * driftPercent / 100
+            let factor = drift * (slowed == i ? 2 : 1)
+            base += StatsFixtures.rows(StatsFixtures.noisy(1000, count: 5, spreadPercent: 1, seed: UInt64(2 * i + 1)), workload: "w\(i)")
+            new += StatsFixtures.rows(StatsFixtures.noisy(1000 * factor, count: 5, spreadPercent: 1, seed: UInt64(2 * i + 2)),
+                                      workload: "w\(i)", runPrefix: "n")
+        }
+        return (base, new)
+    }
+
+    func testDriftBetweenFilesDoesNotGateButAChangeBeyondItDoes() {
+        let (base, new) = drifted(20)
+        // Each cell's own noise alone calls many of the drifted cells regressions...
+        let naive = compare(base: base, new: new, gate: GateOptions(accountForDrift: false))
+        XCTAssertTrue(naive.hasRegression, "the premise: the drift beats the within-file noise")
+        // ... the between-files term takes the drift into account.
+        let report = compare(base: base, new: new)
+        XCTAssertFalse(report.hasRegression, "\(report.regressions.map(\.key.workload))")
+        XCTAssertGreaterThan(report.cellDriftDeviation, 0.05)
+        XCTAssertTrue(CompareRender.text(report).contains("between-files spread"))
+        // A doubling of one cell stands out of a ±20% drift.
+        let (b2, n2) = drifted(20, slowed: 7)
+        XCTAssertEqual(compare(base: b2, new: n2).regressions.map(\.key.workload), ["w7"])
+        // Without drift the term is 0 and changes nothing.
+        XCTAssertEqual(GateOptions.betweenFilesDeviation([LogRatioEstimate(logRatio: 0, standardError: 0.01, degreesOfFreedom: 8)]), 0)
+    }
+}
