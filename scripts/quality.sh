@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # quality.sh: how much to trust `gobench compare` as a CI gate on this machine.
-#   1. False alarms (A/A): PAIRS pairs of sweeps of one build, each compared with the default
-#      gate; the goal is exit 0 in at least 19 of 20 pairs.
-#   2. Power: TRIALS sweeps with a 20% slowdown injected into one workload (parallel-compute,
-#      GOBENCH_INJECT_WORK_PERCENT=20: real extra work, swift engine), each compared with the
-#      A side of a pair; caught when compare exits 2 with parallel-compute among the
-#      regressions. The goal is at least 19 of 20.
+# A trial is three sweeps of one build measured interleaved, rep r of each before rep r+1 (as
+# scripts/ci-compare.sh runs base and new): A and B plain, N with a 20% slowdown injected
+# into one workload (parallel-compute, GOBENCH_INJECT_WORK_PERCENT=20: real extra work,
+# swift engine).
+#   1. False alarms (A/A): compare A B with the default gate; the goal is exit 0 in at least
+#      19 of 20 trials.
+#   2. Power: compare A N and B N; caught when compare exits 2 with parallel-compute among
+#      the regressions. The goal is at least 19 of 20.
 # Usage:
 #   scripts/quality.sh [--pairs N] [--trials N] [--grid "SWEEP ARGS"] [--dir DIR] [--compare-args "ARGS"]
-#       measures: 2*PAIRS + TRIALS sweeps (default 20, 20, the default sweep: hours)
+#       measures max(PAIRS, TRIALS) trials (default 20: 60 sweeps of --grid, the default
+#       sweep unless given, 5 reps a side unless --grid has --reps), then analyses them.
 #   scripts/quality.sh --from DIR [--compare-args "ARGS"]
-#       estimates from sweeps already in DIR (s1.csv, s2.csv, ... of one grid, and inj1.csv,
-#       ... of parallel-compute with GOBENCH_INJECT_WORK_PERCENT=20 on the same grid): every
-#       pair of distinct s files is an A/A trial; a power trial is s_i against s_j whose
-#       parallel-compute rows are replaced by inj_k's (their env label cleared, as a code
-#       change would leave it), for every i != j and k = j.
+#       analyses sweeps already in DIR: the trials a1.csv b1.csv n1.csv, ... above; or, when
+#       DIR has no a*.csv, separate sweeps s1.csv, s2.csv, ... of one grid and inj1.csv, ...
+#       of parallel-compute alone with GOBENCH_INJECT_WORK_PERCENT=20 on the same grid, each
+#       run right after its s file: every pair of distinct s files is an A/A trial (measured
+#       at different times, not interleaved); a power trial is s_i against s_j whose
+#       parallel-compute rows are replaced by inj_j's (their env label cleared, as a code
+#       change would leave it), for every i != j.
 # GOBENCH_BIN=PATH uses that gobench instead of building the release one here.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,6 +55,31 @@ trial() {
   local rc=$?
   echo "$rc $(regressed_workloads "$3" | tr '\n' ' ')"
 }
+
+if [ -n "$from" ] && ls "$from"/a[0-9]*.csv >/dev/null 2>&1; then
+  work=$(mktemp -d "${TMPDIR:-/tmp}/gobench-quality.XXXXXX") || exit 1
+  trap 'rm -rf "$work"' EXIT
+  aa_total=0; aa_green=0; p_total=0; p_caught=0
+  for a in $(ls "$from"/a[0-9]*.csv | sort -V); do
+    t=$(basename "$a" .csv | tr -dc 0-9); b="$from/b$t.csv"; n="$from/n$t.csv"
+    if [ -f "$b" ]; then
+      set -- $(trial "$a" "$b" "$work/aa.csv")
+      aa_total=$((aa_total + 1)); [ "$1" -eq 0 ] && aa_green=$((aa_green + 1))
+      shift; echo "quality.sh: A/A a$t vs b$t (interleaved): regressions in: ${*:-none}" >&2
+    fi
+    for side in "$a" "$b"; do
+      [ -f "$side" ] && [ -f "$n" ] || continue
+      set -- $(trial "$side" "$n" "$work/power.csv")
+      rc=$1; shift
+      p_total=$((p_total + 1))
+      if [ "$rc" -eq 2 ] && [[ " $* " == *" parallel-compute "* ]]; then p_caught=$((p_caught + 1)); fi
+      echo "quality.sh: power $(basename "$side" .csv) vs n$t (interleaved): exit $rc, regressions in: ${*:-none}" >&2
+    done
+  done
+  echo "A/A: compare exited 0 in $aa_green of $aa_total interleaved pairs of sweeps"
+  echo "Power: a 20% slowdown injected into parallel-compute was caught in $p_caught of $p_total interleaved trials"
+  exit 0
+fi
 
 if [ -n "$from" ]; then
   work=$(mktemp -d "${TMPDIR:-/tmp}/gobench-quality.XXXXXX") || exit 1
@@ -95,25 +125,21 @@ fi
 
 mkdir -p "$dir"
 export GOBENCH_GO_PEER=$(scripts/go-env.sh)
-green=0
-for i in $(seq 1 "$pairs"); do
-  # shellcheck disable=SC2086
-  "$bin" sweep $grid --seed "$i" -o "$dir/aa-$i-a.csv" >/dev/null 2>&1
-  # shellcheck disable=SC2086
-  "$bin" sweep $grid --seed "$((i + 100))" -o "$dir/aa-$i-b.csv" >/dev/null 2>&1
-  set -- $(trial "$dir/aa-$i-a.csv" "$dir/aa-$i-b.csv" "$dir/aa-$i.compare.csv")
-  [ "$1" -eq 0 ] && green=$((green + 1))
-  shift; echo "quality.sh: A/A pair $i: regressions in: ${*:-none}" >&2
+reps=5
+# The sweep's own --reps in --grid, if given, sets the reps of each side.
+if [[ " $grid " =~ \ --reps\ ([0-9]+) ]]; then reps=${BASH_REMATCH[1]}; grid=${grid/--reps ${BASH_REMATCH[1]}/}; fi
+trials=$(( pairs > trials ? pairs : trials ))
+for t in $(seq 1 "$trials"); do
+  # Rep r of A, B and N before rep r+1 (as scripts/ci-compare.sh interleaves base and new).
+  for r in $(seq 1 "$reps"); do
+    resume=""; [ "$r" -gt 1 ] && resume=--resume
+    # shellcheck disable=SC2086
+    "$bin" sweep $grid --reps "$r" $resume --seed "$t" -o "$dir/a$t.csv" >/dev/null 2>&1
+    # shellcheck disable=SC2086
+    "$bin" sweep $grid --reps "$r" $resume --seed "$t" -o "$dir/b$t.csv" >/dev/null 2>&1
+    # shellcheck disable=SC2086
+    GOBENCH_INJECT_WORK_PERCENT=20 "$bin" sweep $grid --reps "$r" $resume --seed "$t" -o "$dir/n$t.csv" >/dev/null 2>&1
+  done
+  echo "quality.sh: trial $t of $trials measured" >&2
 done
-echo "A/A: compare exited 0 in $green of $pairs pairs of sweeps"
-caught=0
-for i in $(seq 1 "$trials"); do
-  base="$dir/aa-$(( (i - 1) % pairs + 1 ))-a.csv"; new="$dir/power-$i.csv"
-  # shellcheck disable=SC2086
-  GOBENCH_INJECT_WORK_PERCENT=20 "$bin" sweep $grid --seed "$((i + 200))" -o "$new" >/dev/null 2>&1
-  set -- $(trial "$base" "$new" "$dir/power-$i.compare.csv")
-  rc=$1; shift
-  if [ "$rc" -eq 2 ] && [[ " $* " == *" parallel-compute "* ]]; then caught=$((caught + 1)); fi
-  echo "quality.sh: power trial $i: exit $rc, regressions in: ${*:-none}" >&2
-done
-echo "Power: a 20% slowdown injected into parallel-compute was caught in $caught of $trials trials"
+GOBENCH_BIN=$bin exec bash "$root/scripts/quality.sh" --from "$dir" ${compare_args:+--compare-args "$compare_args"}
