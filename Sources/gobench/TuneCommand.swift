@@ -91,8 +91,13 @@ struct TuneCommand: ParsableCommand {
         }
         let minimumSeconds = (try? DurationText.seconds(minTime, what: "--min-time")) ?? 1
         let calibrationRunner = try CommandErrors.reporting("tune") { try child.childRunner(for: [engine]) }
+        // A resumed tune keeps the sizes its file was measured with.
+        var measuredParams: [String: String] = [:]
+        if resume, let path = output, let existing = try? ResultsCSV.read(path: path) {
+            for row in existing where measuredParams[row.workload] == nil { measuredParams[row.workload] = row.params }
+        }
         let cells = TuneCommand.calibrated(uncalibratedCells, defaultProcs: defaultProcs, minimumSeconds: minimumSeconds,
-                                           runner: calibrationRunner)
+                                           runner: calibrationRunner, measuredParams: measuredParams)
         let (runner, appender, plan, temporary) = try CommandErrors.reporting("tune") { () throws -> (ChildRunner, ResultsAppender, SweepPlan, String?) in
             let runner = try child.childRunner(for: [engine])
             let temporary = output == nil ? NSTemporaryDirectory() + "gobench-tune-\(getpid()).csv" : nil
@@ -140,11 +145,12 @@ struct TuneCommand: ParsableCommand {
 
     /// `cells` with each workload's count parameter scaled so that a trial run at the
     /// default procs (up to 4 trials a workload, the count at most x1000) lasts `minimumSeconds`.
+    /// A workload in `measuredParams` (a resumed file's) keeps those parameters.
     /// A workload without a count parameter, or whose trial fails, keeps its size (a warning).
     static func calibrated(_ cells: [RunSettings], defaultProcs: Int, minimumSeconds: Double,
-                           runner: ChildRunner) -> [RunSettings] {
-        var scaledParams: [String: String] = [:]  // workload -> canonical params
-        for workload in Set(cells.map(\.workload)).sorted() {
+                           runner: ChildRunner, measuredParams: [String: String] = [:]) -> [RunSettings] {
+        var scaledParams = measuredParams  // workload -> canonical params
+        for workload in Set(cells.map(\.workload)).sorted() where measuredParams[workload] == nil {
             guard let spec = try? Catalog.workload(named: workload),
                   let first = cells.first(where: { $0.workload == workload }) else { continue }
             var pairs = Dictionary(WorkloadSpec.pairs(ofCanonical: first.params).map { ($0.key, $0.value) },
