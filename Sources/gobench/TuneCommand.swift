@@ -140,8 +140,10 @@ struct TuneCommand: ParsableCommand {
         print("export GOMAXPROCS=\(overall.candidate.procs)")
     }
 
-    /// The parameter tune scales to make a run last --min-time: the first of these a workload has.
-    static let countParameters = ["n", "work", "rounds"]
+    /// The parameter tune scales to make a run last --min-time: the first of these a workload
+    /// has (timer-storm's rounds lengthen a run without more goroutines; n is the op count
+    /// elsewhere; parallel-compute's work is its total iterations).
+    static let countParameters = ["rounds", "n", "work"]
 
     /// `cells` with each workload's count parameter scaled so that a trial run at the
     /// default procs (up to 4 trials a workload, the count at most x1000) lasts `minimumSeconds`.
