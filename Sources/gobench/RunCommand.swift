@@ -214,6 +214,7 @@ struct RunCommand: ParsableCommand {
         let object: [String: Any] = [
             "workload": settings.workload, "engine": settings.engine.rawValue, "procs": settings.procs,
             "scavenge": settings.scavenge, "placement": settings.placement, "params": settings.params,
+            "env": outcomes.first?.recordedEnvironment ?? "",
             "host": machine.host, "cpu_model": machine.cpuModel, "cores": machine.cores,
             "gobench_version": machine.gobenchVersion, "gobench_commit": machine.gobenchCommit,
             "runs": runs,
