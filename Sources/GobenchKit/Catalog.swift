@@ -120,6 +120,9 @@ public struct WorkloadSpec: Sendable, Equatable {
     /// What `scavenge=off` means on each engine where the engines differ (one line), for
     /// workloads whose metrics it changes; nil where it means the same or changes nothing.
     public var scavengeOffCaveat: String? = nil
+    /// The metric that says whether this workload got better or worse: the one `compare`
+    /// gates on by default (the others are reported, not gating).
+    public var primaryMetric: String = "ns_per_op"
 
     public func parameter(named name: String) -> WorkloadParameter? {
         parameters.first { $0.name == name }
@@ -196,7 +199,7 @@ public enum Catalog {
             engines: runtimeOnly, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
             sweepParameters: ["n": "50000"],
             caveat: "fixed-size stacks committed page by page (swift) vs small stacks that grow by copying (go)",
-            scavengeOffCaveat: Catalog.scavengeOffMeaning),
+            scavengeOffCaveat: Catalog.scavengeOffMeaning, primaryMetric: "bytes_per_goroutine"),
         WorkloadSpec(
             name: "steal-imbalance",
             summary: "one spawner creates n compute goroutines for the others to steal",
@@ -330,7 +333,7 @@ public enum Catalog {
             engines: runtimeOnly, procs: .swept, sweepsScavenge: true, sweepsPlacement: true,
             sweepParameters: ["n": "50000", "idle_ms": "200"],
             caveat: "fixed-size stacks committed page by page (swift) vs small stacks that grow by copying (go)",
-            scavengeOffCaveat: Catalog.scavengeOffMeaning),
+            scavengeOffCaveat: Catalog.scavengeOffMeaning, primaryMetric: "rss_after_idle_bytes"),
     ]
 
     public static var names: [String] { workloads.map(\.name) }

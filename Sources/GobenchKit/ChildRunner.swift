@@ -346,6 +346,8 @@ public struct ChildOutcome: Sendable {
     public var wallSeconds: Double
     /// The run was stopped by SIGINT/SIGTERM to the parent: it must not be recorded.
     public var interrupted: Bool
+    /// The recorded environment the child ran with (ChildEnvironment.recordedText).
+    public var recordedEnvironment: String = ""
 
     public init(status: RunStatus, error: String = "", metrics: [RunMetric] = [],
                 wallSeconds: Double = 0, interrupted: Bool = false) {
@@ -363,6 +365,7 @@ public struct ChildOutcome: Sendable {
                       params: settings.params, rep: rep, status: status.rawValue, error: error,
                       metric: metric?.name ?? "", value: metric?.value, unit: metric?.unit ?? "",
                       direction: metric?.direction ?? "", machine: machine)
+                .withEnv(recordedEnvironment)
         }
         if status != .ok || metrics.isEmpty { return [row(nil)] }
         return metrics.map(row)
@@ -377,12 +380,16 @@ public struct ChildRunner: Sendable {
     /// Copies each child's standard error to ours as it comes (still captured for the
     /// error column): on when a trace was asked for (tracesRequested).
     public var forwardsStandardError: Bool
+    /// The children's environment: the allow-list and the recorded settings, nothing else.
+    public var environment: ChildEnvironment
 
     public init(launcher: EngineLauncher, timeoutSeconds: Double, killGraceSeconds: Double = 2,
-                forwardsStandardError: Bool = ChildRunner.tracesRequested()) {
+                forwardsStandardError: Bool = ChildRunner.tracesRequested(),
+                environment: ChildEnvironment = .current) {
         self.launcher = launcher; self.timeoutSeconds = timeoutSeconds
         self.killGraceSeconds = killGraceSeconds
         self.forwardsStandardError = forwardsStandardError
+        self.environment = environment
     }
 
     /// True when the environment asks a child for a trace on its standard error: the
@@ -408,20 +415,25 @@ public struct ChildRunner: Sendable {
         do {
             arguments = try launcher.commandLine(settings)
         } catch {
-            return ChildOutcome(status: .error, error: "\(error)")
+            var failed = ChildOutcome(status: .error, error: "\(error)")
+            failed.recordedEnvironment = environment.recordedText
+            return failed
         }
         let execution: ProcessExecution
         do {
             execution = try ProcessExecution.run(
-                arguments, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds,
+                arguments, environment: environment.variables, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds,
                 interruptFileDescriptor: interrupt?.fileDescriptor,
                 forwardStandardErrorTo: forwardsStandardError ? STDERR_FILENO : nil,
                 isInterrupted: { interrupt?.isInterrupted ?? false })
         } catch {
-            return ChildOutcome(status: .error, error: "\(error)")
+            var failed = ChildOutcome(status: .error, error: "\(error)")
+            failed.recordedEnvironment = environment.recordedText
+            return failed
         }
         var outcome = ChildRunner.classify(execution, timeoutSeconds: timeoutSeconds)
         outcome.interrupted = execution.interrupted
+        outcome.recordedEnvironment = environment.recordedText
         return outcome
     }
 

@@ -15,6 +15,12 @@ public struct CellComparison: Equatable, Sendable {
         case withinThreshold = "within threshold"
         /// Significant change of a metric whose direction is `none` (informational).
         case changed
+        /// A metric that does not gate (not the workload's primary one) got significantly
+        /// worse beyond its threshold: reported, never a regression.
+        case worseNotGating = "worse (not gating)"
+        /// A gating cell that would be a regression, but whose samples fall in two clusters
+        /// on one side: a warning, not a regression (a mode switch is not a code change).
+        case bimodal
     }
 
     public var key: CellKey
@@ -33,10 +39,93 @@ public struct CellComparison: Equatable, Sendable {
     /// they are not samples.
     public var baseFailedRuns: Int = 0
     public var newFailedRuns: Int = 0
+    /// True when this cell can fail the comparison: the workload's primary metric (or every
+    /// metric with `GateOptions.gateAllMetrics`).
+    public var gating: Bool = false
+    /// For gating cells: Welch's t-test on the logarithms (ratio of geometric means).
+    public var gateEstimate: LogRatioEstimate? = nil
+    /// For gating cells: the p of `gateEstimate` adjusted over every gating cell
+    /// (`GateOptions.correction`); the verdict of a gating cell compares it with alpha.
+    public var adjustedP: Double? = nil
+    /// The samples of a side fall in two clusters (`Bimodality.isBimodal`).
+    public var bimodal: Bool = false
 
     /// True for a regression, an improvement or a change of an informational metric.
     public var isSignificantChange: Bool {
         verdict == .regression || verdict == .improvement || verdict == .changed
+            || verdict == .worseNotGating || verdict == .bimodal
+    }
+}
+
+/// How the comparison as a whole decides that something regressed (the CI gate).
+public struct GateOptions: Equatable, Sendable {
+    public enum Correction: String, CaseIterable, Sendable {
+        /// Benjamini-Hochberg: false discovery rate alpha over the gating cells (when nothing
+        /// changed, also the chance of any false alarm).
+        case benjaminiHochberg = "bh"
+        /// Holm: family-wise error rate alpha.
+        case holm
+        /// No correction: each gating cell at alpha on its own.
+        case none
+    }
+
+    /// No change smaller than this (percent of the base, in either direction) gates,
+    /// whatever the thresholds say.
+    public var minEffectPercent: Double
+    /// Gate on every metric instead of each workload's primary metric.
+    public var gateAllMetrics: Bool
+    public var correction: Correction
+    /// Add the between-files spread of the gating cells' changes to each cell's variance.
+    public var accountForDrift: Bool
+
+    public init(minEffectPercent: Double = GateOptions.defaultMinEffectPercent, gateAllMetrics: Bool = false,
+                correction: Correction = .benjaminiHochberg, accountForDrift: Bool = true) {
+        self.minEffectPercent = minEffectPercent; self.gateAllMetrics = gateAllMetrics
+        self.correction = correction; self.accountForDrift = accountForDrift
+    }
+
+    /// The fewest gating cells from which the between-files spread is estimated; with fewer,
+    /// it is taken as 0.
+    public static let minimumCellsForDrift = 8
+
+    /// The standard deviation of the cells' log changes between the files beyond their own
+    /// standard errors: (1.4826 x the median absolute deviation of the log ratios around
+    /// their median)^2 minus the median squared standard error, at least 0.
+    public static func betweenFilesDeviation(_ estimates: [LogRatioEstimate]) -> Double {
+        guard estimates.count >= minimumCellsForDrift,
+              let center = Statistics.median(estimates.map(\.logRatio)),
+              let mad = Statistics.median(estimates.map { abs($0.logRatio - center) }),
+              let within = Statistics.median(estimates.map { $0.standardError * $0.standardError }) else { return 0 }
+        let spread = 1.4826 * mad
+        return max(0, spread * spread - within).squareRoot()
+    }
+
+    public static let defaultMinEffectPercent = 10.0
+    public static let `default` = GateOptions()
+
+    /// The primary metric of `workload` (the catalog's), `ns_per_op` for one it does not know.
+    public static func primaryMetric(of workload: String) -> String {
+        (try? Catalog.workload(named: workload))?.primaryMetric ?? "ns_per_op"
+    }
+}
+
+/// Two clusters in a handful of samples: sorted, the widest gap between neighbours splits
+/// them into two groups of at least two samples each (one of at least a fifth of them when
+/// there are 10 or more), the gap is at least 10% of the median and at least twice the
+/// spread inside either group.
+public enum Bimodality {
+    public static func isBimodal(_ samples: [Double]) -> Bool {
+        let x = samples.sorted()
+        guard x.count >= 4, let median = Statistics.median(x), median != 0 else { return false }
+        let minimumGroup = max(2, x.count / 5)
+        var best: (gap: Double, at: Int)? = nil
+        for i in minimumGroup...(x.count - minimumGroup) {
+            let gap = x[i] - x[i - 1]
+            if best == nil || gap > best!.gap { best = (gap, i) }
+        }
+        guard let split = best else { return false }
+        let lowSpread = x[split.at - 1] - x[0], highSpread = x[x.count - 1] - x[split.at]
+        return split.gap >= 0.1 * abs(median) && split.gap >= 2 * max(lowSpread, highSpread)
     }
 }
 
@@ -54,6 +143,13 @@ public enum ComparisonWarning: Equatable, Sendable, CustomStringConvertible {
     case definitionChanged(CellKey, base: String, new: String)
     /// Runs that failed (status error, crashed, timeout, garbage), counted per status.
     case failedRuns(configuration: CellKey, base: [String: Int], new: [String: Int])
+    /// A gating cell whose change would be a regression but whose samples are bimodal.
+    case bimodal(CellKey, changePercent: Double?)
+    /// The files were measured with different recorded settings (the env column): cells
+    /// were matched without it.
+    case differentSettings(base: [String], new: [String])
+    /// The files were measured with different toolchains (swift_version, go_version).
+    case differentToolchains(base: [String], new: [String])
 
     public var description: String {
         switch self {
@@ -74,6 +170,14 @@ public enum ComparisonWarning: Equatable, Sendable, CustomStringConvertible {
                 c.isEmpty ? "none" : c.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             }
             return "\(configuration): failed runs (base: \(counts(base)); new: \(counts(new)))"
+        case let .bimodal(key, change):
+            let c = change.map { String(format: "%+.1f%%", $0) } ?? "a change"
+            return "\(key): samples in two clusters (bimodal); \(c) is not called a regression: look at the runs, or rerun with more reps"
+        case let .differentSettings(base, new):
+            func text(_ s: [String]) -> String { s.map { $0.isEmpty ? "(none)" : $0 }.joined(separator: " | ") }
+            return "the files were measured with different recorded settings (env: base \(text(base)); new \(text(new))): cells are matched without them, so differences may be the settings', not the code's"
+        case let .differentToolchains(base, new):
+            return "the files were measured with different toolchains (base: \(base.joined(separator: " | ")); new: \(new.joined(separator: " | "))): differences may be the toolchain's"
         }
     }
 }
@@ -94,6 +198,10 @@ public struct MetricGeometricMean: Equatable, Sendable {
 public struct ComparisonReport: Equatable, Sendable {
     public var alpha: Double
     public var confidence: Double
+    public var gate: GateOptions = .default
+    /// The between-files standard deviation of the gating cells' log changes that the gate
+    /// added to each cell's variance (GateOptions.accountForDrift); 0 when none.
+    public var cellDriftDeviation: Double = 0
     /// Cells present in both files, sorted by key.
     public var cells: [CellComparison]
     public var warnings: [ComparisonWarning]
@@ -122,6 +230,10 @@ public struct ComparisonReport: Equatable, Sendable {
         if changed > 0 { parts.append("\(changed) informational change\(changed == 1 ? "" : "s")") }
         let within = cells.filter { $0.verdict == .withinThreshold }.count
         if within > 0 { parts.append("\(within) within threshold") }
+        let worse = cells.filter { $0.verdict == .worseNotGating }.count
+        if worse > 0 { parts.append("\(worse) worse in metrics that do not gate") }
+        let bimodal = cells.filter { $0.verdict == .bimodal }.count
+        if bimodal > 0 { parts.append("\(bimodal) bimodal (not gated)") }
         parts.append("\(cells.filter { $0.verdict == .insignificant }.count) not significant")
         var s = parts.joined(separator: ", ") + " of \(plural(cells.count, "cell"))"
         if !newlyFailing.isEmpty { s += "; \(newlyFailing.count) configuration\(newlyFailing.count == 1 ? "" : "s") newly failing" }
@@ -144,8 +256,9 @@ public struct ComparisonReport: Equatable, Sendable {
 /// of the metric.
 public func compare(base: [ResultRow], new: [ResultRow],
                     thresholds: ThresholdTable = ThresholdTable(),
-                    alpha: Double = 0.05, confidence: Double = 0.95) -> ComparisonReport {
-    ComparisonBuilder(alpha: alpha, confidence: confidence, thresholds: thresholds)
+                    alpha: Double = 0.05, confidence: Double = 0.95,
+                    gate: GateOptions = .default) -> ComparisonReport {
+    ComparisonBuilder(alpha: alpha, confidence: confidence, thresholds: thresholds, gate: gate)
         .build(base: base, new: new)
 }
 
@@ -154,6 +267,7 @@ struct ComparisonBuilder {
     var alpha: Double
     var confidence: Double
     var thresholds: ThresholdTable
+    var gate: GateOptions = .default
 
     /// One file's rows grouped by cell.
     struct Side {
@@ -188,14 +302,38 @@ struct ComparisonBuilder {
         }
     }
 
-    func build(base baseRows: [ResultRow], new newRows: [ResultRow]) -> ComparisonReport {
+    func build(base originalBase: [ResultRow], new originalNew: [ResultRow]) -> ComparisonReport {
+        var warnings: [ComparisonWarning] = []
+        // Recorded settings: one setting a side, different between the sides, is compared
+        // cell by cell without it, with a warning; several in one file stay separate cells.
+        var baseRows = originalBase, newRows = originalNew
+        let baseEnvs = Set(baseRows.map(\.env)).sorted(), newEnvs = Set(newRows.map(\.env)).sorted()
+        if baseEnvs != newEnvs, !baseEnvs.isEmpty, !newEnvs.isEmpty {
+            warnings.append(.differentSettings(base: baseEnvs, new: newEnvs))
+            if baseEnvs.count == 1 && newEnvs.count == 1 {
+                for i in baseRows.indices { baseRows[i].env = "" }
+                for i in newRows.indices { newRows[i].env = "" }
+            }
+        }
+        func toolchains(_ rows: [ResultRow]) -> [String] {
+            Set(rows.map { "swift \($0.machine.swiftVersion.isEmpty ? "?" : $0.machine.swiftVersion), go \($0.machine.goVersion.isEmpty ? "?" : $0.machine.goVersion)" }).sorted()
+        }
+        let baseToolchains = toolchains(baseRows), newToolchains = toolchains(newRows)
+        if baseToolchains != newToolchains, !baseRows.isEmpty, !newRows.isEmpty {
+            warnings.append(.differentToolchains(base: baseToolchains, new: newToolchains))
+        }
+
         let base = Side(baseRows), new = Side(newRows)
         var cells: [CellComparison] = []
-        var warnings: [ComparisonWarning] = []
 
         let common = Set(base.samples.keys).intersection(new.samples.keys).sorted()
         for key in common {
             cells.append(cell(key, base: base, new: new))
+        }
+        var cellDriftDeviation = 0.0
+        decideGatingCells(&cells, drift: &cellDriftDeviation)
+        for c in cells where c.verdict == .bimodal {
+            warnings.append(.bimodal(c.key, changePercent: c.changePercent))
         }
 
         // Units or directions that changed.
@@ -241,10 +379,12 @@ struct ComparisonBuilder {
             if b.isEmpty && !n.isEmpty && baseRan { newlyFailing.append(configuration) }
         }
 
-        return ComparisonReport(alpha: alpha, confidence: confidence, cells: cells,
-                                warnings: warnings, geometricMeans: geometricMeans(cells),
-                                newlyFailing: newlyFailing, baseMachines: base.machines,
-                                newMachines: new.machines)
+        var report = ComparisonReport(alpha: alpha, confidence: confidence, gate: gate, cells: cells,
+                                      warnings: warnings, geometricMeans: geometricMeans(cells),
+                                      newlyFailing: newlyFailing, baseMachines: base.machines,
+                                      newMachines: new.machines)
+        report.cellDriftDeviation = cellDriftDeviation
+        return report
     }
 
     func cell(_ key: CellKey, base: Side, new: Side) -> CellComparison {
@@ -272,11 +412,77 @@ struct ComparisonBuilder {
         } else {
             verdict = .insignificant
         }
-        return CellComparison(key: key, unit: unit, direction: direction, base: baseSummary,
-                              new: newSummary, changePercent: change, test: test,
-                              threshold: threshold, verdict: verdict,
-                              baseFailedRuns: base.failureCounts(key.configuration).values.reduce(0, +),
-                              newFailedRuns: new.failureCounts(key.configuration).values.reduce(0, +))
+        var result = CellComparison(key: key, unit: unit, direction: direction, base: baseSummary,
+                                    new: newSummary, changePercent: change, test: test,
+                                    threshold: threshold, verdict: verdict,
+                                    baseFailedRuns: base.failureCounts(key.configuration).values.reduce(0, +),
+                                    newFailedRuns: new.failureCounts(key.configuration).values.reduce(0, +))
+        result.gateEstimate = WelchTest.logRatio(base: baseSamples, new: newSamples)
+        result.bimodal = Bimodality.isBimodal(baseSamples) || Bimodality.isBimodal(newSamples)
+        return result
+    }
+
+    /// The gate: which cells gate, their Welch tests adjusted over all gating cells, and
+    /// their verdicts (significant after the adjustment, beyond max(threshold, min effect),
+    /// not bimodal). Every other cell keeps its Mann-Whitney verdict, a regression there
+    /// becoming `worseNotGating`.
+    func decideGatingCells(_ cells: inout [CellComparison], drift cellDriftDeviation: inout Double) {
+        var tested: [Int] = []
+        for i in cells.indices {
+            let key = cells[i].key
+            cells[i].gating = gate.gateAllMetrics || key.metric == GateOptions.primaryMetric(of: key.workload)
+            guard cells[i].gating, cells[i].direction == "lower" || cells[i].direction == "higher" else {
+                if cells[i].verdict == .regression { cells[i].verdict = .worseNotGating }
+                cells[i].gating = false
+                continue
+            }
+            // As few samples as the Mann-Whitney test cannot judge (fewer than 4 a side at
+            // 0.05) do not gate either: the too-few-samples warning says so.
+            guard let mw = cells[i].test, cells[i].gateEstimate != nil,
+                  MannWhitney.smallestPossiblePValue(firstCount: mw.firstCount, secondCount: mw.secondCount) < alpha else { continue }
+            tested.append(i)
+        }
+        // Between two files, cells also move for reasons no rep inside a file sees (the load
+        // of the machine during each sweep): the spread of the changes over all gating cells,
+        // beyond what their own standard errors explain, is added to each cell's variance
+        // (a random-effects term, estimated robustly so that a few real changes leave it be).
+        let betweenFiles = gate.accountForDrift
+            ? GateOptions.betweenFilesDeviation(tested.map { cells[$0].gateEstimate! }) : 0
+        for i in tested where betweenFiles > 0 {
+            let e = cells[i].gateEstimate!
+            let within = e.standardError * e.standardError, between = betweenFiles * betweenFiles
+            // Satterthwaite: the between-files part is estimated from all the tested cells.
+            let df = (within + between) * (within + between)
+                / (within * within / max(e.degreesOfFreedom, 1) + between * between / Double(max(tested.count - 1, 1)))
+            cells[i].gateEstimate = LogRatioEstimate(logRatio: e.logRatio, standardError: (within + between).squareRoot(),
+                                                     degreesOfFreedom: df)
+        }
+        cellDriftDeviation = betweenFiles
+        let raw = tested.map { cells[$0].gateEstimate!.pValue }
+        let adjusted: [Double]
+        switch gate.correction {
+        case .benjaminiHochberg: adjusted = WelchTest.benjaminiHochberg(raw)
+        case .holm: adjusted = WelchTest.holm(raw)
+        case .none: adjusted = raw
+        }
+        for (i, p) in zip(tested, adjusted) { cells[i].adjustedP = p }
+        for i in cells.indices where cells[i].gating {
+            let c = cells[i]
+            guard let p = c.adjustedP, p < alpha, let b = c.base.median, let n = c.new.median else {
+                cells[i].verdict = .insignificant
+                continue
+            }
+            let floor = Threshold(workload: c.threshold.workload, metric: c.threshold.metric,
+                                  relativePercent: max(c.threshold.relativePercent, gate.minEffectPercent),
+                                  absolute: c.threshold.absolute)
+            if !floor.isExceeded(base: b, new: n) {
+                cells[i].verdict = .withinThreshold
+            } else if c.direction == "lower" ? n > b : n < b {
+                cells[i].verdict = c.bimodal ? .bimodal : .regression
+            } else {
+                cells[i].verdict = .improvement
+            }
+        }
     }
 
     /// Per metric, the geometric mean of new/base medians over cells with positive medians.

@@ -26,6 +26,7 @@ public enum CompareRender {
         var out = "base: \(baseLabel)\(machineText(report.baseMachines))\n"
         out += "new:  \(newLabel)\(machineText(report.newMachines))\n"
         out += "alpha = \(report.alpha); medians with \(Int((report.confidence * 100).rounded()))% confidence intervals; p from the two-sided Mann-Whitney U test\n"
+        out += gateNote(report) + "\n"
         for (metric, cells) in groupedByMetric(report.cells) {
             let unit = cells.first?.unit ?? ""
             out += "\n\(metric)\(unit.isEmpty ? "" : " (\(unit))")\n"
@@ -34,7 +35,7 @@ public enum CompareRender {
             for c in cells {
                 table.append([cellName(c.key), summaryText(c.base, unit: c.unit),
                               summaryText(c.new, unit: c.unit), changeText(c), testText(c),
-                              verdictText(c)])
+                              verdictText(c, report)])
             }
             if let g = report.geometricMeans.first(where: { $0.metric == metric }), cells.count > 1 {
                 table.append(["geomean", "", "", signedPercent(g.changePercent), "(\(g.cellCount) cells)", ""])
@@ -66,7 +67,7 @@ public enum CompareRender {
         let icon = report.hasRegression ? "❌" : "✅"
         var out = "### \(icon) gobench compare: \(report.summaryLine)\n\n"
         out += "Base `\(baseLabel)`\(machineText(report.baseMachines)), new `\(newLabel)`\(machineText(report.newMachines)). "
-        out += "Medians with \(Int((report.confidence * 100).rounded()))% confidence intervals; two-sided Mann-Whitney U test, α = \(report.alpha); a regression must be significant and beyond its threshold.\n\n"
+        out += "Medians with \(Int((report.confidence * 100).rounded()))% confidence intervals; two-sided Mann-Whitney U test, α = \(report.alpha). \(markdownCell(gateNote(report)))\n\n"
         if !report.newlyFailing.isEmpty {
             out += "**Newly failing (counted as regressions):**\n\n"
             for f in report.newlyFailing { out += "- `\(markdownCell(f.description))`\n" }
@@ -76,7 +77,7 @@ public enum CompareRender {
         func rows(_ cells: [CellComparison], emphasize: Bool) -> String {
             cells.map { c in
                 let change = emphasize && c.isSignificantChange ? "**\(changeText(c))**" : changeText(c)
-                return "| \(markdownCell(cellName(c.key))) | \(markdownCell(c.key.metric)) | \(markdownCell(summaryText(c.base, unit: c.unit))) | \(markdownCell(summaryText(c.new, unit: c.unit))) | \(change) | \(markdownCell(testText(c))) | \(verdictIcon(c)) \(markdownCell(verdictText(c))) |\n"
+                return "| \(markdownCell(cellName(c.key))) | \(markdownCell(c.key.metric)) | \(markdownCell(summaryText(c.base, unit: c.unit))) | \(markdownCell(summaryText(c.new, unit: c.unit))) | \(change) | \(markdownCell(testText(c))) | \(verdictIcon(c)) \(markdownCell(verdictText(c, report))) |\n"
             }.joined()
         }
         let significant = report.cells.filter(\.isSignificantChange)
@@ -119,7 +120,7 @@ public enum CompareRender {
         "direction", "base_n", "base_median", "base_ci_lower", "base_ci_upper", "new_n",
         "new_median", "new_ci_lower", "new_ci_upper", "change_percent", "p_value", "test",
         "verdict", "threshold_relative_percent", "threshold_absolute", "base_failed_runs",
-        "new_failed_runs",
+        "new_failed_runs", "env", "gating", "gate_p", "gate_q", "bimodal",
     ]
 
     public static func csv(_ report: ComparisonReport) -> String {
@@ -135,7 +136,9 @@ public enum CompareRender {
                 number(c.new.interval?.upper),
                 number(c.changePercent), number(c.test?.pValue), c.test?.method.rawValue ?? "",
                 c.verdict.rawValue, number(c.threshold.relativePercent), number(c.threshold.absolute),
-                String(c.baseFailedRuns), String(c.newFailedRuns),
+                String(c.baseFailedRuns), String(c.newFailedRuns), c.key.env,
+                c.gating ? "1" : "0", number(c.gating ? c.gateEstimate?.pValue : nil), number(c.adjustedP),
+                c.bimodal ? "1" : "0",
             ])
         }
         return out
@@ -186,25 +189,57 @@ public enum CompareRender {
         return signedPercent(p)
     }
 
+    /// Gating cells: `(q=... n=5+5)`, the adjusted p of the gate; others: the Mann-Whitney p.
     static func testText(_ c: CellComparison) -> String {
         guard let t = c.test else { return "" }
+        if c.gating, let q = c.adjustedP {
+            return "(q=\(ComparisonReport.format(p: q)) n=\(t.firstCount)+\(t.secondCount))"
+        }
         return "(p=\(ComparisonReport.format(p: t.pValue)) n=\(t.firstCount)+\(t.secondCount))"
     }
 
-    static func verdictText(_ c: CellComparison) -> String {
+    /// The threshold a gating cell had to exceed: its own, raised to the minimum effect.
+    static func thresholdText(_ c: CellComparison, _ report: ComparisonReport) -> String {
+        guard c.gating, report.gate.minEffectPercent > c.threshold.relativePercent else { return c.threshold.summary }
+        return Threshold(workload: "*", metric: "*", relativePercent: report.gate.minEffectPercent,
+                         absolute: c.threshold.absolute).summary + ", the minimum effect"
+    }
+
+    static func verdictText(_ c: CellComparison, _ report: ComparisonReport = ComparisonReport(alpha: 0.05, confidence: 0.95, cells: [], warnings: [], geometricMeans: [], newlyFailing: [], baseMachines: [], newMachines: [])) -> String {
         switch c.verdict {
         case .insignificant: return ""
-        case .withinThreshold: return "within threshold (\(c.threshold.summary))"
-        case .regression: return "REGRESSION (threshold \(c.threshold.summary))"
+        case .withinThreshold: return "within threshold (\(thresholdText(c, report)))"
+        case .regression: return "REGRESSION (threshold \(thresholdText(c, report)))"
         case .improvement: return "improvement"
         case .changed: return "changed (informational)"
+        case .worseNotGating: return "worse, not gating (threshold \(c.threshold.summary))"
+        case .bimodal: return "BIMODAL, not gated (see warnings)"
         }
+    }
+
+    /// How the gate decided, in one paragraph.
+    static func gateNote(_ report: ComparisonReport) -> String {
+        let gating = report.cells.filter(\.gating).count
+        let which = report.gate.gateAllMetrics ? "every metric" : "each workload's primary metric"
+        let correction: String
+        switch report.gate.correction {
+        case .benjaminiHochberg: correction = "Benjamini-Hochberg-adjusted over the \(gating) gating cells"
+        case .holm: correction = "Holm-adjusted over the \(gating) gating cells"
+        case .none: correction = "not adjusted"
+        }
+        let drift = report.gate.accountForDrift
+            ? (report.cellDriftDeviation > 0
+                ? " with the between-files spread of all gating cells' changes (\(String(format: "%.1f", report.cellDriftDeviation * 100))% in log terms) added to each cell's variance"
+                : " (no between-files spread beyond the cells' own noise\(gating < GateOptions.minimumCellsForDrift ? ": fewer than \(GateOptions.minimumCellsForDrift) gating cells to estimate it" : ""))")
+            : ""
+        return "gate: \(gating) cells gate (\(which)); their q is the p of Welch's t-test on the logarithms\(drift), \(correction); a regression needs q < \(report.alpha), a change beyond its threshold and the minimum effect of \(ResultRow.format(report.gate.minEffectPercent))%, and samples that are not bimodal. Other cells show the Mann-Whitney p and never gate."
     }
 
     static func verdictIcon(_ c: CellComparison) -> String {
         switch c.verdict {
         case .regression: return "❌"
         case .improvement: return "✅"
+        case .bimodal: return "⚠️"
         default: return ""
         }
     }

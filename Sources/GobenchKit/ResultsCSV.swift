@@ -1,16 +1,19 @@
-// The results file: schema version 1 of docs/PROTOCOL.md section 3, read strictly and
+// The results file: schema version 2 of docs/PROTOCOL.md section 3 (version 1 files read too), read strictly and
 // written as RFC 4180, with errors that name the file and the physical line.
 import Foundation
 
 /// One row of a results file: one metric of one run.
 public struct ResultRow: Equatable, Sendable {
-    public static let schemaVersion = "1"
+    public static let schemaVersion = "2"
+    /// Version 1 had every column but the last (`env`); its files read with `env` empty.
     public static let columns = [
         "schema_version", "run_id", "timestamp", "workload", "engine", "procs", "scavenge",
         "placement", "params", "rep", "status", "error", "metric", "value", "unit", "direction",
         "host", "cpu_model", "cores", "numa_nodes", "kernel", "swift_version", "go_version",
-        "gobench_version", "gobench_commit",
+        "gobench_version", "gobench_commit", "env",
     ]
+    /// The columns of schema version 1.
+    public static var columnsVersion1: [String] { Array(columns.dropLast()) }
     /// The run statuses of docs/PROTOCOL.md section 2.
     public static let statuses = ["ok", "not_applicable", "error", "crashed", "timeout", "garbage"]
     /// The statuses that mean a run failed (`not_applicable` is expected, not a failure).
@@ -35,6 +38,8 @@ public struct ResultRow: Equatable, Sendable {
     public var unit: String
     public var direction: String
     public var machine: MachineInfo
+    /// The recorded environment of the run (ChildEnvironment): canonical `K=V;K=V`, "" for none.
+    public var env: String = ""
 
     public init(runID: String, timestamp: String, workload: String, engine: String, procs: Int,
                 scavenge: String, placement: String, params: String, rep: Int, status: String,
@@ -50,7 +55,7 @@ public struct ResultRow: Equatable, Sendable {
     /// The settings and metric that identify a cell across files (its samples are the reps).
     public var cellKey: CellKey {
         CellKey(workload: workload, engine: engine, procs: procs, scavenge: scavenge,
-                placement: placement, params: params, metric: metric)
+                placement: placement, params: params, metric: metric, env: env)
     }
 
     /// True for a row that is a sample: status `ok` with a value.
@@ -64,7 +69,7 @@ public struct ResultRow: Equatable, Sendable {
          params, String(rep), status, error, metric, value.map(ResultRow.format) ?? "", unit,
          direction, machine.host, machine.cpuModel, String(machine.cores),
          String(machine.numaNodes), machine.kernel, machine.swiftVersion, machine.goVersion,
-         machine.gobenchVersion, machine.gobenchCommit]
+         machine.gobenchVersion, machine.gobenchCommit, env]
     }
 
     /// Shortest text that reads back to the same Double.
@@ -79,20 +84,22 @@ public struct CellKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var workload, engine: String
     public var procs: Int
     public var scavenge, placement, params, metric: String
+    /// The recorded environment (the `env` column); "" for none.
+    public var env: String
 
     public init(workload: String, engine: String, procs: Int, scavenge: String,
-                placement: String, params: String, metric: String) {
+                placement: String, params: String, metric: String, env: String = "") {
         self.workload = workload; self.engine = engine; self.procs = procs
         self.scavenge = scavenge; self.placement = placement; self.params = params
-        self.metric = metric
+        self.metric = metric; self.env = env
     }
 
     public static func < (a: CellKey, b: CellKey) -> Bool {
         if (a.workload, a.engine, a.procs) != (b.workload, b.engine, b.procs) {
             return (a.workload, a.engine, a.procs) < (b.workload, b.engine, b.procs)
         }
-        return (a.scavenge, a.placement, a.params, a.metric)
-            < (b.scavenge, b.placement, b.params, b.metric)
+        return (a.scavenge, a.placement, a.params, a.env, a.metric)
+            < (b.scavenge, b.placement, b.params, b.env, b.metric)
     }
 
     /// The same settings without the metric: what a run (and a failed run) belongs to.
@@ -105,6 +112,7 @@ public struct CellKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String {
         var s = "\(workload) \(engine) procs=\(procs) scavenge=\(scavenge) placement=\(placement)"
         if !params.isEmpty { s += " [\(params)]" }
+        if !env.isEmpty { s += " {\(env)}" }
         return metric.isEmpty ? s : s + " \(metric)"
     }
 }
@@ -160,7 +168,8 @@ public struct ResultsCSVError: Error, CustomStringConvertible, Equatable {
 
 public enum ResultsCSV {
     /// Parses a whole results file. Errors name the source, the physical line and the field.
-    /// Only rows of schema version 1 are accepted; `ok` rows must carry a metric and a value.
+    /// Rows of schema version 2, or of version 1 under a version 1 header (read with `env`
+    /// empty), are accepted; `ok` rows must carry a metric and a value.
     public static func parse(_ text: String, source: String = "<input>") throws -> [ResultRow] {
         let records: [CSVRecordReader.Record]
         do {
@@ -171,7 +180,8 @@ public enum ResultsCSV {
         guard let header = records.first else {
             throw ResultsCSVError("\(source): empty file, expected the header row")
         }
-        guard header.fields == ResultRow.columns else {
+        let columnCount = header.fields == ResultRow.columnsVersion1 ? ResultRow.columns.count - 1 : ResultRow.columns.count
+        guard header.fields == ResultRow.columns || header.fields == ResultRow.columnsVersion1 else {
             if let first = header.fields.first, first != "schema_version" {
                 throw ResultsCSVError("\(source):\(header.line): not a gobench results file (first column is '\(first.clippedForMessage)', expected 'schema_version')")
             }
@@ -181,21 +191,22 @@ public enum ResultsCSV {
         rows.reserveCapacity(records.count - 1)
         for record in records.dropFirst() {
             if record.fields == [""] { continue }  // a blank line
-            rows.append(try row(record.fields, line: record.line, source: source))
+            rows.append(try row(record.fields, line: record.line, source: source, columnCount: columnCount))
         }
         return rows
     }
 
     /// One data record to a row, validated.
-    private static func row(_ f: [String], line: Int, source: String) throws -> ResultRow {
+    private static func row(_ f: [String], line: Int, source: String, columnCount: Int) throws -> ResultRow {
         func fail(_ message: String, _ kind: ResultsCSVError.Kind = .malformed) -> ResultsCSVError {
             ResultsCSVError("\(source):\(line): \(message)", kind: kind)
         }
-        guard f.count == ResultRow.columns.count else {
-            throw fail("\(f.count) fields, expected \(ResultRow.columns.count) (truncated or hand-edited row?)")
+        guard f.count == columnCount else {
+            throw fail("\(f.count) fields, expected \(columnCount) (truncated or hand-edited row?)")
         }
-        guard f[0] == ResultRow.schemaVersion else {
-            throw fail("schema_version '\(f[0].clippedForMessage)' is not supported (expected \(ResultRow.schemaVersion))", .unsupportedSchema)
+        let version = columnCount == ResultRow.columns.count ? ResultRow.schemaVersion : "1"
+        guard f[0] == version else {
+            throw fail("schema_version '\(f[0].clippedForMessage)' is not supported (expected \(version))", .unsupportedSchema)
         }
         func int(_ i: Int, minimum: Int) throws -> Int {
             guard let v = Int(f[i]), v >= minimum else {
@@ -232,6 +243,7 @@ public enum ResultsCSV {
                          params: f[8], rep: try int(9, minimum: 0), status: status, error: f[11],
                          metric: f[12], value: value, unit: f[14], direction: direction,
                          machine: machine)
+            .withEnv(f.count > 25 ? f[25] : "")
     }
 
     /// Reads and parses the file at `path`.
@@ -428,5 +440,14 @@ extension String {
     var clippedForMessage: String {
         let one = singleLineForMessage
         return one.count <= 60 ? one : String(one.prefix(57)) + "..."
+    }
+}
+
+extension ResultRow {
+    /// This row with `env` set.
+    func withEnv(_ env: String) -> ResultRow {
+        var r = self
+        r.env = env
+        return r
     }
 }

@@ -68,8 +68,28 @@ public struct WorkloadTuneResult: Equatable, Sendable {
     }
 }
 
-/// The candidate with the best geometric mean over all benchmarks.
+/// A candidate against the default over all benchmarks together: the mean of the
+/// per-benchmark log ratios (a geometric mean, lower is better), tested with Welch's t-test.
+public struct CombinedEvidence: Equatable, Sendable {
+    public var candidate: TuneCandidate
+    /// log(candidate / default), averaged over the benchmarks, oriented so that negative is
+    /// better (a "higher is better" metric is inverted).
+    public var estimate: LogRatioEstimate
+    /// Holm-adjusted over the candidates tested against the default.
+    public var adjustedP: Double
+    public var confidence: Double
+    /// The gain over the default in percent (positive is better) and its interval.
+    public var gain: TuneGain {
+        let (lo, hi) = estimate.ratioInterval(confidence: confidence)
+        return TuneGain(percent: (1 - estimate.ratio) * 100, lowerPercent: (1 - hi) * 100,
+                        upperPercent: (1 - lo) * 100, confidence: confidence)
+    }
+}
+
+/// The overall recommendation over all benchmarks.
 public struct OverallTuneResult: Equatable, Sendable {
+    /// The default, unless another candidate is better on the combined evidence
+    /// (significant after Holm's adjustment, positive gain); then the best such candidate.
     public var candidate: TuneCandidate
     /// Per candidate present in every benchmark, the geometric mean of its median over the
     /// reference's median (the default, or each benchmark's best when no default was swept),
@@ -81,9 +101,16 @@ public struct OverallTuneResult: Equatable, Sendable {
     /// The gain of the chosen candidate over the default in percent (nil without a default).
     public var gainPercentVersusDefault: Double?
     public var quotaWarning: String?
+    /// Each candidate measured everywhere against the default (empty without a common default).
+    public var evidence: [CombinedEvidence] = []
+    /// Set when the candidate's procs exceed the CPUs this process may use.
+    public var cpuWarning: String? = nil
+    /// Why the default stands, or nil when another candidate was chosen.
+    public var keptDefaultBecause: String? = nil
 
     public static func == (a: OverallTuneResult, b: OverallTuneResult) -> Bool {
         a.candidate == b.candidate && a.relativeToDefault == b.relativeToDefault
+            && a.evidence == b.evidence && a.cpuWarning == b.cpuWarning
             && a.benchmarkCount == b.benchmarkCount
             && a.gainPercentVersusDefault == b.gainPercentVersusDefault
             && a.quotaWarning == b.quotaWarning
@@ -101,6 +128,11 @@ public struct TuneRecommendation: Equatable, Sendable {
     public var defaultProcs: Int
     public var quotaCPUs: Double?
     public var alpha: Double
+    /// The CPUs this process may use (its affinity mask), when known.
+    public var cpus: Int? = nil
+
+    /// True when the benchmarks' best candidates differ: the output shows the trade-off.
+    public var workloadsDisagree: Bool { Set(workloads.map(\.best)).count > 1 }
 
     /// A plain-text report: one block per benchmark, then the overall recommendation.
     public func render() -> String {
@@ -114,7 +146,7 @@ public struct TuneRecommendation: Equatable, Sendable {
                 var mark = i == 0 ? "best" : ""
                 if r.candidate == w.defaultCandidate { mark += mark.isEmpty ? "default" : ", default" }
                 table.append([i == 0 ? "*" : "", r.candidate.description,
-                              CompareRender.summaryText(r.summary, unit: w.unit), mark])
+                              TuneRecommendation.summaryText(r.summary, unit: w.unit), mark])
             }
             out += CompareRender.alignedColumns(table, rightAligned: [2]).split(separator: "\n")
                 .map { "  " + $0 }.joined(separator: "\n") + "\n"
@@ -133,19 +165,32 @@ public struct TuneRecommendation: Equatable, Sendable {
             out += "  recommendation: \(w.recommended)\(w.recommended == w.defaultCandidate ? " (the default)" : "")\n"
             if let q = w.quotaWarning { out += "  warning: \(q)\n" }
         }
+        if workloadsDisagree { out += tradeOff() }
         if let o = overall {
             out += "\noverall (geometric mean over \(o.benchmarkCount) benchmark\(o.benchmarkCount == 1 ? "" : "s"), relative to \(o.relativeToDefault ? "the default" : "each benchmark's best"); lower is better):\n"
             var table: [[String]] = []
             for (candidate, ratio) in o.geometricMeanRatios {
+                var evidence = ""
+                if let e = o.evidence.first(where: { $0.candidate == candidate }) {
+                    evidence = "gain \(TuneRecommendation.gainText(e.gain)), p=\(ComparisonReport.format(p: e.adjustedP)) (Holm)"
+                } else if o.relativeToDefault, candidate.procs == defaultProcs {
+                    evidence = "the default"
+                }
                 table.append([candidate == o.candidate ? "*" : "", candidate.description,
-                              String(format: "%.3f", ratio)])
+                              String(format: "%.3f", ratio), evidence])
             }
             out += CompareRender.alignedColumns(table, rightAligned: [2]).split(separator: "\n")
                 .map { "  " + $0 }.joined(separator: "\n") + "\n"
             out += "  recommendation: \(o.candidate)"
-            if let g = o.gainPercentVersusDefault { out += String(format: " (%+.1f%% vs the default)", g) }
+            if let e = o.evidence.first(where: { $0.candidate == o.candidate }) {
+                out += " (\(TuneRecommendation.gainText(e.gain)) vs the default on the combined evidence, p=\(ComparisonReport.format(p: e.adjustedP)))"
+            } else if let g = o.gainPercentVersusDefault {
+                out += String(format: " (%+.1f%% vs the default)", g)
+            }
             out += "\n"
+            if let why = o.keptDefaultBecause { out += "  the default stands: \(why)\n" }
             if let q = o.quotaWarning { out += "  warning: \(q)\n" }
+            if let c = o.cpuWarning { out += "  warning: \(c)\n" }
         }
         for w in warnings { out += "warning: \(w)\n" }
         return out
@@ -153,12 +198,46 @@ public struct TuneRecommendation: Equatable, Sendable {
 
     static func gainText(_ g: TuneGain) -> String {
         var s = String(format: "%+.1f%%", g.percent)
-        if let l = g.lowerPercent, let u = g.upperPercent {
+        if let l = g.lowerPercent, let u = g.upperPercent, l.isFinite, u.isFinite {
             s += " (\(Int((g.confidence * 100).rounded()))% CI " + String(format: "%+.1f%% .. %+.1f%%)", l, u)
         } else {
-            s += " (too few samples for a confidence interval)"
+            s += " (no \(Int((g.confidence * 100).rounded()))% CI: it needs at least \(TuneAnalysis.samplesNeededForShiftInterval(confidence: g.confidence)) samples a side)"
         }
         return s
+    }
+
+    /// A median with its interval, or the samples the interval would need (never `± ∞`).
+    static func summaryText(_ s: MedianSummary, unit: String) -> String {
+        guard s.median != nil else { return "-" }
+        if s.interval != nil { return CompareRender.summaryText(s, unit: unit) }
+        let needed = Statistics.minimumSampleCountForMedianInterval(confidence: s.requestedConfidence)
+        return ValueFormat.string(s.median!, unit: unit) + " (n=\(s.count); a CI needs \(needed))"
+    }
+
+    /// When the benchmarks disagree: each one's change against the default at every
+    /// candidate some benchmark (or the overall recommendation) prefers.
+    func tradeOff() -> String {
+        var columns: [TuneCandidate] = []
+        for w in workloads where !columns.contains(w.best) { columns.append(w.best) }
+        if let o = overall, !columns.contains(o.candidate) { columns.append(o.candidate) }
+        columns.sort()
+        var out = "\nthe workloads disagree: no candidate is best for all of them. Trade-off (median change against the default procs=\(defaultProcs); + is better):\n"
+        var table: [[String]] = [[""] + columns.map(\.description)]
+        for w in workloads {
+            var row = [w.name + " (best: procs=\(w.best.procs))"]
+            let reference = w.defaultCandidate.flatMap { d in w.ranking.first { $0.candidate == d }?.summary.median }
+            for c in columns {
+                guard let m = w.ranking.first(where: { $0.candidate == c })?.summary.median, let r = reference, r != 0, m != 0 else {
+                    row.append("-"); continue
+                }
+                let gain = w.direction == "higher" ? (m / r - 1) * 100 : (1 - m / r) * 100
+                row.append(String(format: "%+.1f%%", gain))
+            }
+            table.append(row)
+        }
+        out += CompareRender.alignedColumns(table, rightAligned: Set(1...columns.count)).split(separator: "\n")
+            .map { "  " + $0 }.joined(separator: "\n") + "\n"
+        return out
     }
 }
 
@@ -172,6 +251,7 @@ public enum TuneAnalysis {
     ///   - quotaCPUs: the cgroup CPU quota in CPUs (quota / period), if one is set: a
     ///     recommendation above ceil(quota) gets a warning.
     public static func recommend(rows: [ResultRow], defaultProcs: Int, quotaCPUs: Double? = nil,
+                                 cpus: Int? = nil,
                                  alpha: Double = 0.05, confidence: Double = 0.95) -> TuneRecommendation {
         struct BenchmarkKey: Hashable, Comparable {
             var workload, engine, params, scavenge: String
@@ -250,12 +330,88 @@ public enum TuneAnalysis {
             results.append(result)
         }
 
-        let overall = overallResult(results, quotaWarning: quotaWarning)
+        var samplesByBenchmark: [[TuneCandidate: [Double]]] = []
+        for result in results {
+            let key = BenchmarkKey(workload: result.workload, engine: result.engine, params: result.params, scavenge: result.scavenge)
+            var samples: [TuneCandidate: [Double]] = [:]
+            for r in byBenchmark[key]! where r.metric == result.metric {
+                samples[TuneCandidate(procs: r.procs, placement: r.placement), default: []].append(r.value!)
+            }
+            samplesByBenchmark.append(samples)
+        }
+        var overall = overallResult(results, quotaWarning: quotaWarning)
+        if var o = overall {
+            decide(&o, results: results, samples: samplesByBenchmark, alpha: alpha, confidence: confidence,
+                   cpus: cpus, quotaWarning: quotaWarning)
+            overall = o
+        }
         if overall == nil && results.count > 0 {
             warnings.append("no candidate was measured on every benchmark: no overall recommendation")
         }
-        return TuneRecommendation(workloads: results, overall: overall, warnings: warnings,
-                                  defaultProcs: defaultProcs, quotaCPUs: quotaCPUs, alpha: alpha)
+        var recommendation = TuneRecommendation(workloads: results, overall: overall, warnings: warnings,
+                                                defaultProcs: defaultProcs, quotaCPUs: quotaCPUs, alpha: alpha)
+        recommendation.cpus = cpus
+        return recommendation
+    }
+
+    /// The smallest count a side for which the Hodges-Lehmann interval at `confidence` exists.
+    public static func samplesNeededForShiftInterval(confidence: Double) -> Int {
+        var n = 2
+        while MannWhitney.smallestPossiblePValue(firstCount: n, secondCount: n) >= 1 - confidence, n < 1000 { n += 1 }
+        return n
+    }
+
+    /// The overall decision on the combined evidence: every candidate measured on every
+    /// benchmark is tested against the default (the mean of the per-benchmark log ratios,
+    /// Welch), Holm-adjusted over the candidates. The default stands unless one is better
+    /// with adjusted p < alpha; among those, the best geometric mean wins.
+    static func decide(_ o: inout OverallTuneResult, results: [WorkloadTuneResult],
+                       samples: [[TuneCandidate: [Double]]], alpha: Double, confidence: Double,
+                       cpus: Int?, quotaWarning: (TuneCandidate) -> String?) {
+        guard o.relativeToDefault, let defaultCandidate = results.first?.defaultCandidate else {
+            o.keptDefaultBecause = nil
+            o.evidence = []
+            return
+        }
+        var tested: [(TuneCandidate, LogRatioEstimate)] = []
+        var tooFew = false
+        for (candidate, _) in o.geometricMeanRatios where candidate != defaultCandidate {
+            var parts: [LogRatioEstimate] = []
+            for (i, r) in results.enumerated() {
+                guard let c = samples[i][candidate], let d = samples[i][defaultCandidate],
+                      var e = WelchTest.logRatio(base: d, new: c) else { parts = []; break }
+                if r.direction == "higher" { e.logRatio = -e.logRatio }
+                parts.append(e)
+            }
+            guard parts.count == results.count, let combined = LogRatioEstimate.mean(parts) else { tooFew = true; continue }
+            tested.append((candidate, combined))
+        }
+        let adjusted = WelchTest.holm(tested.map(\.1.pValue))
+        o.evidence = zip(tested, adjusted).map { pair, p in
+            CombinedEvidence(candidate: pair.0, estimate: pair.1, adjustedP: p, confidence: confidence)
+        }
+        let better = o.evidence.filter { $0.adjustedP < alpha && $0.estimate.logRatio < 0 }
+        let ratioOf = Dictionary(o.geometricMeanRatios.map { ($0.candidate, $0.ratio) }, uniquingKeysWith: { a, _ in a })
+        if let chosen = better.min(by: { (ratioOf[$0.candidate] ?? 1, $0.candidate) < (ratioOf[$1.candidate] ?? 1, $1.candidate) }) {
+            o.candidate = chosen.candidate
+            o.gainPercentVersusDefault = chosen.gain.percent
+            o.keptDefaultBecause = nil
+        } else {
+            let bestByMean = o.geometricMeanRatios.first?.candidate
+            o.candidate = defaultCandidate
+            o.gainPercentVersusDefault = 0
+            if tested.isEmpty && tooFew {
+                o.keptDefaultBecause = "too few samples to test a candidate against it (Welch's test needs at least 2 a side on every benchmark; 5 or more to find small gains)"
+            } else if let b = bestByMean, b != defaultCandidate {
+                o.keptDefaultBecause = "\(b) has the best geometric mean, but no candidate is significantly better on the combined evidence (Holm-adjusted p >= \(alpha)); more --reps or a longer --min-time may separate them"
+            } else {
+                o.keptDefaultBecause = "no candidate is better"
+            }
+        }
+        o.quotaWarning = quotaWarning(o.candidate)
+        if let cpus, o.candidate.procs > cpus {
+            o.cpuWarning = "procs=\(o.candidate.procs) is more than the \(cpus) CPUs this process may use: the extra Ps share CPUs (it measured better here, on these workloads; check it on yours)"
+        }
     }
 
     /// `ns_per_op` when present, then `wall_seconds`, then the first metric (by name) with

@@ -17,16 +17,28 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare two results CSVs cell by cell: medians, confidence intervals, Mann-Whitney p, verdicts.",
         discussion: """
-        A cell is (workload, engine, procs, scavenge, placement, params, metric); its samples \
-        are the values of the `ok` runs. For every cell in both files compare prints both \
-        medians with 95% confidence intervals, the change, the two-sided Mann-Whitney U \
-        p-value (exact for small samples) and a verdict: `~` when p >= alpha; a regression \
-        when the change is significant, beyond the cell's threshold and in the metric's bad \
-        direction (metrics with direction `none` never regress); an improvement likewise in the \
-        good direction; otherwise "within threshold". A configuration that fails (error, \
+        A cell is (workload, engine, procs, scavenge, placement, params, env, metric); its \
+        samples are the values of the `ok` runs. For every cell in both files compare prints \
+        both medians with 95% confidence intervals, the change, a p-value and a verdict.
+
+        The gate (what exit status 2 means): only each workload's primary metric gates (the \
+        catalog's, ns_per_op unless the workload is about memory; --gate all gates every \
+        metric). A gating cell's q is the p of Welch's t-test on the logarithms of its \
+        samples, adjusted over all gating cells (--correction: bh = Benjamini-Hochberg, the \
+        default; holm; none). Two files are measured at different times, so cells also move \
+        for reasons no rep inside a file sees (the machine's load): with 8 or more gating \
+        cells, the spread of their changes beyond their own noise (robust: 1.4826 x the \
+        median absolute deviation) is added to each cell's variance (--drift-term off: not). \
+        A gating cell is a regression when q < alpha, its change is beyond its \
+        threshold and beyond --min-effect (default 10%), in the metric's bad direction, and \
+        neither side's samples are bimodal (then it is a warning, BIMODAL, not a regression). \
+        Other cells show the two-sided Mann-Whitney U p (exact for small samples) and never \
+        gate: `~` when p >= alpha, "worse, not gating", improvement, "within threshold", or \
+        "changed" for metrics with direction `none`. A configuration that fails (error, \
         crashed, timeout, garbage) in NEW but ran cleanly in BASE also counts as a regression. \
-        Warnings: too few samples to reach p < alpha, different machines, cells in one file \
-        only, failed runs.
+        Warnings: too few samples, different machines, different recorded settings (env) or \
+        toolchains (swift_version, go_version), cells in one file only, failed runs, bimodal \
+        cells.
 
         Thresholds (--thresholds, e.g. results/thresholds.csv): `workload,metric,relative_percent,absolute`, \
         `*` matches any, the most specific row wins; without a matching row: 5% for times and \
@@ -53,8 +65,20 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Output format: text, markdown or csv.")
     var format: String = "text"
 
-    @Option(help: "Significance level for the Mann-Whitney U test, between 0 and 1.")
+    @Option(help: "Significance level (of the gate's adjusted q, and of each reported cell's p), between 0 and 1.")
     var alpha: String = "0.05"
+
+    @Option(name: .customLong("min-effect"), help: "No change smaller than this percentage gates (default 10).")
+    var minEffect: String = "10"
+
+    @Option(help: "Which metrics gate: primary (each workload's primary metric) or all.")
+    var gate: String = "primary"
+
+    @Option(help: "Multiple-testing correction over the gating cells: bh (Benjamini-Hochberg), holm or none.")
+    var correction: String = "bh"
+
+    @Option(name: .customLong("drift-term"), help: "on: add the between-files spread of the gating cells' changes to each cell's variance (default); off: each cell's own noise only.")
+    var driftTerm: String = "on"
 
     @Option(name: .shortAndLong, help: "Write the comparison to this file (replaced atomically) instead of standard output.")
     var output: String?
@@ -66,7 +90,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         guard unrecognized.isEmpty else {
-            fail(.usageOrInputError, "unexpected argument '\(unrecognized[0])' (usage: gobench compare BASE NEW [--thresholds FILE] [--format text|markdown|csv] [--alpha 0.05] [--output FILE])")
+            fail(.usageOrInputError, "unexpected argument '\(unrecognized[0])' (usage: gobench compare BASE NEW [--thresholds FILE] [--format text|markdown|csv] [--alpha 0.05] [--min-effect 10] [--gate primary|all] [--correction bh|holm|none] [--drift-term on|off] [--output FILE])")
         }
         guard let basePath = base, let newPath = new else {
             fail(.usageOrInputError, "two results files are needed (usage: gobench compare BASE NEW)")
@@ -77,6 +101,21 @@ struct CompareCommand: ParsableCommand {
         guard let alphaValue = Double(alpha), alphaValue > 0, alphaValue < 1 else {
             fail(.usageOrInputError, "--alpha is '\(alpha)', expected a number between 0 and 1")
         }
+
+        guard let minEffectValue = Double(minEffect), minEffectValue.isFinite, minEffectValue >= 0 else {
+            fail(.usageOrInputError, "--min-effect is '\(minEffect)', expected a percentage >= 0")
+        }
+        guard gate == "primary" || gate == "all" else {
+            fail(.usageOrInputError, "--gate is '\(gate)', expected primary or all")
+        }
+        guard let correctionValue = GateOptions.Correction(rawValue: correction) else {
+            fail(.usageOrInputError, "--correction is '\(correction)', expected bh, holm or none")
+        }
+        guard driftTerm == "on" || driftTerm == "off" else {
+            fail(.usageOrInputError, "--drift-term is '\(driftTerm)', expected on or off")
+        }
+        let gateOptions = GateOptions(minEffectPercent: minEffectValue, gateAllMetrics: gate == "all",
+                                      correction: correctionValue, accountForDrift: driftTerm == "on")
 
         let baseRows = readResults(basePath)
         let newRows = readResults(newPath)
@@ -89,7 +128,7 @@ struct CompareCommand: ParsableCommand {
             }
         }
 
-        let report = compare(base: baseRows, new: newRows, thresholds: table, alpha: alphaValue)
+        let report = compare(base: baseRows, new: newRows, thresholds: table, alpha: alphaValue, gate: gateOptions)
         guard report.isComparable else {
             var reason = "no cell in common between \(basePath) (\(cellCount(baseRows)) cells) and \(newPath) (\(cellCount(newRows)) cells)"
             if let w = report.warnings.first(where: { if case .differentMachines = $0 { return true } else { return false } }) {

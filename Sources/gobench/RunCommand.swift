@@ -126,6 +126,7 @@ struct RunCommand: ParsableCommand {
             guard warmup >= 0 else { throw SettingsError("warmup must be 0 or more") }
             let params = try spec.canonicalParameters(try ParameterAssignments.parse(self.params))
             let placementSetting = try PlacementSetting.parse(placement)
+            try EnvironmentValidation.check()
             try PlacementValidation.check([placementSetting], engines: [engine])
             let settings = RunSettings(workload: spec.name, engine: engine, procs: procs,
                                        scavenge: try ScavengeSetting.parse(scavenge).description,
@@ -213,6 +214,7 @@ struct RunCommand: ParsableCommand {
         let object: [String: Any] = [
             "workload": settings.workload, "engine": settings.engine.rawValue, "procs": settings.procs,
             "scavenge": settings.scavenge, "placement": settings.placement, "params": settings.params,
+            "env": outcomes.first?.recordedEnvironment ?? "",
             "host": machine.host, "cpu_model": machine.cpuModel, "cores": machine.cores,
             "gobench_version": machine.gobenchVersion, "gobench_commit": machine.gobenchCommit,
             "runs": runs,

@@ -71,6 +71,7 @@ struct SweepCommand: ParsableCommand {
                 if !engineList.contains(engine) { engineList.append(engine) }
             }
             let placementList = try PlacementSetting.parseList(placements)
+            try EnvironmentValidation.check()
             try PlacementValidation.check(placementList, engines: engineList)
             let grid = SweepGrid(
                 workloads: try Catalog.workloads(fromList: workloads), engines: engineList,
@@ -95,6 +96,16 @@ struct SweepCommand: ParsableCommand {
             let runner = try child.childRunner(for: engineList)
             let path = try output ?? SweepCommand.defaultOutput(resume: resume)
             let (appender, existing) = try ResultsAppender.open(path: path, resume: resume)
+            // Resumed runs must share the recorded environment and the schema of the file.
+            if resume, let first = existing.first {
+                if let header = try? ResultsCSV.readText(path: path).prefix(while: { $0 != "\n" }),
+                   String(header) == ResultRow.columnsVersion1.joined(separator: ",") {
+                    throw SettingsError("\(path) has schema version 1 (no env column); --resume cannot add version 2 rows to it: start a new file")
+                }
+                if first.env != runner.environment.recordedText {
+                    throw SettingsError("\(path) was measured with env '\(first.env)', this environment records '\(runner.environment.recordedText)'; --resume needs the same settings")
+                }
+            }
             let plan = SweepPlan(allCells: cells, reps: reps, seed: seed, shard: shardSetting,
                                  done: SweepPlan.doneRuns(in: existing))
             let machine = MachineProbe.probe(goPeerExecutable: child.goPeerExecutable)

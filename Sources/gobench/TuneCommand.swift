@@ -12,10 +12,18 @@ struct TuneCommand: ParsableCommand {
         discussion: """
         Candidates: procs 1 to twice the CPU count, plus the value the cgroup CPU quota gives, \
         at each placement (none, and compact and spread when there is more than one NUMA node). \
-        Each candidate runs --reps times per workload, interleaved as in `gobench sweep`; the \
-        candidates are ranked by median ns_per_op with Mann-Whitney tests against the default \
-        GOMAXPROCS (Go 1.25's rule), and the best overall is printed as `export GOMAXPROCS=N`. \
-        A recommendation above the CPU quota gets a warning: the extra Ps would be throttled.
+        First each workload's size is calibrated so that one run lasts at least --min-time \
+        (like go test's -benchtime: its count parameter is scaled from a trial run at the \
+        default GOMAXPROCS). Then each candidate runs --reps times per workload, interleaved as \
+        in `gobench sweep`; per workload the candidates are ranked by median ns_per_op with \
+        Mann-Whitney tests against the default GOMAXPROCS (Go 1.25's rule). The overall \
+        recommendation departs from the default only when a candidate is significantly better \
+        on the combined evidence: Welch's t-test on the mean over the workloads of \
+        log(candidate/default), Holm-adjusted over the candidates, with its confidence \
+        interval; among such candidates the best geometric mean wins. When the workloads' best \
+        candidates differ, a trade-off table shows each workload's change at each of them. A \
+        recommendation above the CPU count or the CPU quota gets a warning. The result is \
+        printed as `export GOMAXPROCS=N`.
         """
     )
 
@@ -36,6 +44,9 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Reps per candidate and workload.")
     var reps: Int = 5
 
+    @Option(name: .customLong("min-time"), help: "The least time one run should measure (10ms, 1s, ...): each workload's count parameter is scaled up until a trial run lasts this long.")
+    var minTime: String = "1s"
+
     @Option(help: "Seed of the run order.")
     var seed: UInt64 = 1
 
@@ -54,12 +65,13 @@ struct TuneCommand: ParsableCommand {
         let quotaCPUs = quota?.cpuLimit
         let defaultProcs = (try? DefaultProcessorCount.compute(affinityCPUCount: cpus, quota: quota,
                                                                environmentValue: nil).value) ?? cpus
-        let (cells, engine) = try CommandErrors.reporting("tune") { () throws -> ([RunSettings], BenchmarkEngine) in
+        let (uncalibratedCells, engine) = try CommandErrors.reporting("tune") { () throws -> ([RunSettings], BenchmarkEngine) in
             let engine = try BenchmarkEngine.parse(self.engine)
             guard engine != .swiftConcurrency else {
                 throw SettingsError("tune measures GOMAXPROCS, which swift-concurrency does not have; use --engine swift or go")
             }
             guard reps >= 1 else { throw SettingsError("reps must be at least 1") }
+            _ = try DurationText.seconds(minTime, what: "--min-time")
             if reps < 4 { CommandErrors.warn("with fewer than 4 reps no difference can reach p < 0.05: the default will stand") }
             var candidates = try procs.map(ProcsList.parse) ?? Array(1...(2 * cpus))
             if procs == nil, let limit = quota?.cpuLimitRoundedUp, !candidates.contains(limit) {
@@ -68,6 +80,7 @@ struct TuneCommand: ParsableCommand {
             if !candidates.contains(defaultProcs) && procs == nil { candidates.append(defaultProcs) }
             let placementList = try placements.map(PlacementSetting.parseList)
                 ?? (MachineProbe.numaNodeCount() > 1 ? [.none, .compact, .spread] : [.none])
+            try EnvironmentValidation.check()
             try PlacementValidation.check(placementList, engines: [engine])
             let specs = try Catalog.workloads(fromList: workloads).filter { $0.procs == .swept }
             guard !specs.isEmpty else { throw SettingsError("none of '\(workloads)' depends on GOMAXPROCS") }
@@ -76,6 +89,15 @@ struct TuneCommand: ParsableCommand {
             guard !cells.isEmpty else { throw SettingsError("none of '\(workloads)' runs on engine \(engine.rawValue)") }
             return (cells, engine)
         }
+        let minimumSeconds = (try? DurationText.seconds(minTime, what: "--min-time")) ?? 1
+        let calibrationRunner = try CommandErrors.reporting("tune") { try child.childRunner(for: [engine]) }
+        // A resumed tune keeps the sizes its file was measured with.
+        var measuredParams: [String: String] = [:]
+        if resume, let path = output, let existing = try? ResultsCSV.read(path: path) {
+            for row in existing where measuredParams[row.workload] == nil { measuredParams[row.workload] = row.params }
+        }
+        let cells = TuneCommand.calibrated(uncalibratedCells, defaultProcs: defaultProcs, minimumSeconds: minimumSeconds,
+                                           runner: calibrationRunner, measuredParams: measuredParams)
         let (runner, appender, plan, temporary) = try CommandErrors.reporting("tune") { () throws -> (ChildRunner, ResultsAppender, SweepPlan, String?) in
             let runner = try child.childRunner(for: [engine])
             let temporary = output == nil ? NSTemporaryDirectory() + "gobench-tune-\(getpid()).csv" : nil
@@ -105,21 +127,68 @@ struct TuneCommand: ParsableCommand {
                 RunSettings(row: row).map { Set(cells).contains($0) } ?? false
             }
         }
-        let recommendation = TuneAnalysis.recommend(rows: rows, defaultProcs: defaultProcs, quotaCPUs: quotaCPUs)
+        let recommendation = TuneAnalysis.recommend(rows: rows, defaultProcs: defaultProcs, quotaCPUs: quotaCPUs,
+                                                    cpus: cpus)
         print(recommendation.render(), terminator: "")
         guard let overall = recommendation.overall else {
             CommandErrors.fail("tune", "no candidate has results on every workload (see the failed runs above)")
         }
-        // The best geometric mean over the mix, unless no workload showed a significant gain
-        // over the default (then the ranking is noise, and the default stands).
-        var chosen = overall.candidate.procs
-        let anySignificant = recommendation.workloads.contains { $0.defaultCandidate != nil && $0.recommended != $0.defaultCandidate }
-        if overall.relativeToDefault && !anySignificant && overall.candidate.procs != defaultProcs {
-            print("no candidate beats the default significantly on any workload: keeping the default procs=\(defaultProcs) (more --reps may separate them)")
-            chosen = defaultProcs
-        } else if overall.candidate.placement != "none" {
+        // TuneAnalysis keeps the default unless the combined evidence says otherwise.
+        if overall.candidate.placement != "none" {
             print("placement: \(overall.candidate.placement) (gobench/Go peer setting; pin threads accordingly)")
         }
-        print("export GOMAXPROCS=\(chosen)")
+        print("export GOMAXPROCS=\(overall.candidate.procs)")
+    }
+
+    /// The parameter tune scales to make a run last --min-time: the first of these a workload
+    /// has (timer-storm's rounds lengthen a run without more goroutines; n is the op count
+    /// elsewhere; parallel-compute's work is its total iterations).
+    static let countParameters = ["rounds", "n", "work"]
+
+    /// `cells` with each workload's count parameter scaled so that a trial run at the
+    /// default procs (up to 4 trials a workload, the count at most x1000) lasts `minimumSeconds`.
+    /// A workload in `measuredParams` (a resumed file's) keeps those parameters.
+    /// A workload without a count parameter, or whose trial fails, keeps its size (a warning).
+    static func calibrated(_ cells: [RunSettings], defaultProcs: Int, minimumSeconds: Double,
+                           runner: ChildRunner, measuredParams: [String: String] = [:]) -> [RunSettings] {
+        var scaledParams = measuredParams  // workload -> canonical params
+        for workload in Set(cells.map(\.workload)).sorted() where measuredParams[workload] == nil {
+            guard let spec = try? Catalog.workload(named: workload),
+                  let first = cells.first(where: { $0.workload == workload }) else { continue }
+            var pairs = Dictionary(WorkloadSpec.pairs(ofCanonical: first.params).map { ($0.key, $0.value) },
+                                   uniquingKeysWith: { a, _ in a })
+            guard let name = countParameters.first(where: { pairs[$0] != nil }), var count = Int(pairs[name]!) else {
+                CommandErrors.warn("\(workload) has no count parameter to scale: its runs keep their size")
+                continue
+            }
+            let original = count
+            var settings = first
+            settings.procs = cells.contains { $0.workload == workload && $0.procs == defaultProcs } ? defaultProcs : first.procs
+            settings.placement = "none"
+            var seconds = 0.0
+            for _ in 0..<4 {
+                pairs[name] = String(count)
+                guard let params = try? spec.canonicalParameters(pairs) else { break }
+                settings.params = params
+                let outcome = runner.run(settings)
+                guard outcome.status == .ok, let wall = outcome.metrics.first(where: { $0.name == "wall_seconds" })?.value else {
+                    CommandErrors.warn("\(workload): the calibration run ended \(outcome.status.rawValue) (\(outcome.error)): its runs keep their size")
+                    break
+                }
+                seconds = wall
+                if wall >= minimumSeconds || count >= original * 1000 { break }
+                let factor = min(100, max(1.5, minimumSeconds / max(wall, 1e-4) * 1.2))
+                count = min(original * 1000, Int((Double(count) * factor).rounded(.up)))
+            }
+            if count != original, let params = try? spec.canonicalParameters(pairs.merging([name: String(count)]) { _, b in b }) {
+                scaledParams[workload] = params
+                FileHandle.standardError.write(Data("tune: \(workload): \(name)=\(count) (was \(original)) for runs of at least \(ResultRow.format(minimumSeconds)) s (last trial \(String(format: "%.2f", seconds)) s)\n".utf8))
+            }
+        }
+        return cells.map { cell in
+            var c = cell
+            if let params = scaledParams[cell.workload] { c.params = params }
+            return c
+        }
     }
 }

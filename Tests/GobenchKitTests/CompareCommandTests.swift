@@ -51,8 +51,8 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertEqual(incomparable.status, 3)
         XCTAssertTrue(incomparable.stderr.contains("no cell in common"), incomparable.stderr)
 
-        let v2 = try write("v2.csv", ResultsCSV.render(StatsFixtures.rows([1, 2, 3, 4])).replacingOccurrences(of: "\n1,", with: "\n2,"))
-        XCTAssertEqual(try run([base, v2]).status, 3)
+        let v3 = try write("v3.csv", ResultsCSV.render(StatsFixtures.rows([1, 2, 3, 4])).replacingOccurrences(of: "\n2,", with: "\n3,"))
+        XCTAssertEqual(try run([base, v3]).status, 3)
 
         XCTAssertEqual(try run([base]).status, 1)
         XCTAssertEqual(try run([base, same, "--format", "yaml"]).status, 1)

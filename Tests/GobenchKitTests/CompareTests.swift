@@ -52,9 +52,11 @@ final class CompareTests: XCTestCase {
         let report = compare(base: base, new: new)  // +3%, default threshold 5%
         XCTAssertEqual(report.cells.first?.verdict, .withinThreshold)
         XCTAssertFalse(report.hasRegression)
-        // With a 2% rule for this workload, the same change regresses.
+        // With a 2% rule for this workload and no minimum effect, the same change regresses;
+        // the default minimum effect (10%) keeps it within threshold.
         let strict = ThresholdTable(rules: [Threshold(workload: "chan-pingpong", metric: "*", relativePercent: 2)])
-        XCTAssertEqual(compare(base: base, new: new, thresholds: strict).cells.first?.verdict, .regression)
+        XCTAssertEqual(compare(base: base, new: new, thresholds: strict, gate: GateOptions(minEffectPercent: 0)).cells.first?.verdict, .regression)
+        XCTAssertEqual(compare(base: base, new: new, thresholds: strict).cells.first?.verdict, .withinThreshold)
         // An absolute floor larger than the change keeps it within threshold.
         let floor = ThresholdTable(rules: [Threshold(workload: "*", metric: "ns_per_op", relativePercent: 2, absolute: 50)])
         XCTAssertEqual(compare(base: base, new: new, thresholds: floor).cells.first?.verdict, .withinThreshold)
@@ -153,7 +155,7 @@ final class CompareTests: XCTestCase {
         let report = compare(base: base, new: new)
 
         let text = CompareRender.text(report, baseLabel: "results/base.csv", newLabel: "new.csv")
-        XCTAssertTrue(text.contains("REGRESSION (threshold 5%)"), text)
+        XCTAssertTrue(text.contains("REGRESSION (threshold 10%, the minimum effect)"), text)
         XCTAssertTrue(text.contains("ns_per_op (ns)"), text)
         XCTAssertTrue(text.contains("1 regression, 0 improvements"), text)
         // Columns are aligned: every row of a table has the same position of "±".

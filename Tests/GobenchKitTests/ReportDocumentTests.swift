@@ -96,18 +96,19 @@ final class ReportDocumentTests: XCTestCase {
         let html = try Self.document(["report-sweep.csv"], base: "report-base.csv")
         XCTAssertTrue(html.contains("id=\"comparison\""))
         // The base fixture has the same samples except: swift chan-pingpong 25 % faster at
-        // GOMAXPROCS 4 (ops_per_sec and ns_per_op regressed) and go parallel-compute 10 %
-        // slower at GOMAXPROCS 8 (both improved).
-        XCTAssertEqual(Self.count("<tr class=\"regressed\">", in: html), 2)
-        XCTAssertEqual(Self.count("<tr class=\"improved\">", in: html), 2)
-        XCTAssertTrue(html.contains(">2 regressions</span>"))
-        XCTAssertTrue(html.contains(">2 improvements</span>"))
+        // GOMAXPROCS 4 (ns_per_op, the primary metric, regressed; ops_per_sec worse, not
+        // gating) and go parallel-compute 10 % slower at GOMAXPROCS 8 (ops_per_sec improved;
+        // ns_per_op's -9 % is within compare's 10 % minimum effect).
+        XCTAssertEqual(Self.count("<tr class=\"regressed\">", in: html), 1)
+        XCTAssertEqual(Self.count("<tr class=\"improved\">", in: html), 1)
+        XCTAssertTrue(html.contains(">1 regression</span>"))
+        XCTAssertTrue(html.contains(">1 improvement</span>"))
         // The same verdicts as gobench compare on the same files.
         let report = compare(base: try ReportInput.read(path: Self.fixture("report-base.csv")).rows,
                              new: try ReportInput.read(path: Self.fixture("report-sweep.csv")).rows)
-        XCTAssertEqual(Set(report.regressions.map(\.key.metric)), ["ops_per_sec", "ns_per_op"])
+        XCTAssertEqual(Set(report.regressions.map(\.key.metric)), ["ns_per_op"])
         XCTAssertTrue(report.regressions.allSatisfy { $0.key.engine == "swift" && $0.key.procs == 4 && $0.key.scavenge == "off" })
-        XCTAssertEqual(Set(report.improvements.map(\.key.metric)), ["ops_per_sec", "ns_per_op"])
+        XCTAssertEqual(Set(report.improvements.map(\.key.metric)), ["ops_per_sec"])
         XCTAssertTrue(report.improvements.allSatisfy { $0.key.workload == "parallel-compute" && $0.key.engine == "go" && $0.key.procs == 8 })
         for c in report.regressions + report.improvements {
             XCTAssertTrue(html.contains(String(format: "%+.1f %%", c.changePercent!)), "\(c.key)")

@@ -60,7 +60,7 @@ final class ResultsCSVTests: XCTestCase {
         lines[2] = lines[2].replacingOccurrences(of: ",2,ns,", with: ",fast,ns,")
         assertError(lines.joined(separator: "\n"), contains: "x.csv:3: column value is 'fast'")
         // A truncated last row.
-        assertError(good + "1,r9,2025", contains: "x.csv:5: 3 fields, expected 25")
+        assertError(good + "1,r9,2025", contains: "x.csv:5: 3 fields, expected 26")
         // An unterminated quote, with the line where it starts, even after a multi-line field.
         let multi = ResultsCSV.render([hostileRows()[1]])
         assertError(multi + "1,\"unterminated,\n", contains: "never closed")
@@ -72,7 +72,7 @@ final class ResultsCSVTests: XCTestCase {
         assertError(good.replacingOccurrences(of: ",swift,4,", with: ",swift,four,"), contains: "x.csv:2: column procs is 'four'")
         assertError(good.replacingOccurrences(of: ",ok,", with: ",fine,"), contains: "column status is 'fine'")
         assertError(good.replacingOccurrences(of: ",lower,", with: ",down,"), contains: "column direction is 'down'")
-        assertError(good.replacingOccurrences(of: "\n1,", with: "\n2,"), contains: "x.csv:2: schema_version '2' is not supported", kind: .unsupportedSchema)
+        assertError(good.replacingOccurrences(of: "\n2,", with: "\n3,"), contains: "x.csv:2: schema_version '3' is not supported", kind: .unsupportedSchema)
         assertError(good.replacingOccurrences(of: ",gobench_commit", with: ",gobench_commit,extra"), contains: "x.csv:1: header does not match", kind: .unsupportedSchema)
         assertError("", contains: "empty file")
         assertError("name,value\na,1\n", contains: "not a gobench results file")

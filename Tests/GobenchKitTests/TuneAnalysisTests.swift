@@ -104,4 +104,69 @@ final class TuneAnalysisTests: XCTestCase {
         XCTAssertEqual(r.overall?.relativeToDefault, false)
         XCTAssertTrue(TuneAnalysis.recommend(rows: [], defaultProcs: 2).workloads.isEmpty)
     }
+    /// A sweep with `count` reps a candidate and ±`spread`% noise.
+    func noisySweep(_ workload: String, _ centers: [Int: Double], count: Int, spread: Double) -> [ResultRow] {
+        centers.sorted { $0.key < $1.key }.flatMap { procs, center in
+            StatsFixtures.rows(StatsFixtures.noisy(center, count: count, spreadPercent: spread, seed: UInt64(procs * 97 + workload.count * 7)),
+                               workload: workload, procs: procs, runPrefix: workload)
+        }
+    }
+
+    func testWorkloadsThatDisagreeShowTheTradeOff() throws {
+        // The case: one workload best at procs=1, the other at the default 2.
+        let rows = sweep("chan-prodcons", [1: 500, 2: 1000]) + sweep("parallel-compute", [1: 2000, 2: 1000])
+        let r = TuneAnalysis.recommend(rows: rows, defaultProcs: 2, cpus: 2)
+        XCTAssertTrue(r.workloadsDisagree)
+        XCTAssertEqual(r.workloads.map(\.best.procs), [1, 2])
+        let text = r.render()
+        XCTAssertTrue(text.contains("the workloads disagree"), text)
+        XCTAssertTrue(text.contains("+50.") && text.contains("-100."), text)  // the trade-off at procs=1
+        // Over both, procs=1 is no better than the default (x0.5 and x2): the default stands.
+        XCTAssertEqual(r.overall?.candidate.procs, 2)
+        XCTAssertNotNil(r.overall?.keptDefaultBecause)
+    }
+
+    func testAGeometricMeanWinWithoutSignificanceKeepsTheDefault() throws {
+        // procs=3 is 1-2% faster on both, within ±5% noise and 5 reps.
+        let rows = noisySweep("chan-prodcons", [1: 1300, 2: 1000, 3: 985], count: 5, spread: 5)
+            + noisySweep("parallel-compute", [1: 1900, 2: 1000, 3: 990], count: 5, spread: 5)
+        let r = TuneAnalysis.recommend(rows: rows, defaultProcs: 2, cpus: 2)
+        let overall = try XCTUnwrap(r.overall)
+        XCTAssertEqual(overall.geometricMeanRatios.first?.candidate.procs, 3, "the premise: procs=3 wins the geometric mean")
+        XCTAssertEqual(overall.candidate.procs, 2, "but not significantly: the default stands")
+        let e = try XCTUnwrap(overall.evidence.first { $0.candidate.procs == 3 })
+        XCTAssertGreaterThanOrEqual(e.adjustedP, 0.05)
+        XCTAssertLessThan(try XCTUnwrap(e.gain.lowerPercent), 0, "the interval of the gain includes 0")
+        XCTAssertGreaterThan(try XCTUnwrap(e.gain.upperPercent), 0)
+        XCTAssertTrue(r.render().contains("the default stands: procs=3 placement=none has the best geometric mean"), r.render())
+        XCTAssertNil(overall.cpuWarning)
+    }
+
+    func testACandidateAboveTheCPUCountNeedsEvidenceAndGetsAWarning() throws {
+        // procs=4 on 2 CPUs: clearly better on both workloads.
+        let clear = sweep("a", [2: 1000, 4: 700]) + sweep("b", [2: 1000, 4: 800])
+        let r = TuneAnalysis.recommend(rows: clear, defaultProcs: 2, cpus: 2)
+        XCTAssertEqual(r.overall?.candidate.procs, 4)
+        XCTAssertTrue(r.overall?.cpuWarning?.contains("more than the 2 CPUs") ?? false, "\(String(describing: r.overall))")
+        let e = try XCTUnwrap(r.overall?.evidence.first { $0.candidate.procs == 4 })
+        XCTAssertLessThan(e.adjustedP, 0.05)
+        XCTAssertGreaterThan(try XCTUnwrap(e.gain.lowerPercent), 0)
+        // The same candidate, better by noise only: not recommended, no warning.
+        let noise = noisySweep("a", [2: 1000, 4: 990], count: 5, spread: 5) + noisySweep("b", [2: 1000, 4: 995], count: 5, spread: 5)
+        let n = TuneAnalysis.recommend(rows: noise, defaultProcs: 2, cpus: 2)
+        XCTAssertEqual(n.overall?.candidate.procs, 2)
+        XCTAssertNil(n.overall?.cpuWarning)
+    }
+
+    func testTooFewSamplesSayHowManyAreNeeded() throws {
+        let rows = noisySweep("a", [1: 900, 2: 1000], count: 1, spread: 1) + noisySweep("b", [1: 800, 2: 1000], count: 1, spread: 1)
+        let r = TuneAnalysis.recommend(rows: rows, defaultProcs: 2, cpus: 2)
+        let text = r.render()
+        XCTAssertFalse(text.contains("∞"), text)
+        XCTAssertTrue(text.contains("a CI needs \(Statistics.minimumSampleCountForMedianInterval())"), text)
+        XCTAssertTrue(text.contains("it needs at least 4 samples a side"), text)
+        XCTAssertEqual(r.overall?.candidate.procs, 2)
+        XCTAssertTrue(r.overall?.keptDefaultBecause?.contains("too few samples") ?? false, text)
+        XCTAssertEqual(TuneAnalysis.samplesNeededForShiftInterval(confidence: 0.95), 4)
+    }
 }

@@ -66,7 +66,9 @@ public struct ReportDataset {
                 if !machines.contains(row.machine) { machines.append(row.machine) }
                 if row.status == "ok" {
                     guard let value = row.value, !row.metric.isEmpty else { continue }
-                    samples[row.cellKey, default: []].append(value)
+                    var key = row.cellKey
+                    key.env = ""  // the charts have no env dimension: looked up without it
+                    samples[key, default: []].append(value)
                     if metricUnits[row.metric] == nil { metricUnits[row.metric] = row.unit }
                     if metricDirections[row.metric] == nil { metricDirections[row.metric] = row.direction }
                 } else {

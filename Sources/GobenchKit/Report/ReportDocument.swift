@@ -425,7 +425,7 @@ public struct ReportDocument {
             switch $0.verdict {
             case .regression: return 0
             case .improvement: return 1
-            case .changed: return 2
+            case .changed, .worseNotGating, .bimodal: return 2
             case .withinThreshold: return 3
             case .insignificant: return 4
             }
@@ -464,6 +464,8 @@ public struct ReportDocument {
             case .improvement: (rowClass, verdictText) = ("improved", "improvement")
             case .withinThreshold: (rowClass, verdictText) = ("same", "within threshold (\(c.threshold.summary))")
             case .changed: (rowClass, verdictText) = ("same", "changed (informational)")
+            case .worseNotGating: (rowClass, verdictText) = ("same", "worse (not gating; threshold \(c.threshold.summary))")
+            case .bimodal: (rowClass, verdictText) = ("same", "bimodal (not gated)")
             case .insignificant: (rowClass, verdictText) = ("same", "~")
             }
             let p = c.test.map { "\(ComparisonReport.format(p: $0.pValue))<span class=\"ci\">n=\($0.firstCount)+\($0.secondCount)</span>" } ?? "–"
