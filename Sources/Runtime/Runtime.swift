@@ -111,15 +111,21 @@ public enum Runtime {
     /// The running goroutine's id, or 0 outside a goroutine.
     public static var goroutineID: Int64 { currentGoroutine()?.id ?? 0 }
 
-    /// Go's panic, without recover: runs the goroutine's defers, prints
-    /// `panic: MESSAGE` and `goroutine N [running]:`, and exits with status 2.
+    /// Go's panic, without recover: runs the goroutine's defers, prints the panic chain
+    /// (`panic: MESSAGE`; a panic raised by a deferred function while this one runs adds
+    /// `\tpanic: LATER`, as Go's printpanics) and the traceback GOTRACEBACK asks for
+    /// (Traceback.swift), and exits with status 2. A panic raised by a defer goes on
+    /// running the defers left, as in Go.
     public static func panic(_ message: String) -> Never {
         if let gp = currentGoroutine() {
-            gp.panicking = true
-            if let s = sched { _ = gb_add_i64(s.panickingCount, 1) }
+            gp.panics.append(PanicRecord(message: message))
+            if !gp.panicking {
+                gp.panicking = true
+                if let s = sched { _ = gb_add_i64(s.panickingCount, 1) }
+            }
             runDefers(gp)
             flushStandardStreams()
-            gb_fatal_exit("panic: \(message)\n\ngoroutine \(gp.id) [running]:\n", 2)
+            gb_fatal_exit(panicChainText(gp.panics) + Traceback.forPanic(gp), 2)
         }
         flushStandardStreams()
         gb_fatal_exit("panic: \(message)\n", 2)

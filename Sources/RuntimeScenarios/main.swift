@@ -287,17 +287,77 @@ let scenarios: [Scenario] = [
     },
 ]
 
+// MARK: - gosem: tracebacks, panic chains, template thread, setMaxStack, Mutex starvation
+
+/// A named frame for the traceback scenarios (not inlined, so it is a frame of its own).
+@inline(never)
+func tracebackPanicker(_ message: String) -> Never {
+    Runtime.panic(message)
+}
+
+/// The frame main parks in, for the deadlock traceback.
+@inline(never)
+func tracebackParkMain() {
+    let never = Channel<Int>()
+    _ = never.receive()
+    writeStandardOutput("unreachable: received")
+}
+
+/// A goroutine's parked frame, for GOTRACEBACK=all.
+@inline(never)
+func tracebackParkedWorker(_ started: WaitGroup) {
+    let never = Channel<Int>()
+    started.done()
+    _ = never.receive()
+}
+
+let gosemScenarios: [Scenario] = [
+    Scenario(name: "traceback-panic", summary: "main panics in a named function while a goroutine waits on a channel") {
+        Runtime.run(goConfiguration()) {
+            let started = WaitGroup()
+            started.add(1)
+            go { tracebackParkedWorker(started) }
+            started.wait()
+            tracebackPanicker("traced")
+        }
+    },
+    Scenario(name: "traceback-deadlock", summary: "main parks in a named function; a goroutine parks too: deadlock") {
+        Runtime.run(goConfiguration()) {
+            let started = WaitGroup()
+            started.add(1)
+            go { tracebackParkedWorker(started) }
+            started.wait()
+            tracebackParkMain()
+        }
+    },
+    Scenario(name: "traceback-locked", summary: "main locks its thread, then panics") {
+        Runtime.run(goConfiguration()) {
+            Runtime.lockOSThread()
+            tracebackPanicker("locked")
+        }
+    },
+    Scenario(name: "panic-chain", summary: "a panic whose deferred functions panic twice") {
+        Runtime.run(goConfiguration()) {
+            Runtime.defer { Runtime.panic("third") }
+            Runtime.defer { writeStandardError("deferred ran") }
+            Runtime.defer { Runtime.panic("second") }
+            Runtime.panic("first")
+        }
+    },
+]
+
 let arguments = CommandLine.arguments
-let usage = "usage: runtime-scenarios NAME (one of: \(scenarios.map(\.name).joined(separator: ", ")))"
+let usage = "usage: runtime-scenarios NAME (one of: \((scenarios + gosemScenarios).map(\.name).joined(separator: ", ")))"
 if arguments.count == 2 && (arguments[1] == "--list" || arguments[1] == "-l") {
-    for scenario in scenarios { writeStandardOutput("\(scenario.name)\t\(scenario.summary)") }
+    for scenario in scenarios + gosemScenarios { writeStandardOutput("\(scenario.name)\t\(scenario.summary)") }
     exit(0)
 }
 guard arguments.count == 2 else {
     writeStandardError(usage)
     exit(64)
 }
-guard let scenario = scenarios.first(where: { $0.name == arguments[1] }) else {
+let allScenarios = scenarios + gosemScenarios
+guard let scenario = allScenarios.first(where: { $0.name == arguments[1] }) else {
     writeStandardError("runtime-scenarios: unknown scenario \"\(arguments[1])\"; \(usage)")
     exit(64)
 }
