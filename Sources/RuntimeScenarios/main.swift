@@ -336,6 +336,35 @@ let gosemScenarios: [Scenario] = [
             tracebackPanicker("locked")
         }
     },
+    Scenario(name: "mutex-starvation", summary: "GOMAXPROCS 1: three waiters queue in order on a GoMutex that main holds for 2 ms at a time and takes back at once after each unlock") {
+        Runtime.run(goConfiguration(procs: 1)) {
+            let mu = GoMutex()
+            var owners: [String] = [] // written under mu
+            mu.lock()
+            let done = WaitGroup()
+            for name in ["w1", "w2", "w3"] {
+                done.add(1)
+                go {
+                    mu.lock()
+                    owners.append("\(name)\(mu.isStarving ? "(starving)" : "")")
+                    mu.unlock()
+                    done.done()
+                }
+                Runtime.sleep(nanoseconds: 500_000) // the waiter runs and parks: FIFO order
+            }
+            owners.append("main")
+            for _ in 0..<4 {
+                Runtime.sleep(nanoseconds: 2_000_000) // holding it: every waiter waits > 1 ms
+                mu.unlock()
+                mu.lock() // normal mode: takes it before the woken waiter runs
+                owners.append("main")
+            }
+            mu.unlock()
+            done.wait()
+            writeStandardOutput(owners.joined(separator: " "))
+            writeStandardOutput("starving at the end: \(mu.isStarving)")
+        }
+    },
     Scenario(name: "panic-chain", summary: "a panic whose deferred functions panic twice") {
         Runtime.run(goConfiguration()) {
             Runtime.defer { Runtime.panic("third") }
