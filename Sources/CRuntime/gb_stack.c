@@ -118,6 +118,13 @@ int gb_guard_remove(void *addr, size_t len) {
     }
 }
 
+int gb_guard_clear(void *addr, size_t len) {
+    // MADV_GUARD_REMOVE is a no-op on pages without a lightweight guard; EINVAL means the
+    // kernel has none (the guard was an mprotect one).
+    if (gb_guard_remove(addr, len) != 0 && errno != EINVAL) return -1;
+    return mprotect(addr, len, PROT_READ | PROT_WRITE);
+}
+
 int gb_light_guards_state(void) { return __atomic_load_n(&light_guard_state, __ATOMIC_RELAXED); }
 
 int gb_malloc_trim(void) { return malloc_trim(0); }

@@ -276,8 +276,9 @@ public enum Runtime {
         return out
     }
 
-    /// Go's debug.SetMaxStack: the limit for stacks created from now on; returns the
-    /// previous one. Below the minimum stack size it is an error.
+    /// Go's debug.SetMaxStack: the limit for stacks created from now on and for the
+    /// goroutines that already run (StackAllocator.swift, "The maximum stack of running
+    /// goroutines"); returns the previous one. Below the minimum stack size it is an error.
     @discardableResult
     public static func setMaxStack(_ bytes: Int) -> Int {
         if bytes < StackAllocator.minimumStackBytes {
@@ -293,6 +294,7 @@ public enum Runtime {
         }
         let old = s.maxStackBytes
         s.maxStackBytes = bytes
+        if currentGoroutine() != nil { StackAllocator.applyMaxStackToRunningGoroutines(s, bytes) }
         return old
     }
 

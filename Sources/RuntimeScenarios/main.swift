@@ -365,6 +365,36 @@ let gosemScenarios: [Scenario] = [
             writeStandardOutput("starving at the end: \(mu.isStarving)")
         }
     },
+    Scenario(name: "setmaxstack-main", summary: "main lowers the maximum stack to 256 KiB while running, then recurses without end") {
+        Runtime.run(goConfiguration()) {
+            Runtime.setMaxStack(256 * 1024)
+            writeStandardOutput("depth \(recurse(depth: 0, until: .max))")
+        }
+    },
+    Scenario(name: "setmaxstack-parked", summary: "a goroutine with an 8 MiB stack parks; main lowers the maximum to 128 KiB; the goroutine then recurses without end") {
+        Runtime.run(goConfiguration()) {
+            let go1 = Channel<Int>()
+            let done = WaitGroup()
+            done.add(1)
+            Runtime.spawn(stackBytes: 8 << 20) {
+                _ = go1.receive()
+                writeStandardOutput("depth \(recurse(depth: 0, until: .max))")
+                done.done()
+            }
+            Runtime.gosched()
+            Runtime.sleep(nanoseconds: 5_000_000) // parked in receive
+            Runtime.setMaxStack(128 * 1024)
+            go1.send(1)
+            done.wait()
+        }
+    },
+    Scenario(name: "setmaxstack-raise", summary: "main lowers the maximum to 64 KiB, raises it to 64 MiB, then recurses 20,000 frames deep") {
+        Runtime.run(goConfiguration()) {
+            Runtime.setMaxStack(64 * 1024)
+            Runtime.setMaxStack(64 << 20)
+            writeStandardOutput("depth \(recurse(depth: 0, until: 20_000))")
+        }
+    },
     Scenario(name: "panic-chain", summary: "a panic whose deferred functions panic twice") {
         Runtime.run(goConfiguration()) {
             Runtime.defer { Runtime.panic("third") }
