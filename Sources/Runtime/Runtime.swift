@@ -138,6 +138,7 @@ public enum Runtime {
     public static func lockOSThread() {
         guard let gp = currentGoroutine(), let m = gp.m else { return }
         if gp.lockedExternal == UInt32.max { Runtime.panic("LockOSThread nesting overflow") }
+        TemplateThread.lockingThread() // new Ms' threads come from a clean thread (TemplateThread.swift)
         gp.lockedExternal += 1
         m.lockedG = gp
         gp.lockedM = m

@@ -311,6 +311,19 @@ func tracebackParkedWorker(_ started: WaitGroup) {
     _ = never.receive()
 }
 
+/// The calling thread's working directory.
+func currentDirectory() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    guard getcwd(&buffer, buffer.count) != nil else { return "?" }
+    return String(cString: buffer)
+}
+
+/// unshare(2), which Glibc's module does not export to Swift.
+func unshareThread(_ flags: Int32) -> Int32 {
+    guard let symbol = dlsym(nil, "unshare") else { return -1 }
+    return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)(flags)
+}
+
 let gosemScenarios: [Scenario] = [
     Scenario(name: "traceback-panic", summary: "main panics in a named function while a goroutine waits on a channel") {
         Runtime.run(goConfiguration()) {
@@ -393,6 +406,46 @@ let gosemScenarios: [Scenario] = [
             Runtime.setMaxStack(64 * 1024)
             Runtime.setMaxStack(64 << 20)
             writeStandardOutput("depth \(recurse(depth: 0, until: 20_000))")
+        }
+    },
+    Scenario(name: "template-thread", summary: "GOMAXPROCS 1: a locked goroutine unshares its thread's working directory, changes it, queues four goroutines and exits; they check theirs") {
+        Runtime.run(goConfiguration(procs: 1)) {
+            Runtime.lockOSThread() // main keeps m0: the goroutine below runs on another M
+            let original = currentDirectory()
+            let reports = Channel<String>(capacity: 16)
+            let done = WaitGroup()
+            done.add(1)
+            var altered = ""
+            go {
+                Runtime.lockOSThread()
+                let lockedThread = Runtime.threadID
+                var template = Array("/tmp/gobench-template-XXXXXX".utf8CString)
+                guard unshareThread(0x0000_0200 /* CLONE_FS */) == 0, let dir = mkdtemp(&template), chdir(dir) == 0 else {
+                    reports.send("setup failed: errno \(errno)")
+                    done.done()
+                    return
+                }
+                altered = currentDirectory()
+                // Work for the P once this goroutine has ended: its thread ends with it and
+                // hands the P off, and no M is idle, so a new M's thread is made for them.
+                for _ in 0..<4 {
+                    done.add(1)
+                    go {
+                        let cwd = currentDirectory()
+                        let which = cwd == original ? "original" : (cwd == altered ? "altered" : "other \(cwd)")
+                        reports.send("child: \(which) directory, \(Runtime.threadID == lockedThread ? "same" : "other") thread")
+                        done.done()
+                    }
+                }
+                reports.send("locked: \(altered != original ? "altered" : "unchanged") directory")
+                done.done()
+            }
+            done.wait()
+            reports.close()
+            var lines: [String] = []
+            while let line = reports.receive() { lines.append(line) }
+            for line in lines.sorted() { writeStandardOutput(line) }
+            if !altered.isEmpty { rmdir(altered) }
         }
     },
     Scenario(name: "panic-chain", summary: "a panic whose deferred functions panic twice") {
