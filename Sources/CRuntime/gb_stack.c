@@ -191,7 +191,8 @@ void gb_fatal_exit(const char *message, int status) {
     _exit(status);
 }
 
-// The overflowing goroutine's frames, from the interrupted registers, as Go prints them
+// The faulting goroutine's frames (an overflow, or another fault), from the interrupted
+// registers, as Go prints them
 // (the first 100, then a line saying more were left out). Symbolizing is not
 // async-signal-safe (dl_iterate_phdr, the demangler's allocations): the report's own
 // lines are out before it starts, and an alarm ends the process should it hang.
@@ -257,12 +258,13 @@ static void fault_handler(int sig, siginfo_t *info, void *uctx) {
     n = put_str(buf, n, cap, " addr=");
     n = put_hex(buf, n, cap, addr);
     n = put_str(buf, n, cap, "]\n");
-    if (r != NULL) {
+    if (r != NULL && gb_traceback_level > 0) {
         n = put_str(buf, n, cap, "\ngoroutine ");
         n = put_dec(buf, n, cap, (uint64_t)r->goid);
         n = put_str(buf, n, cap, " [running]:\n");
     }
     write_all(buf, n);
+    if (r != NULL && gb_traceback_level > 0) overflow_frames(r, uctx);
     _exit(2);
 }
 
