@@ -3,12 +3,11 @@
 //
 //     goroutine 1 [chan receive]:
 //     runtime_scenarios.parkMain() -> ()
-//     	/path/to/runtime-scenarios +0x3d
+//     	/src/Sources/RuntimeScenarios/main.swift:321 +0x3d
 //
-// Go prints `file:line +0xOFF` on the second line; this runtime prints the object file and
-// the offset of the return address in the function (reading DWARF line tables in a dying
-// process is more machinery than the report is worth; `addr2line -e OBJECT` turns the
-// symbol's address into the line).
+// As Go's, the second line is the file and line of the call (from the binary's DWARF line
+// table, .debug_line, read by gb_source_line) and the offset of the return address in the
+// function; a binary without a line table gets the object file's path instead of file:line.
 //
 // Design.
 // - Frames. Swift on Linux keeps frame pointers, and CRuntime is built with
@@ -29,7 +28,9 @@
 // - Symbols. gb_symbolize (gb_traceback.c) finds the object that holds the address
 //   (dl_iterate_phdr), the function in its ELF .symtab (dladdr's dynamic symbols when the
 //   object is stripped), and demangles a Swift name with the Swift runtime's
-//   swift_demangle.
+//   swift_demangle. gb_source_line maps the object and runs its line programs (DWARF 2
+//   to 5) to the row that holds the address; every read is bounds-checked, and anything
+//   unexpected gives no line rather than a fault.
 // - Which frames. As Go hides the runtime's own functions below GOTRACEBACK=system (a
 //   parked main shows `main.main()`, not `runtime.gopark` and `runtime.chanrecv1`), the
 //   runtime's frames (module `Runtime`, and the `gb_` C functions) are left out unless
@@ -126,6 +127,7 @@ enum Traceback {
         var out = ""
         var name = [CChar](repeating: 0, count: 1024)
         var object = [CChar](repeating: 0, count: 512)
+        var source = [CChar](repeating: 0, count: 512)
         var leading = dropLeadingLibraryFrames
         for pc in pcs {
             var offset: UInt = 0
@@ -137,7 +139,10 @@ enum Traceback {
             }
             if level != .system && (isRuntimeFrame(function) || function.hasPrefix("reabstraction thunk")) { continue }
             let signature = function.contains("(") ? function : function + "(...)"
-            out += "\(signature)\n\t\(String(cString: object)) +0x\(String(offset, radix: 16))\n"
+            var line: UInt64 = 0
+            let place = gb_source_line(pc, &source, source.count, &line) != 0
+                ? "\(String(cString: source)):\(line)" : String(cString: object)
+            out += "\(signature)\n\t\(place) +0x\(String(offset, radix: 16))\n"
         }
         if more { out += "...additional frames elided...\n" }
         return out

@@ -27,6 +27,20 @@ final class TracebackScenarioTests: XCTestCase {
         }
     }
 
+    /// A location line `\tFILE:LINE +0xOFF` whose FILE is the scenarios' main.swift and whose
+    /// LINE there contains `text`.
+    private func assertLocation(_ location: String, isLineContaining text: String,
+                                file: StaticString = #filePath, line: UInt = #line) throws {
+        let place = String(location.dropFirst().split(separator: " ").first ?? "")
+        let parts = place.split(separator: ":")
+        XCTAssertTrue(parts.count == 2 && parts[0].hasSuffix("Sources/RuntimeScenarios/main.swift"), "location: \(location)", file: file, line: line)
+        guard parts.count == 2, let number = Int(parts[1]) else { return }
+        let source = try String(contentsOfFile: String(parts[0]), encoding: .utf8)
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertTrue(number >= 1 && number <= lines.count && lines[number - 1].contains(text),
+                      "line \(number) of main.swift is not the one with \(text)", file: file, line: line)
+    }
+
     func testPanicPrintsThePanickingFunction() throws {
         let result = try run("traceback-panic")
         XCTAssertEqual(result.status, 2)
@@ -35,6 +49,7 @@ final class TracebackScenarioTests: XCTestCase {
         assertFramePairs(frames)
         // The newest frame is the program's, not the runtime's printing.
         XCTAssertEqual(frames.first, "runtime_scenarios.tracebackPanicker(Swift.String) -> Swift.Never", result.standardError)
+        try assertLocation(frames[1], isLineContaining: "Runtime.panic(message)")
         XCTAssertFalse(frames.contains { $0.contains("Runtime.") }, "runtime frames hidden at single: \(frames)")
         // single: the waiting goroutine is not listed.
         XCTAssertFalse(result.standardError.contains("[chan receive]"), result.standardError)
@@ -88,6 +103,8 @@ final class TracebackScenarioTests: XCTestCase {
         assertFramePairs(main)
         // Walked from the context main saved when it parked.
         XCTAssertEqual(main.first, "runtime_scenarios.tracebackParkMain() -> ()", result.standardError)
+        // file:line from the line table: the line of the receive main parked in.
+        try assertLocation(main[1], isLineContaining: "never.receive()")
         // A fatal error lists every goroutine, as Go's does.
         let other = try XCTUnwrap(result.standardErrorLines.dropFirst(3).first { $0.hasSuffix(" [chan receive]:") }, result.standardError)
         XCTAssertEqual(block(result, other)?.first, "runtime_scenarios.tracebackParkedWorker(Runtime.WaitGroup) -> ()", result.standardError)

@@ -6,7 +6,7 @@
 // the stack it was given ([lo, hi)), needs each record above the last and aligned, and
 // stops at a null return address: a broken chain ends the traceback, never faults.
 //
-// Symbols come from the ELF symbol table (.symtab) of the object holding the address,
+// Lines come from the DWARF line table (gb_source_line). Symbols come from the ELF symbol table (.symtab) of the object holding the address,
 // read with pread from its file (no allocation: the stack-overflow handler calls it on
 // the signal stack), then the dynamic symbols (dladdr); Swift names are demangled with
 // the Swift runtime's swift_demangle, found with dlsym.
@@ -35,7 +35,12 @@ int gb_frames_parked(const void *saved_sp, uintptr_t lo, uintptr_t hi,
 int gb_symbolize(uintptr_t pc, char *name, size_t name_cap, uintptr_t *offset,
                  char *object, size_t object_cap);
 
-/// One frame as Go prints it, "NAME(...)\n\tOBJECT +0xOFF\n", into buf; returns the length.
+/// The source file and line of the call before the return address `pc`, from the
+/// DWARF line table (.debug_line) of the object holding it. Returns 1 when found.
+int gb_source_line(uintptr_t pc, char *file, size_t cap, uint64_t *line);
+
+/// One frame as Go prints it, "NAME\n\tFILE:LINE +0xOFF\n" (OBJECT for FILE:LINE when the
+/// object has no line table), into buf; returns the length.
 size_t gb_format_frame(uintptr_t pc, char *buf, size_t cap);
 
 /// GOTRACEBACK's level for the overflow handler (0 none, 1 single, 2 all, 3 system).
