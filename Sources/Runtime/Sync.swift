@@ -117,17 +117,25 @@ public final class GoMutex: @unchecked Sendable {
     static let onlineCPUs = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
     private let state: UnsafeMutablePointer<UInt64>
-    /// The semaphore: `semaCount` releases not yet taken, and the parked goroutines.
+    /// The semaphore (Go's sema.go for one address): sema[0] is the count of releases
+    /// not yet taken, sema[1] the number of goroutines queued or about to queue (Go's
+    /// nwait), both atomic so that an acquire with a release waiting and a release with
+    /// nobody waiting take no lock; `waiters` is the queue, under `queueLock`.
+    private let sema: UnsafeMutablePointer<UInt32>
     private let queueLock = RuntimeLock()
-    private var semaCount = 0
     private var waiters = GoroutineQueue()
 
     public init() {
         state = .allocate(capacity: 1)
         state.initialize(to: 0)
+        sema = .allocate(capacity: 2)
+        sema.initialize(repeating: 0, count: 2)
     }
 
-    deinit { state.deallocate() }
+    deinit {
+        state.deallocate()
+        sema.deallocate()
+    }
 
     @inline(__always)
     public func lock() {
@@ -249,32 +257,63 @@ public final class GoMutex: @unchecked Sendable {
         }
     }
 
-    /// Go's semacquire1 for this mutex: takes a release if there is one, else parks, at
-    /// the front of the queue when `lifo`.
-    private func semacquire(_ gp: Goroutine, lifo: Bool) {
-        queueLock.lock()
-        if semaCount > 0 {
-            semaCount -= 1
-            queueLock.unlock()
-            return
+    /// Go's cansemacquire: takes one release if there is one.
+    @inline(__always)
+    private func canSemacquire() -> Bool {
+        while true {
+            let v = gb_load_acquire_u32(sema)
+            if v == 0 { return false }
+            if gb_cas_u32(sema, v, v - 1) { return true }
         }
-        if lifo { waiters.pushFront(gp) } else { waiters.pushBack(gp) }
-        park(gp, reason: .syncMutexLock, unlocking: queueLock)
-        // Woken by semrelease, which passed its release to this goroutine.
     }
 
-    /// Go's semrelease1: wakes the head waiter (passing it the release) or counts the
-    /// release for the next acquire. With `handoff`, the caller then yields so that the
-    /// waiter, on this P's runnext, runs at once (Go's goyield).
+    /// Go's semacquire1 for this mutex: takes a release if there is one, else parks, at
+    /// the front of the queue when `lifo`, until a release is passed to it or it takes one.
+    private func semacquire(_ gp: Goroutine, lifo: Bool) {
+        if canSemacquire() { return }
+        while true {
+            queueLock.lock()
+            // Counted before the second look, so that a release after it sees a waiter.
+            _ = gb_add_u32(sema + 1, 1)
+            if canSemacquire() {
+                _ = gb_sub_u32(sema + 1, 1)
+                queueLock.unlock()
+                return
+            }
+            if lifo { waiters.pushFront(gp) } else { waiters.pushBack(gp) }
+            gp.parkingSuccess = false
+            park(gp, reason: .syncMutexLock, unlocking: queueLock)
+            // semrelease took this goroutine off the queue (and off nwait); with a
+            // hand-off it also took the release for it (Go's ticket).
+            if gp.parkingSuccess || canSemacquire() {
+                gp.parkingSuccess = false
+                return
+            }
+        }
+    }
+
+    /// Go's semrelease1: adds a release and, when a goroutine waits, wakes the head of the
+    /// queue. With `handoff` the release is taken for that waiter here, and the caller
+    /// then yields so that it runs at once (Go's goyield; the waiter is on this P's
+    /// runnext).
     private func semrelease(handoff: Bool) {
+        _ = gb_add_u32(sema, 1)
+        if gb_load_acquire_u32(sema + 1) == 0 { return }
         queueLock.lock()
-        guard let g = waiters.popFront() else {
-            semaCount += 1
+        if gb_load_acquire_u32(sema + 1) == 0 {
             queueLock.unlock()
             return
         }
+        guard let g = waiters.popFront() else {
+            // Counted but not queued yet: its second look takes the release.
+            queueLock.unlock()
+            return
+        }
+        _ = gb_sub_u32(sema + 1, 1)
         queueLock.unlock()
+        let ticket = handoff && canSemacquire()
+        g.parkingSuccess = ticket
         readyFromHere(g)
-        if handoff, let gp = currentGoroutine(), gp.lockedM == nil { Runtime.gosched() }
+        if ticket, let gp = currentGoroutine(), gp.lockedM == nil { Runtime.gosched() }
     }
 }
