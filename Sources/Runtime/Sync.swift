@@ -152,18 +152,24 @@ public final class GoMutex: @unchecked Sendable {
     /// Whether the mutex is in starvation mode (for tests and diagnostics).
     public var isStarving: Bool { gb_load_relaxed_u64(state) & GoMutex.starving != 0 }
 
-    /// Go's sync_runtime_canSpin.
+    /// Go's sync_runtime_canSpin. (Borrowed references: no retain or release in the
+    /// contended path, where both Ps are in here.)
     @inline(__always)
     private func canSpin(_ iteration: Int) -> Bool {
         if iteration >= GoMutex.activeSpin || GoMutex.onlineCPUs <= 1 { return false }
-        guard let s = sched, let m = Machine.current, let p = m.p else { return false }
-        let idle = Int(gb_load_acquire_i32(s.idlePCount)) + Int(gb_load_acquire_i32(s.spinningCount))
-        if s.gomaxprocs <= idle + 1 { return false }
-        return p.isEmpty
+        guard let raw = gb_get_machine() else { return false }
+        return Unmanaged<Machine>.fromOpaque(raw)._withUnsafeGuaranteedRef { m in
+            guard let pRef = m.pRef else { return false }
+            return schedRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { s in
+                let idle = Int(gb_load_acquire_i32(s.idlePCount)) + Int(gb_load_acquire_i32(s.spinningCount))
+                if s.gomaxprocs <= idle + 1 { return false }
+                return pRef._withUnsafeGuaranteedRef { $0.isEmpty }
+            }
+        }
     }
 
     private func lockSlow() {
-        guard let gp = currentGoroutine() else { fatalUsage("runtime: Mutex.lock outside a goroutine") }
+        if gb_get_machine() == nil { fatalUsage("runtime: Mutex.lock outside a goroutine") }
         var waitStart: Int64 = 0
         var starving = false
         var awoke = false
@@ -202,7 +208,9 @@ public final class GoMutex: @unchecked Sendable {
             // A waiter that waited before goes to the front of the queue.
             let lifo = waitStart != 0
             if waitStart == 0 { waitStart = gb_nanotime() }
-            semacquire(gp, lifo: lifo)
+            withCurrentGoroutine(orFail: "runtime: Mutex.lock outside a goroutine") { gp, _ in
+                semacquire(gp, lifo: lifo)
+            }
             starving = starving || gb_nanotime() - waitStart > GoMutex.starvationThresholdNanoseconds
             old = gb_load_relaxed_u64(state)
             if old & GoMutex.starving != 0 {
