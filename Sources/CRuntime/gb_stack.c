@@ -1,6 +1,8 @@
 // Goroutine stack memory and the stack-overflow report (see gb_stack.h).
 #define _GNU_SOURCE
 #include "gb_stack.h"
+#include "gb_traceback.h"
+#include <ucontext.h>
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
@@ -116,6 +118,13 @@ int gb_guard_remove(void *addr, size_t len) {
     }
 }
 
+int gb_guard_clear(void *addr, size_t len) {
+    // MADV_GUARD_REMOVE is a no-op on pages without a lightweight guard; EINVAL means the
+    // kernel has none (the guard was an mprotect one).
+    if (gb_guard_remove(addr, len) != 0 && errno != EINVAL) return -1;
+    return mprotect(addr, len, PROT_READ | PROT_WRITE);
+}
+
 int gb_light_guards_state(void) { return __atomic_load_n(&light_guard_state, __ATOMIC_RELAXED); }
 
 int gb_malloc_trim(void) { return malloc_trim(0); }
@@ -182,8 +191,39 @@ void gb_fatal_exit(const char *message, int status) {
     _exit(status);
 }
 
+// The faulting goroutine's frames (an overflow, or another fault), from the interrupted
+// registers, as Go prints them
+// (the first 100, then a line saying more were left out). Symbolizing is not
+// async-signal-safe (dl_iterate_phdr, the demangler's allocations): the report's own
+// lines are out before it starts, and an alarm ends the process should it hang.
+static void overflow_frames(const gb_stack_record *r, void *uctx) {
+    ucontext_t *uc = uctx;
+    uintptr_t pc = 0, fp = 0;
+#if defined(__x86_64__)
+    pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+#elif defined(__aarch64__)
+    pc = (uintptr_t)uc->uc_mcontext.pc;
+    fp = (uintptr_t)uc->uc_mcontext.regs[29];
+#else
+    (void)uc;
+    return;
+#endif
+    alarm(10);
+    uintptr_t pcs[100];
+    int more = 0;
+    // pc is where the fault happened, not a return address: symbolized as pc + 1 so
+    // that the lookup of "the byte before" lands on it.
+    int count = gb_frames_from(pc + 1, fp, r->lo, r->hi, pcs, 100, &more);
+    char line[2048];
+    for (int i = 0; i < count; i++) {
+        size_t len = gb_format_frame(pcs[i], line, sizeof line);
+        write_all(line, len);
+    }
+    if (more) write_all("...additional frames elided...\n", 31);
+}
+
 static void fault_handler(int sig, siginfo_t *info, void *uctx) {
-    (void)uctx;
     uintptr_t addr = (uintptr_t)info->si_addr;
     gb_stack_record *r = gb_current_stack;
     char buf[512];
@@ -199,10 +239,14 @@ static void fault_handler(int sig, siginfo_t *info, void *uctx) {
         n = put_hex(buf, n, cap, r->lo);
         n = put_str(buf, n, cap, ", ");
         n = put_hex(buf, n, cap, r->hi);
-        n = put_str(buf, n, cap, "]\nfatal error: stack overflow\n\ngoroutine ");
-        n = put_dec(buf, n, cap, (uint64_t)r->goid);
-        n = put_str(buf, n, cap, " [running]:\n");
+        n = put_str(buf, n, cap, "]\nfatal error: stack overflow\n");
+        if (gb_traceback_level > 0) {
+            n = put_str(buf, n, cap, "\ngoroutine ");
+            n = put_dec(buf, n, cap, (uint64_t)r->goid);
+            n = put_str(buf, n, cap, " [running]:\n");
+        }
         write_all(buf, n);
+        if (gb_traceback_level > 0) overflow_frames(r, uctx);
         _exit(2);
     }
     n = put_str(buf, n, cap, "unexpected fault address ");
@@ -214,12 +258,13 @@ static void fault_handler(int sig, siginfo_t *info, void *uctx) {
     n = put_str(buf, n, cap, " addr=");
     n = put_hex(buf, n, cap, addr);
     n = put_str(buf, n, cap, "]\n");
-    if (r != NULL) {
+    if (r != NULL && gb_traceback_level > 0) {
         n = put_str(buf, n, cap, "\ngoroutine ");
         n = put_dec(buf, n, cap, (uint64_t)r->goid);
         n = put_str(buf, n, cap, " [running]:\n");
     }
     write_all(buf, n);
+    if (r != NULL && gb_traceback_level > 0) overflow_frames(r, uctx);
     _exit(2);
 }
 

@@ -32,6 +32,10 @@ int gb_thread_start(gb_thread_entry entry, void *arg, size_t stack_bytes) {
     return r;
 }
 
+static __thread int thread_altered = 0;
+void gb_thread_mark_altered(void) { thread_altered = 1; }
+int gb_thread_may_be_altered(void) { return thread_altered; }
+
 void gb_thread_exit(void) { pthread_exit(NULL); }
 
 void gb_cpu_relax(unsigned count) {

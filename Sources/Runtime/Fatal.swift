@@ -4,13 +4,11 @@ import CRuntime
 import Glibc
 #endif
 
-/// Go's throw/fatal: `fatal error: MESSAGE`, the goroutine that was running, exit 2.
+/// Go's throw/fatal: `fatal error: MESSAGE`, then the goroutine that was running and every
+/// other with their frames (Traceback.swift; none at GOTRACEBACK=none), exit 2.
 func fatalThrow(_ message: String) -> Never {
     var text = "fatal error: \(message)\n"
-    if let gp = currentGoroutine() {
-        text += "\ngoroutine \(gp.id) [running]:\n"
-    }
-    text += goroutineDump()
+    text += Traceback.forFatal()
     flushStandardStreams()
     gb_fatal_exit(text, 2)
 }
@@ -18,26 +16,6 @@ func fatalThrow(_ message: String) -> Never {
 /// A runtime invariant broke (a bug in this runtime, not in the program).
 func fatal(_ message: String) -> Never {
     fatalThrow(message)
-}
-
-/// The other goroutines and what they wait on, as Go's traceback lists them (without
-/// frames: Swift code has no such metadata here).
-func goroutineDump() -> String {
-    guard let s = sched else { return "" }
-    let me = currentGoroutine()
-    var out = ""
-    // Called on a dying process, possibly with locks held: the list of goroutines only
-    // if its lock is free (the scavenger takes freed Gs out of it under that lock, and
-    // a G is freed only once it is out).
-    guard s.allGLock.tryLock() else { return "\n(goroutine list busy)\n" }
-    defer { s.allGLock.unlock() }
-    for gp in s.allGoroutines.prefix(50) where gp !== me && !gp.isSystem {
-        let st = gp.status
-        if st == .dead || st == .idle { continue }
-        let what = st == .waiting ? gp.waitReason.rawValue : st.description
-        out += "\ngoroutine \(gp.id) [\(what)]:\n"
-    }
-    return out
 }
 
 func flushStandardStreams() {

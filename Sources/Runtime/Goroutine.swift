@@ -133,6 +133,9 @@ public final class Goroutine: @unchecked Sendable {
     /// to it while m0 schedules, released only at shutdown).
     var pinned = false
     var panicking = false
+    /// The panics raised by this goroutine, oldest first (Go's _panic chain; printed by
+    /// panicChainText). A panic ends the process, so nothing resets it.
+    var panics: [PanicRecord] = []
     /// The waiter used for single-channel operations (select uses its own).
     let waiter: Waiter
     /// Set by whoever wakes a G from select or a channel: the waiter that fired.

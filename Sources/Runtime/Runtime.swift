@@ -111,15 +111,21 @@ public enum Runtime {
     /// The running goroutine's id, or 0 outside a goroutine.
     public static var goroutineID: Int64 { currentGoroutine()?.id ?? 0 }
 
-    /// Go's panic, without recover: runs the goroutine's defers, prints
-    /// `panic: MESSAGE` and `goroutine N [running]:`, and exits with status 2.
+    /// Go's panic, without recover: runs the goroutine's defers, prints the panic chain
+    /// (`panic: MESSAGE`; a panic raised by a deferred function while this one runs adds
+    /// `\tpanic: LATER`, as Go's printpanics) and the traceback GOTRACEBACK asks for
+    /// (Traceback.swift), and exits with status 2. A panic raised by a defer goes on
+    /// running the defers left, as in Go.
     public static func panic(_ message: String) -> Never {
         if let gp = currentGoroutine() {
-            gp.panicking = true
-            if let s = sched { _ = gb_add_i64(s.panickingCount, 1) }
+            gp.panics.append(PanicRecord(message: message))
+            if !gp.panicking {
+                gp.panicking = true
+                if let s = sched { _ = gb_add_i64(s.panickingCount, 1) }
+            }
             runDefers(gp)
             flushStandardStreams()
-            gb_fatal_exit("panic: \(message)\n\ngoroutine \(gp.id) [running]:\n", 2)
+            gb_fatal_exit(panicChainText(gp.panics) + Traceback.forPanic(gp), 2)
         }
         flushStandardStreams()
         gb_fatal_exit("panic: \(message)\n", 2)
@@ -132,6 +138,7 @@ public enum Runtime {
     public static func lockOSThread() {
         guard let gp = currentGoroutine(), let m = gp.m else { return }
         if gp.lockedExternal == UInt32.max { Runtime.panic("LockOSThread nesting overflow") }
+        TemplateThread.lockingThread() // new Ms' threads come from a clean thread (TemplateThread.swift)
         gp.lockedExternal += 1
         m.lockedG = gp
         gp.lockedM = m
@@ -270,8 +277,9 @@ public enum Runtime {
         return out
     }
 
-    /// Go's debug.SetMaxStack: the limit for stacks created from now on; returns the
-    /// previous one. Below the minimum stack size it is an error.
+    /// Go's debug.SetMaxStack: the limit for stacks created from now on and for the
+    /// goroutines that already run (StackAllocator.swift, "The maximum stack of running
+    /// goroutines"); returns the previous one. Below the minimum stack size it is an error.
     @discardableResult
     public static func setMaxStack(_ bytes: Int) -> Int {
         if bytes < StackAllocator.minimumStackBytes {
@@ -287,6 +295,7 @@ public enum Runtime {
         }
         let old = s.maxStackBytes
         s.maxStackBytes = bytes
+        if currentGoroutine() != nil { StackAllocator.applyMaxStackToRunningGoroutines(s, bytes) }
         return old
     }
 

@@ -343,6 +343,7 @@ final class Scheduler: @unchecked Sendable {
     }
 
     func startThread(_ m: Machine) {
+        if TemplateThread.handOff(m, self) { return } // a clean thread creates it (TemplateThread.swift)
         let arg = Unmanaged.passUnretained(m).toOpaque()
         let r = gb_thread_start({ arg in
             let m = Unmanaged<Machine>.fromOpaque(arg!).takeUnretainedValue()

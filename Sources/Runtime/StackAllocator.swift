@@ -374,3 +374,90 @@ extension String {
         return String(s)
     }
 }
+
+// MARK: - The maximum stack of running goroutines
+//
+// Go checks debug.SetMaxStack's limit each time a stack grows, so a new limit applies to
+// every goroutine at its next growth, main included. Stacks here do not grow: a
+// goroutine's limit is where its guard region is. So a new limit applies by moving guards:
+// with the world stopped (no goroutine runs but the caller and those in system calls),
+// each goroutine with a dedicated stack (main's, or one spawned with its own size) larger
+// than the limit gets a guard region of guardBytes just below `hi - limit` (a "soft
+// guard", inside its mapping), and its overflow record says the new limit, so that going
+// deeper faults there and is reported as Go reports it: `runtime: goroutine stack exceeds
+// LIMIT-byte limit`. A goroutine already deeper than the limit keeps its frames: its
+// guard goes 32 KiB below its current frames (its saved stack pointer, or the caller's),
+// so that its next growth faults, as Go's next growth would throw. A larger limit
+// removes the soft guard and moves it down, back to the mapping's own guard once the
+// limit passes the mapping's size (the record then says the mapping's size).
+//
+// Not moved: standard-size stacks (pooled slots, whose guards are fixed and shared with
+// the pool: the standard size is their limit), goroutines in a system call (their
+// thread runs; they keep the limit they had) and, with the ucontext back end, parked
+// goroutines (their saved stack pointer is inside a ucontext_t, not read here). The soft
+// guard lives inside the dedicated mapping and goes with it when the stack is freed; a
+// stack's overflow record is rewritten when a goroutine gets a new stack. Parked-stack
+// compaction (Scavenger.swift) touches only the pages at and above the saved stack
+// pointer and releases those below with madvise, which keeps guards: the two do not meet.
+extension StackAllocator {
+    /// Room left below a goroutine already deeper than the new limit.
+    static let softGuardMargin: UInt = 32 * 1024
+
+    static func applyMaxStackToRunningGoroutines(_ s: Scheduler, _ limit: Int) {
+        guard let me = currentGoroutine() else { return }
+        s.withWorldStopped {
+            s.allGLock.lock()
+            let all = s.allGoroutines
+            s.allGLock.unlock()
+            for gp in all {
+                let sp: UInt
+                if gp === me {
+                    sp = gb_stack_pointer()
+                } else {
+                    let st = gp.status
+                    guard st == .waiting || st == .runnable, gb_context_backend() == Int32(GB_CONTEXT_ASM),
+                          let saved = gp.context.pointee.sp else { continue }
+                    sp = UInt(bitPattern: saved)
+                }
+                applyMaxStack(limit, to: gp, stackPointer: sp)
+            }
+        }
+    }
+
+    /// Moves `gp`'s soft guard for `limit` (see above). `stackPointer` is the deepest
+    /// address in use.
+    static func applyMaxStack(_ limit: Int, to gp: Goroutine, stackPointer sp: UInt) {
+        guard !gp.needsContext, let stack = gp.stack, stack.dedicated, sp >= stack.lo, sp < stack.hi else { return }
+        let record = gp.stackRecord
+        let old = record.pointee
+        var boundary = stack.hi > UInt(limit) ? UInt(roundUp(Int(stack.hi - UInt(limit)), pageBytes)) : 0
+        let deepest = roundDown(sp, pageBytes)
+        if deepest < stack.lo + softGuardMargin { return } // no room for a guard below it
+        boundary = min(boundary, deepest - softGuardMargin)
+        let guardSize = UInt(guardBytes)
+        if boundary < stack.lo + guardSize { boundary = stack.lo } // the mapping's own guard
+        if boundary == old.lo {
+            if boundary != stack.lo { record.pointee.limit = UInt64(limit) }
+            return
+        }
+        if old.lo > stack.lo {
+            _ = gb_guard_clear(UnsafeMutableRawPointer(bitPattern: old.guard_lo), Int(old.lo - old.guard_lo))
+        }
+        if boundary > stack.lo {
+            // A failure leaves the mapping's own guard in force; the record keeps it.
+            guard gb_guard_install(UnsafeMutableRawPointer(bitPattern: boundary - guardSize), guardBytes) > 0 else {
+                record.pointee.lo = stack.lo
+                record.pointee.guard_lo = stack.guardLo
+                record.pointee.limit = stack.limitBytes
+                return
+            }
+            record.pointee.lo = boundary
+            record.pointee.guard_lo = boundary - guardSize
+            record.pointee.limit = UInt64(limit)
+        } else {
+            record.pointee.lo = stack.lo
+            record.pointee.guard_lo = stack.guardLo
+            record.pointee.limit = stack.limitBytes
+        }
+    }
+}

@@ -267,6 +267,7 @@ extension Runtime {
         }
         gb_signals_install()
         _ = gb_signal_stack_install()
+        Traceback.configureFromEnvironment() // GOTRACEBACK (Traceback.swift)
         var config = configuration
         if let pending = pendingMaxStackBytes { config.maxStackBytes = pending; pendingMaxStackBytes = nil }
         let s = Scheduler(configuration: config, placement: makePlacementBinding(config))

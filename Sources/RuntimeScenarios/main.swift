@@ -287,17 +287,189 @@ let scenarios: [Scenario] = [
     },
 ]
 
+// MARK: - gosem: tracebacks, panic chains, template thread, setMaxStack, Mutex starvation
+
+/// A named frame for the traceback scenarios (not inlined, so it is a frame of its own).
+@inline(never)
+func tracebackPanicker(_ message: String) -> Never {
+    Runtime.panic(message)
+}
+
+/// The frame main parks in, for the deadlock traceback.
+@inline(never)
+func tracebackParkMain() {
+    let never = Channel<Int>()
+    _ = never.receive()
+    writeStandardOutput("unreachable: received")
+}
+
+/// A goroutine's parked frame, for GOTRACEBACK=all.
+@inline(never)
+func tracebackParkedWorker(_ started: WaitGroup) {
+    let never = Channel<Int>()
+    started.done()
+    _ = never.receive()
+}
+
+/// The calling thread's working directory.
+func currentDirectory() -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    guard getcwd(&buffer, buffer.count) != nil else { return "?" }
+    return String(cString: buffer)
+}
+
+/// unshare(2), which Glibc's module does not export to Swift.
+func unshareThread(_ flags: Int32) -> Int32 {
+    guard let symbol = dlsym(nil, "unshare") else { return -1 }
+    return unsafeBitCast(symbol, to: (@convention(c) (Int32) -> Int32).self)(flags)
+}
+
+let gosemScenarios: [Scenario] = [
+    Scenario(name: "traceback-panic", summary: "main panics in a named function while a goroutine waits on a channel") {
+        Runtime.run(goConfiguration()) {
+            let started = WaitGroup()
+            started.add(1)
+            go { tracebackParkedWorker(started) }
+            started.wait()
+            tracebackPanicker("traced")
+        }
+    },
+    Scenario(name: "traceback-deadlock", summary: "main parks in a named function; a goroutine parks too: deadlock") {
+        Runtime.run(goConfiguration()) {
+            let started = WaitGroup()
+            started.add(1)
+            go { tracebackParkedWorker(started) }
+            started.wait()
+            tracebackParkMain()
+        }
+    },
+    Scenario(name: "traceback-locked", summary: "main locks its thread, then panics") {
+        Runtime.run(goConfiguration()) {
+            Runtime.lockOSThread()
+            tracebackPanicker("locked")
+        }
+    },
+    Scenario(name: "mutex-starvation", summary: "GOMAXPROCS 1: three waiters queue in order on a GoMutex that main holds for 2 ms at a time and takes back at once after each unlock") {
+        Runtime.run(goConfiguration(procs: 1)) {
+            let mu = GoMutex()
+            var owners: [String] = [] // written under mu
+            mu.lock()
+            let done = WaitGroup()
+            for name in ["w1", "w2", "w3"] {
+                done.add(1)
+                go {
+                    mu.lock()
+                    owners.append("\(name)\(mu.isStarving ? "(starving)" : "")")
+                    mu.unlock()
+                    done.done()
+                }
+                Runtime.sleep(nanoseconds: 500_000) // the waiter runs and parks: FIFO order
+            }
+            owners.append("main")
+            for _ in 0..<4 {
+                Runtime.sleep(nanoseconds: 2_000_000) // holding it: every waiter waits > 1 ms
+                mu.unlock()
+                mu.lock() // normal mode: takes it before the woken waiter runs
+                owners.append("main")
+            }
+            mu.unlock()
+            done.wait()
+            writeStandardOutput(owners.joined(separator: " "))
+            writeStandardOutput("starving at the end: \(mu.isStarving)")
+        }
+    },
+    Scenario(name: "setmaxstack-main", summary: "main lowers the maximum stack to 256 KiB while running, then recurses without end") {
+        Runtime.run(goConfiguration()) {
+            Runtime.setMaxStack(256 * 1024)
+            writeStandardOutput("depth \(recurse(depth: 0, until: .max))")
+        }
+    },
+    Scenario(name: "setmaxstack-parked", summary: "a goroutine with an 8 MiB stack parks; main lowers the maximum to 128 KiB; the goroutine then recurses without end") {
+        Runtime.run(goConfiguration()) {
+            let go1 = Channel<Int>()
+            let done = WaitGroup()
+            done.add(1)
+            Runtime.spawn(stackBytes: 8 << 20) {
+                _ = go1.receive()
+                writeStandardOutput("depth \(recurse(depth: 0, until: .max))")
+                done.done()
+            }
+            Runtime.gosched()
+            Runtime.sleep(nanoseconds: 5_000_000) // parked in receive
+            Runtime.setMaxStack(128 * 1024)
+            go1.send(1)
+            done.wait()
+        }
+    },
+    Scenario(name: "setmaxstack-raise", summary: "main lowers the maximum to 64 KiB, raises it to 64 MiB, then recurses 20,000 frames deep") {
+        Runtime.run(goConfiguration()) {
+            Runtime.setMaxStack(64 * 1024)
+            Runtime.setMaxStack(64 << 20)
+            writeStandardOutput("depth \(recurse(depth: 0, until: 20_000))")
+        }
+    },
+    Scenario(name: "template-thread", summary: "GOMAXPROCS 1: a locked goroutine unshares its thread's working directory, changes it, queues four goroutines and exits; they check theirs") {
+        Runtime.run(goConfiguration(procs: 1)) {
+            Runtime.lockOSThread() // main keeps m0: the goroutine below runs on another M
+            let original = currentDirectory()
+            let reports = Channel<String>(capacity: 16)
+            let done = WaitGroup()
+            done.add(1)
+            var altered = ""
+            go {
+                Runtime.lockOSThread()
+                let lockedThread = Runtime.threadID
+                var template = Array("/tmp/gobench-template-XXXXXX".utf8CString)
+                guard unshareThread(0x0000_0200 /* CLONE_FS */) == 0, let dir = mkdtemp(&template), chdir(dir) == 0 else {
+                    reports.send("setup failed: errno \(errno)")
+                    done.done()
+                    return
+                }
+                altered = currentDirectory()
+                // Work for the P once this goroutine has ended: its thread ends with it and
+                // hands the P off, and no M is idle, so a new M's thread is made for them.
+                for _ in 0..<4 {
+                    done.add(1)
+                    go {
+                        let cwd = currentDirectory()
+                        let which = cwd == original ? "original" : (cwd == altered ? "altered" : "other \(cwd)")
+                        reports.send("child: \(which) directory, \(Runtime.threadID == lockedThread ? "same" : "other") thread")
+                        done.done()
+                    }
+                }
+                reports.send("locked: \(altered != original ? "altered" : "unchanged") directory")
+                done.done()
+            }
+            done.wait()
+            reports.close()
+            var lines: [String] = []
+            while let line = reports.receive() { lines.append(line) }
+            for line in lines.sorted() { writeStandardOutput(line) }
+            if !altered.isEmpty { rmdir(altered) }
+        }
+    },
+    Scenario(name: "panic-chain", summary: "a panic whose deferred functions panic twice") {
+        Runtime.run(goConfiguration()) {
+            Runtime.defer { Runtime.panic("third") }
+            Runtime.defer { writeStandardError("deferred ran") }
+            Runtime.defer { Runtime.panic("second") }
+            Runtime.panic("first")
+        }
+    },
+]
+
 let arguments = CommandLine.arguments
-let usage = "usage: runtime-scenarios NAME (one of: \(scenarios.map(\.name).joined(separator: ", ")))"
+let usage = "usage: runtime-scenarios NAME (one of: \((scenarios + gosemScenarios).map(\.name).joined(separator: ", ")))"
 if arguments.count == 2 && (arguments[1] == "--list" || arguments[1] == "-l") {
-    for scenario in scenarios { writeStandardOutput("\(scenario.name)\t\(scenario.summary)") }
+    for scenario in scenarios + gosemScenarios { writeStandardOutput("\(scenario.name)\t\(scenario.summary)") }
     exit(0)
 }
 guard arguments.count == 2 else {
     writeStandardError(usage)
     exit(64)
 }
-guard let scenario = scenarios.first(where: { $0.name == arguments[1] }) else {
+let allScenarios = scenarios + gosemScenarios
+guard let scenario = allScenarios.first(where: { $0.name == arguments[1] }) else {
     writeStandardError("runtime-scenarios: unknown scenario \"\(arguments[1])\"; \(usage)")
     exit(64)
 }

@@ -234,7 +234,7 @@ enum RuntimeTestSupport {
         var env = ProcessInfo.processInfo.environment
         for key in ["GOMAXPROCS", "GOBENCH_SCAVENGE", "GOBENCH_MAXSTACK", "GOBENCH_STACK_SIZE",
                     "GOBENCH_CONTEXT", "GOBENCH_PLACEMENT", "GOBENCH_SCHEDTRACE", "GOBENCH_TOPOLOGY",
-                    "GODEBUG"] { env[key] = nil }
+                    "GODEBUG", "GOTRACEBACK"] { env[key] = nil }
         for (key, value) in environment { env[key] = value }
         return try runProcess(binary, [name], environment: env, timeoutSeconds: timeoutSeconds)
     }
@@ -344,7 +344,7 @@ final class StallWatchdog: @unchecked Sendable {
                 byState[key, default: 0] += 1
             }
             text += "goroutines by state: \(byState.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))\n"
-            text += String(goroutineDump().prefix(4000))
+            text += String(Traceback.others(except: nil).prefix(4000))
         }
         text += "\n"
         fputs(text, stderr)

@@ -87,8 +87,11 @@ final class ScenarioProcessTests: XCTestCase {
     func testMainPanic() throws {
         let result = try run("main-panic")
         XCTAssertEqual(result.status, 2)
-        XCTAssertEqual(Array(result.standardErrorLines.prefix(5)),
-                       ["main deferred ran", "panic: boom in main", "", "goroutine 1 [running]:", ""])
+        XCTAssertEqual(Array(result.standardErrorLines.prefix(4)),
+                       ["main deferred ran", "panic: boom in main", "", "goroutine 1 [running]:"])
+        // Then main's frames (Traceback.swift): the closure passed to Runtime.run.
+        XCTAssertTrue(result.standardErrorLines.count > 5 && result.standardErrorLines[4].contains("in runtime_scenarios")
+                      && result.standardErrorLines[5].hasPrefix("\t"), result.standardError)
     }
 
     func testStackOverflowOnMainAtSmallMaximum() throws {

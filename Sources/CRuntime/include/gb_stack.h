@@ -45,6 +45,10 @@ int gb_guard_install_ranges(const uintptr_t *addrs, const size_t *lens, int n);
 /// Removes lightweight guards from [addr, addr+len) (MADV_GUARD_REMOVE); the pages then
 /// read as zero until written. Returns 0, or -1 with errno.
 int gb_guard_remove(void *addr, size_t len);
+/// Makes [addr, addr+len) ordinary stack memory again whichever way its guard was
+/// installed: removes lightweight guards and restores read-write protection. Returns 0,
+/// or -1 with errno.
+int gb_guard_clear(void *addr, size_t len);
 /// 1 once a lightweight guard was installed by gb_guard_install, 0 if the kernel refused
 /// one, -1 before the first try.
 int gb_light_guards_state(void);

@@ -8,6 +8,11 @@ typedef void (*gb_thread_entry)(void *arg);
 /// Starts a detached thread with `stack_bytes` of stack (0: the default) running
 /// entry(arg) after installing its signal stack. Returns 0 or an errno value.
 int gb_thread_start(gb_thread_entry entry, void *arg, size_t stack_bytes);
+/// Marks the calling thread as one that may carry OS state of a program's own (a
+/// goroutine locked it: Runtime/TemplateThread.swift); the mark lasts the thread's life.
+void gb_thread_mark_altered(void);
+/// 1 when the calling thread is so marked, else 0.
+int gb_thread_may_be_altered(void);
 /// Ends the calling thread.
 void gb_thread_exit(void) __attribute__((noreturn));
 /// Spins politely (the PAUSE/YIELD instruction), `count` times.
