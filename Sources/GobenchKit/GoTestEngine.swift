@@ -165,7 +165,9 @@ public enum GoTestEngine {
             }
         }
         guard !found.isEmpty else {
-            throw SettingsError("go-test \(package): no benchmark matches --bench '\(pattern)' (the package has \(topLevel.isEmpty ? "no benchmarks" : topLevel.joined(separator: ", ")))")
+            let all = (try? ProcessExecution.run([binary, "-test.list", "^Benchmark"], timeoutSeconds: 60, killGraceSeconds: 1))
+                .map { String(decoding: $0.standardOutput, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init) } ?? []
+            throw SettingsError("go-test \(package): no benchmark matches --bench '\(pattern)' (the package has \(all.isEmpty ? "no benchmarks" : all.joined(separator: ", ")))")
         }
         let path = importPath ?? package
         var result: [GoTestBenchmark] = []
