@@ -455,4 +455,17 @@ final class UserWorkloadTests: XCTestCase {
         XCTAssertEqual(two.status, 1)
         XCTAssertTrue(two.stderr.contains("tune takes one --cpu-quota value"), two.stderr)
     }
+
+    /// The README's CI recipe, run locally in the same order on a tiny grid.
+    func testCIRecipeRunsLocally() throws {
+        let binary = try GobenchBinary.url().path
+        var environment = ProcessInfo.processInfo.environment
+        environment["GOBENCH"] = binary
+        let execution = try ProcessExecution.run([Self.root + "/scripts/ci-recipe-check.sh"], environment: environment,
+                                                 timeoutSeconds: 600, killGraceSeconds: 2)
+        let stderr = String(decoding: execution.standardError, as: UTF8.self)
+        XCTAssertFalse(execution.timedOut)
+        XCTAssertEqual(execution.termination, .exited(0), stderr)
+        XCTAssertTrue(String(decoding: execution.standardOutput, as: UTF8.self).contains("ci-recipe-check.sh: ok"))
+    }
 }
