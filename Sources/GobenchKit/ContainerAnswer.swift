@@ -31,6 +31,9 @@ public struct ContainerAnswer: Sendable {
     public var automaxprocs: Int
     public var differences: [Difference]
     public var throttling: [Throttling]
+    /// Per benchmark whose best measured candidate is not the recommendation: that
+    /// candidate's gain over the default (tune's test; the default is Go 1.25+'s choice).
+    public var bestMeasured: [(benchmark: String, procs: Int, gain: TuneGain?, pValue: Double?, significant: Bool)] = []
 
     /// Builds the answer from tune's rows and its recommendation; `chosen` is the procs tune
     /// settled on (its overall recommendation, or the default when nothing beat it).
@@ -61,8 +64,12 @@ public struct ContainerAnswer: Sendable {
                 throttling.append(Throttling(benchmark: w.name, procs: procs, throttledPeriods: p, throttledMicroseconds: u))
             }
         }
-        return ContainerAnswer(quotaCPUs: quotaCPUs, cpus: cpus, recommended: chosen, goDefault: goDefault,
-                               automaxprocs: automax, differences: differences, throttling: throttling)
+        var answer = ContainerAnswer(quotaCPUs: quotaCPUs, cpus: cpus, recommended: chosen, goDefault: goDefault,
+                                     automaxprocs: automax, differences: differences, throttling: throttling)
+        for w in recommendation.workloads where w.best.procs != chosen && w.defaultCandidate?.procs == goDefault {
+            answer.bestMeasured.append((w.name, w.best.procs, w.gainVersusDefault, w.pValueVersusDefault, w.significantlyBetterThanDefault))
+        }
+        return answer
     }
 
     public func render() -> String {
@@ -78,6 +85,12 @@ public struct ContainerAnswer: Sendable {
             } else {
                 out += "  \(d.benchmark) \(d.metric): \(d.against) \(d.againstProcs) was not measured (add it to --procs)\n"
             }
+        }
+        for b in bestMeasured {
+            out += "  \(b.benchmark): the best measured, GOMAXPROCS=\(b.procs), vs Go 1.25+ default \(goDefault): "
+            out += b.gain.map(TuneRecommendation.gainText) ?? "unknown"
+            if let p = b.pValue { out += ", p=\(ComparisonReport.format(p: p))" }
+            out += b.significant ? " (significant; another candidate is best over all benchmarks)\n" : " (not significant)\n"
         }
         if !throttling.isEmpty {
             out += "throttling per candidate (median per run):\n"

@@ -197,6 +197,7 @@ public enum GoTestEngine {
         let failed = execution.termination != .exited(0) || output.contains("--- FAIL")
         if let mine, !failed {
             var metrics = BenchFormat.metrics(of: mine)
+            metrics.append(RunMetric(name: "wall_seconds", value: execution.wallSeconds, unit: "s", direction: "lower"))
             metrics += execution.usage.metrics
             metrics.append(RunMetric(name: "exit_status", value: 0, unit: "code", direction: "none"))
             return ChildOutcome(status: .ok, metrics: metrics, wallSeconds: execution.wallSeconds)

@@ -26,6 +26,7 @@ extension TuneCommand {
             candidates.sort()
             let placementList = try placements.map(PlacementSetting.parseList)
                 ?? (MachineProbe.numaNodeCount() > 1 ? [.none, .compact, .spread] : [.none])
+            if user.isActive { try PlacementValidation.check(placementList, engines: [.go]) }
             var cells = userWorkloads.cells(procs: candidates, placements: placementList)
             var engines: [BenchmarkEngine] = []
             if !user.isActive {

@@ -59,6 +59,7 @@ struct UserWorkloadOptions: ParsableArguments {
             let folder = NSTemporaryDirectory() + "gobench-gotest-\(getpid())"
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             user.binaryFolder = folder
+            UserWorkloadOptions.removeAtExit(folder)
             do {
                 for package in goTest {
                     FileHandle.standardError.write(Data("\(command): compiling \(package) with go test -c\n".utf8))
@@ -74,6 +75,17 @@ struct UserWorkloadOptions: ParsableArguments {
         return (user, cgroups, quotas)
     }
 
+    /// Folders removed when the process exits, also through an error's exit(1) that skips
+    /// the commands' `defer`.
+    nonisolated(unsafe) static var foldersToRemove: [String] = []
+
+    static func removeAtExit(_ folder: String) {
+        if foldersToRemove.isEmpty {
+            atexit { for f in UserWorkloadOptions.foldersToRemove { try? FileManager.default.removeItem(atPath: f) } }
+        }
+        foldersToRemove.append(folder)
+    }
+
     static func checkBenchtime(_ text: String) throws {
         if text.hasSuffix("x") {
             guard let n = Int(text.dropLast()), n >= 1 else {
@@ -85,8 +97,9 @@ struct UserWorkloadOptions: ParsableArguments {
     }
 
     /// Every cell with `cpu_quota=Q` for each quota (the cells unchanged without quotas).
+    /// Sorted, as a plan's grid must be (shards take positions in it).
     static func withQuotas(_ cells: [RunSettings], _ quotas: [CPUQuotaSetting]?) -> [RunSettings] {
-        guard let quotas else { return cells }
+        guard let quotas else { return cells.sorted() }
         return cells.flatMap { cell in
             quotas.map { q -> RunSettings in
                 var c = cell
