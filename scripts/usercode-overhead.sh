@@ -5,20 +5,21 @@
 # the gap between consecutive runs of a `gobench sweep --go-test` of the same benchmark
 # (spawn, child, classification, CSV append and fsync: everything gobench does per run),
 # without and with `--cpu-quota none` (a transient cgroup and the joining shell per run).
-# Three rounds, interleaved; prints the medians in milliseconds.
+# ROUNDS rounds (default 8), interleaved; prints the medians in milliseconds.
 #
-# Usage: scripts/usercode-overhead.sh [REPS]   Environment: GOBENCH (default .build/release/gobench)
+# Usage: scripts/usercode-overhead.sh [REPS [ROUNDS]]   (default 10 reps per round)   Environment: GOBENCH (default .build/release/gobench)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 gobench=${GOBENCH:-$root/.build/release/gobench}
-reps=${1:-40}
+reps=${1:-10}
+rounds=${2:-8}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 go=${GOBENCH_GO:-$root/.venv/bin/go}
 "$go" -C "$root/Tests/Fixtures/gobenchfixture" test -c -o "$work/fixture.test" . >/dev/null
-python3 - "$gobench" "$work" "$reps" <<'PY'
+python3 - "$gobench" "$work" "$reps" "$rounds" <<'PY'
 import csv, datetime, os, statistics, subprocess, sys, time
-gobench, work, reps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+gobench, work, reps, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 binary = work + "/fixture.test"
 flags = ["-test.run", "^$", "-test.bench", "^BenchmarkSerialSpin$", "-test.count", "1", "-test.benchtime", "1x", "-test.benchmem"]
 env = dict(os.environ, GOMAXPROCS="2")
@@ -46,7 +47,7 @@ def through_gobench(extra, tag):
     return walls, [(b - a).total_seconds() * 1000 for a, b in zip(stamps, stamps[1:])]
 
 d, g, q, gc, qc = [], [], [], [], []
-for _ in range(3):
+for _ in range(rounds):
     d += direct()
     w, c = through_gobench([], "plain"); g += w; gc += c
     w, c = through_gobench(["--cpu-quota", "none"], "quota"); q += w; qc += c

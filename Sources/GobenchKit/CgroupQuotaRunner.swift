@@ -12,7 +12,7 @@
 // simulate a machine without a writable cgroup).
 //
 // The child joins its group before it executes anything of its own: it is started as
-// `/bin/sh -c 'echo $$ > GROUP/cgroup.procs && exec "$@"' ...`, so that a Go program's
+// `/bin/sh -c 'echo $$ > GROUP/tasks && exec "$@"' ...` (v2: cgroup.procs), so that a Go program's
 // start-up (which reads its cgroup's quota for the default GOMAXPROCS) already sees the quota.
 import Foundation
 #if canImport(Glibc)
@@ -288,9 +288,15 @@ public struct TransientCgroup: Sendable {
     /// The file a process writes its pid to, to join.
     public var processesFile: String { path + "/cgroup.procs" }
 
+    /// The file the joining shell writes its pid to: v1's `tasks` (the shell has one thread,
+    /// and moving a thread skips the kernel's process-wide migration lock, whose RCU grace
+    /// period made the join several milliseconds slower on a loaded machine), v2's
+    /// `cgroup.procs`.
+    public var joinFile: String { version == .v1 ? path + "/tasks" : processesFile }
+
     /// `arguments` wrapped so that the process joins this group before it executes them.
     public func wrap(_ arguments: [String]) -> [String] {
-        ["/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", processesFile] + arguments
+        ["/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", joinFile] + arguments
     }
 
     public func throttling() -> CgroupThrottling? {
