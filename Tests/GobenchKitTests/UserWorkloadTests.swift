@@ -468,4 +468,20 @@ final class UserWorkloadTests: XCTestCase {
         XCTAssertEqual(execution.termination, .exited(0), stderr)
         XCTAssertTrue(String(decoding: execution.standardOutput, as: UTF8.self).contains("ci-recipe-check.sh: ok"))
     }
+
+    /// A command gets GOMAXPROCS in its environment and, with a placement, the CPU affinity of
+    /// the first procs Ps (compact at procs=1: one CPU).
+    func testCommandGetsGOMAXPROCSAndPlacement() throws {
+        let csv = temporaryFile("placement.csv")
+        let r = try Self.gobench(["sweep", "--command", "show=echo \"$GOMAXPROCS $(grep Cpus_allowed_list /proc/self/status | cut -f2)\" >&2; exit 1",
+                                  "--procs", "1", "--placements", "none,compact", "--reps", "1", "-o", csv])
+        XCTAssertEqual(r.status, 3, r.stderr)
+        let rows = try ResultsCSV.read(path: csv)
+        let all = try XCTUnwrap(rows.first { $0.placement == "none" }?.error)
+        let compact = try XCTUnwrap(rows.first { $0.placement == "compact" }?.error)
+        XCTAssertTrue(compact.hasPrefix("command show exited with status 1: 1 "), compact)
+        let pinned = compact.split(separator: " ").last.map(String.init) ?? ""
+        XCTAssertFalse(pinned.contains(",") || pinned.contains("-"), "compact at procs=1 pinned to \(pinned)")
+        if MachineProbe.affinityCPUCount() > 1 { XCTAssertNotEqual(all, compact) }
+    }
 }
