@@ -11,6 +11,9 @@ public enum BenchmarkEngine: String, CaseIterable, Sendable, Comparable {
     case swift
     case go
     case swiftConcurrency = "swift-concurrency"
+    /// The user's Go benchmarks (`--go-test`) and commands (`--command`): GoTestEngine.swift.
+    case goTest = "go-test"
+    case command
 
     public static func < (a: BenchmarkEngine, b: BenchmarkEngine) -> Bool {
         a.rawValue < b.rawValue

@@ -314,6 +314,8 @@ public struct EngineLauncher: Sendable {
                 return [goPeerExecutable, "-workload", settings.workload, "-procs", String(settings.procs),
                         "-scavenge", settings.scavenge, "-placement", settings.placement]
                     + pairs.flatMap { ["-param", "\($0.key)=\($0.value)"] }
+            case .goTest, .command:
+                throw SettingsError("engine \(settings.engine.rawValue) runs only through UserLauncher (--go-test, --command)")
             case .swift, .swiftConcurrency:
                 return [gobenchExecutable, "child", "--workload", settings.workload,
                         "--engine", settings.engine.rawValue, "--procs", String(settings.procs),
@@ -382,6 +384,9 @@ public struct ChildRunner: Sendable {
     public var forwardsStandardError: Bool
     /// The children's environment: the allow-list and the recorded settings, nothing else.
     public var environment: ChildEnvironment
+    /// Starts the runs the launcher cannot (the go-test and command engines, runs under a CPU
+    /// quota: UserLauncher in GoTestEngine.swift); it returns nil for the others.
+    public var customLaunch: (@Sendable (RunSettings, InterruptMonitor?, ChildRunner) -> ChildOutcome?)? = nil
 
     public init(launcher: EngineLauncher, timeoutSeconds: Double, killGraceSeconds: Double = 2,
                 forwardsStandardError: Bool = ChildRunner.tracesRequested(),
@@ -411,6 +416,7 @@ public struct ChildRunner: Sendable {
     /// Runs one child to completion and classifies it. Never throws: a child that cannot even
     /// start is an `error` run.
     public func run(_ settings: RunSettings, interrupt: InterruptMonitor? = nil) -> ChildOutcome {
+        if let customLaunch, let outcome = customLaunch(settings, interrupt, self) { return outcome }
         let arguments: [String]
         do {
             arguments = try launcher.commandLine(settings)

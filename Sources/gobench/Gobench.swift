@@ -21,6 +21,8 @@ struct Gobench: ParsableCommand {
             ChildCommand.self,
             FiguresCommand.self,
             PlacementCheckCommand.self,
+            ExportCommand.self,
+            ImportCommand.self,
         ]
     )
 }

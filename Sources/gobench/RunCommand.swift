@@ -77,8 +77,8 @@ struct RunCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The workload (see `gobench list`).")
-    var workload: String
+    @Argument(help: "The workload (see `gobench list`); none with --go-test or --command.")
+    var workload: String?
 
     @Option(help: "swift, go or swift-concurrency.")
     var engine: String = "swift"
@@ -106,8 +106,14 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var child: ChildOptions
 
+    @OptionGroup var user: UserWorkloadOptions
+
     func run() throws {
-        let (settings, runner) = try CommandErrors.reporting("run") { () throws -> (RunSettings, ChildRunner) in
+        // The user's benchmark or command, or a CPU quota: UserRun.swift.
+        let prepared = try prepareUserRun()
+        defer { prepared?.user.removeBinaries() }
+        let (settings, runner) = try prepared.map { ($0.settings, $0.runner) } ?? CommandErrors.reporting("run") { () throws -> (RunSettings, ChildRunner) in
+            guard let workload else { throw SettingsError("name a workload (see gobench list), or pass --go-test or --command") }
             let spec = try Catalog.workload(named: workload)
             let engine = try BenchmarkEngine.parse(self.engine)
             guard spec.applies(to: engine) else {

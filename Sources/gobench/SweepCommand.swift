@@ -20,8 +20,8 @@ struct SweepCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Workloads: all, or a comma-separated list.")
-    var workloads: String = "all"
+    @Option(help: "Workloads: all, or a comma-separated list (default: all; none of the catalog's with --go-test or --command).")
+    var workloads: String?
 
     @Option(help: "Engines, comma-separated: swift, go, swift-concurrency.")
     var engines: String = "swift,go"
@@ -61,8 +61,13 @@ struct SweepCommand: ParsableCommand {
 
     @OptionGroup var child: ChildOptions
 
+    @OptionGroup var user: UserWorkloadOptions
+
     func run() throws {
         let cpus = MachineProbe.affinityCPUCount()
+        let (userWorkloads, cgroups, quotas) = try CommandErrors.reporting("sweep") { try user.prepare(cpus: cpus, command: "sweep") }
+        defer { userWorkloads.removeBinaries() }
+        let catalogWorkloads = workloads ?? (user.isActive ? nil : "all")
         let (cells, shardSetting, engineList) = try CommandErrors.reporting("sweep") { () throws -> ([RunSettings], ShardSetting, [BenchmarkEngine]) in
             guard reps >= 1 else { throw SettingsError("reps must be at least 1") }
             var engineList: [BenchmarkEngine] = []
@@ -73,17 +78,24 @@ struct SweepCommand: ParsableCommand {
             let placementList = try PlacementSetting.parseList(placements)
             try EnvironmentValidation.check()
             try PlacementValidation.check(placementList, engines: engineList)
-            let grid = SweepGrid(
-                workloads: try Catalog.workloads(fromList: workloads), engines: engineList,
-                procs: try procs.map(ProcsList.parse) ?? ProcsList.sweepDefault(cpus: cpus),
-                scavenges: try ScavengeSetting.parseList(scavenge),
-                placements: placementList,
-                parameterAssignments: try ParameterAssignments.parse(params),
-                useSweepParameters: !catalogDefaults)
-            let cells = try grid.cells()
-            guard !cells.isEmpty else {
-                throw SettingsError("no workload of '\(workloads)' runs on engines \(engines)")
+            let procsList = try procs.map(ProcsList.parse) ?? ProcsList.sweepDefault(cpus: cpus)
+            var cells: [RunSettings] = []
+            if let catalogWorkloads {
+                let grid = SweepGrid(
+                    workloads: try Catalog.workloads(fromList: catalogWorkloads), engines: engineList,
+                    procs: procsList,
+                    scavenges: try ScavengeSetting.parseList(scavenge),
+                    placements: placementList,
+                    parameterAssignments: try ParameterAssignments.parse(params),
+                    useSweepParameters: !catalogDefaults)
+                cells = try grid.cells()
+                guard !cells.isEmpty else {
+                    throw SettingsError("no workload of '\(catalogWorkloads)' runs on engines \(engines)")
+                }
+            } else {
+                engineList = []
             }
+            cells = UserWorkloadOptions.withQuotas(cells + userWorkloads.cells(procs: procsList, placements: placementList), quotas)
             return (cells, try shard.map(ShardSetting.parse) ?? .whole, engineList)
         }
         if dryRun {
@@ -93,7 +105,8 @@ struct SweepCommand: ParsableCommand {
             return
         }
         let (runner, appender, plan, machine) = try CommandErrors.reporting("sweep") { () throws -> (ChildRunner, ResultsAppender, SweepPlan, MachineInfo) in
-            let runner = try child.childRunner(for: engineList)
+            var runner = try child.childRunner(for: engineList)
+            UserWorkloadOptions.install(on: &runner, user: userWorkloads, cgroups: cgroups, cpus: cpus)
             let path = try output ?? SweepCommand.defaultOutput(resume: resume)
             let (appender, existing) = try ResultsAppender.open(path: path, resume: resume)
             // Resumed runs must share the recorded environment and the schema of the file.

@@ -58,7 +58,11 @@ struct TuneCommand: ParsableCommand {
 
     @OptionGroup var child: ChildOptions
 
+    @OptionGroup var user: UserWorkloadOptions
+
     func run() throws {
+        // The user's benchmarks or commands, or a CPU quota: ContainerTune.swift.
+        if user.isActive || user.cpuQuota != nil { return try runContainer() }
         let cpus = MachineProbe.affinityCPUCount()
         // An unreadable cgroup file counts as no quota: tune still measures every candidate.
         let quota: CgroupQuota? = (try? CgroupQuota.read()) ?? nil

@@ -1,0 +1,84 @@
+// `gobench tune --go-test PKG | --command N=CMD | catalog workloads, --cpu-quota Q`: measures
+// the GOMAXPROCS candidates under the quota (each run in a cgroup with it), recommends with
+// TuneAnalysis, and answers the container question (GobenchKit/ContainerAnswer.swift).
+import ArgumentParser
+import Foundation
+import GobenchKit
+
+extension TuneCommand {
+    func runContainer() throws {
+        let cpus = MachineProbe.affinityCPUCount()
+        let (userWorkloads, cgroups, quotas) = try CommandErrors.reporting("tune") { try user.prepare(cpus: cpus, command: "tune") }
+        defer { userWorkloads.removeBinaries() }
+        let quota = quotas?.first
+        let defaultProcs = CPUQuotaSetting.goDefaultProcs(affinityCPUs: cpus, quotaCPUs: quota?.cpus)
+        let (cells, catalogEngines) = try CommandErrors.reporting("tune") { () throws -> ([RunSettings], [BenchmarkEngine]) in
+            if let quotas, quotas.count != 1 {
+                throw SettingsError("tune takes one --cpu-quota value (the container's), got \(quotas.count); sweep takes a list")
+            }
+            guard reps >= 1 else { throw SettingsError("reps must be at least 1") }
+            if reps < 4 { CommandErrors.warn("with fewer than 4 reps no difference can reach p < 0.05: the default will stand") }
+            var candidates = try procs.map(ProcsList.parse) ?? Array(1...(2 * cpus))
+            let automax = CPUQuotaSetting.automaxprocsProcs(affinityCPUs: cpus, quotaCPUs: quota?.cpus)
+            if procs == nil {
+                for extra in [defaultProcs, automax] where !candidates.contains(extra) { candidates.append(extra) }
+            }
+            candidates.sort()
+            let placementList = try placements.map(PlacementSetting.parseList)
+                ?? (MachineProbe.numaNodeCount() > 1 ? [.none, .compact, .spread] : [.none])
+            if user.isActive { try PlacementValidation.check(placementList, engines: [.go]) }
+            var cells = userWorkloads.cells(procs: candidates, placements: placementList)
+            var engines: [BenchmarkEngine] = []
+            if !user.isActive {
+                let engine = try BenchmarkEngine.parse(self.engine)
+                guard engine == .swift || engine == .go else {
+                    throw SettingsError("tune measures GOMAXPROCS of the swift or go engine; use --engine swift or go")
+                }
+                try PlacementValidation.check(placementList, engines: [engine])
+                let specs = try Catalog.workloads(fromList: workloads).filter { $0.procs == .swept }
+                guard !specs.isEmpty else { throw SettingsError("none of '\(workloads)' depends on GOMAXPROCS") }
+                cells += try SweepGrid(workloads: specs, engines: [engine], procs: candidates,
+                                       scavenges: [.off], placements: placementList).cells()
+                engines = [engine]
+            }
+            return (UserWorkloadOptions.withQuotas(cells, quotas), engines)
+        }
+        let (runner, appender, plan, temporary) = try CommandErrors.reporting("tune") { () throws -> (ChildRunner, ResultsAppender, SweepPlan, String?) in
+            var runner = try child.childRunner(for: catalogEngines)
+            UserWorkloadOptions.install(on: &runner, user: userWorkloads, cgroups: cgroups, cpus: cpus)
+            let temporary = output == nil ? NSTemporaryDirectory() + "gobench-tune-\(getpid()).csv" : nil
+            let (appender, existing) = try ResultsAppender.open(path: output ?? temporary!, resume: resume)
+            let plan = SweepPlan(allCells: cells, reps: reps, seed: seed, done: SweepPlan.doneRuns(in: existing))
+            return (runner, appender, plan, temporary)
+        }
+        defer { if let temporary { unlink(temporary) } }
+        FileHandle.standardError.write(Data("tune: \(plan.cells.count) cells x \(reps) reps = \(plan.runs.count) runs\(quota.map { " under a CPU quota of \($0) CPUs" } ?? "")\n".utf8))
+        let machine = MachineProbe.probe(goPeerExecutable: child.goPeerExecutable)
+        let sweepRunner = SweepRunner(childRunner: runner, machine: machine, interrupt: InterruptMonitor.installed)
+        let summary = try CommandErrors.reporting("tune") {
+            try sweepRunner.run(plan, into: appender, progress: ProgressReporter(total: plan.runs.count))
+        }
+        if let signal = summary.stoppedBySignal {
+            FileHandle.standardError.write(Data("tune: stopped by signal \(signal)\(output.map { "; continue with --resume -o \($0)" } ?? "")\n".utf8))
+            throw ExitCode(128 + signal)
+        }
+        let cellSet = Set(cells)
+        let rows = try CommandErrors.reporting("tune") {
+            try ResultsCSV.read(path: appender.path).filter { row in RunSettings(row: row).map { cellSet.contains($0) } ?? false }
+        }
+        let recommendation = TuneAnalysis.recommend(rows: rows, defaultProcs: defaultProcs, quotaCPUs: quota?.cpus)
+        print(recommendation.render(), terminator: "")
+        guard let overall = recommendation.overall else {
+            CommandErrors.fail("tune", "no candidate has results on every benchmark (see the failed runs above)")
+        }
+        var chosen = overall.candidate.procs
+        let anySignificant = recommendation.workloads.contains { $0.defaultCandidate != nil && $0.recommended != $0.defaultCandidate }
+        if overall.relativeToDefault && !anySignificant && overall.candidate.procs != defaultProcs {
+            print("no candidate beats the default significantly on any benchmark: keeping the default procs=\(defaultProcs) (more --reps may separate them)")
+            chosen = defaultProcs
+        }
+        let answer = ContainerAnswer.make(rows: rows, recommendation: recommendation, chosen: chosen,
+                                          quotaCPUs: quota?.cpus, cpus: cpus)
+        print(answer.render(), terminator: "")
+    }
+}

@@ -1,0 +1,7 @@
+package gobenchbroken
+
+import "testing"
+
+func BenchmarkBroken(b *testing.B) {
+	undefinedFunction(b.N)
+}

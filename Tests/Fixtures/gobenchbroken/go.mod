@@ -1,0 +1,3 @@
+module example.com/gobenchbroken
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/gobenchfixture
+
+go 1.22
