@@ -29,7 +29,7 @@ done
 
 # A tiny grid in place of the recipe's full default sweep.
 grid=(--workloads chan-pingpong,gosched-pingpong --engines swift --procs 1,2 --scavenge off
-      --param n=2000 --reps 4 --seed 1)
+      --param n=2000 --reps 6 --seed 1)
 # Compare with wide thresholds for the unchanged code (this machine is shared and noisy);
 # the doctored copy below is 200% slower, far beyond them.
 printf 'workload,metric,relative_percent,absolute\n*,*,60,\n' > thresholds.csv

@@ -77,6 +77,10 @@ if [ "$quick" -eq 0 ]; then
   fi
   stage "report check" scripts/report-check.sh
   stage "NUMA VM check" scripts/numa-vm-check.sh
+  # deep-recursion's frames must take the same stack bytes as the Go peer's in a release
+  # build: the NUMA check has just built one (static, .build-static).
+  stage "frame sizes (release)" env GOBENCH_RELEASE_BINARY="$root/.build-static/release/gobench" \
+    GOBENCH_REQUIRE_RELEASE=1 swift test --filter WorkloadShapeTests/testFramesTakeTheSameStackBytesOnBothEngines
   stage "stress (release)" env GOBENCH_STRESS_SECONDS="${GOBENCH_STRESS_SECONDS:-10}" scripts/stress.sh
   sanitizer_stress=${GOBENCH_SANITIZER_STRESS_SECONDS:-60}
   stage "ThreadSanitizer" env GOBENCH_STRESS_SECONDS="$sanitizer_stress" scripts/sanitizers.sh --thread
