@@ -18,7 +18,7 @@ public struct SelectCase {
     let finish: (Waiter) -> () -> Void
 
     /// A receive case: `handler(value, ok)`; ok is false when the channel is closed.
-    public static func receive<T>(_ c: Channel<T>, _ handler: @escaping (T?, Bool) -> Void) -> SelectCase {
+    public static func receive<T>(_ c: Channel<T>, _ handler: @escaping (T?, Bool) -> Void = { _, _ in }) -> SelectCase {
         let slot = SelectSlot<T>()
         return SelectCase(
             channel: c,
