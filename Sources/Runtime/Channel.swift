@@ -81,6 +81,12 @@ public class ChannelBase: @unchecked Sendable {
         return receivers.count
     }
 
+    /// Goroutines parked sending on this channel (select waiters included).
+    public var waitingSenderCount: Int {
+        lock.lock(); defer { lock.unlock() }
+        return senders.count
+    }
+
     var address: UInt { UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()) }
 }
 
