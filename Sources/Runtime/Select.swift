@@ -98,18 +98,21 @@ struct ReceiveOperation<T>: SelectOperation {
 
     func complete(_ c: ChannelBase, _ unlockAll: () -> Void) -> Bool {
         let ch = unsafeDowncast(c, to: Channel<T>.self)
-        switch ch.takeLocked() {
-        case .value(let v, let wake):
-            unlockAll()
-            if let wake { readyFromHere(wake) }
-            handler(v, true)
-        case .closed:
-            unlockAll()
-            handler(nil, false)
-        case .wouldBlock:
-            return false
+        return withUnsafeTemporaryAllocation(of: T.self, capacity: 1) { slot in
+            let dst = slot.baseAddress!
+            switch ch.takeLocked(into: dst) {
+            case .took(let wake):
+                unlockAll()
+                if let wake { readyFromHere(wake) }
+                handler(dst.move(), true)
+            case .closed:
+                unlockAll()
+                handler(nil, false)
+            case .wouldBlock:
+                return false
+            }
+            return true
         }
-        return true
     }
 
     func enqueue(_ c: ChannelBase, _ w: Waiter) {
@@ -163,7 +166,7 @@ struct SendOperation<T>: SelectOperation {
     }
 
     func finish(_ w: Waiter, fired: Bool) {
-        // The receiver copied the value out (Channel.takeLocked): the slot still holds it.
+        // The receiver copied the value out (Channel.takeLocked copies it): the slot still holds it.
         w.element!.assumingMemoryBound(to: T.self).deinitialize(count: 1)
         guard fired else { return }
         if !w.success { Runtime.panic("send on closed channel") }
@@ -302,7 +305,9 @@ extension Runtime {
     private static func selectLocked(_ gp: Goroutine, _ cases: UnsafeBufferPointer<SelectCase>,
                                      _ pollOrder: UnsafeMutablePointer<Int>, _ lockOrder: UnsafeMutablePointer<Int>,
                                      _ count: Int, _ defaultCase: (() -> Void)?) -> Int {
-        @inline(__always) func channel(_ k: Int) -> ChannelBase { cases[lockOrder[k]].channel.unsafelyUnwrapped }
+        // Through the base pointer: the cases are read in place, never copied.
+        let base = cases.baseAddress.unsafelyUnwrapped
+        @inline(__always) func channel(_ k: Int) -> ChannelBase { base[lockOrder[k]].channel.unsafelyUnwrapped }
         func lockAll() {
             for k in 0..<count where k == 0 || channel(k) !== channel(k - 1) { channel(k).lock.lock() }
         }
@@ -316,7 +321,7 @@ extension Runtime {
         lockAll()
         for k in 0..<count {
             let i = pollOrder[k]
-            if cases[i].operation.complete(cases[i].channel.unsafelyUnwrapped, unlockAll) { return i }
+            if base[i].operation.complete(base[i].channel.unsafelyUnwrapped, unlockAll) { return i }
         }
         if let defaultCase {
             unlockAll()
@@ -335,7 +340,7 @@ extension Runtime {
             w.selectDone = done
             w.caseIndex = i
             w.success = false
-            cases[i].operation.enqueue(channel(k), w)
+            base[i].operation.enqueue(channel(k), w)
         }
         gp.wokenBy = nil
         let m = gp.m.unsafelyUnwrapped
@@ -354,7 +359,7 @@ extension Runtime {
             if k > 0 { w = w.spare.unsafelyUnwrapped }
             if w !== fired {
                 let c = channel(k)
-                if cases[lockOrder[k]].operation.isSend { c.senders.remove(w) } else { c.receivers.remove(w) }
+                if base[lockOrder[k]].operation.isSend { c.senders.remove(w) } else { c.receivers.remove(w) }
             }
         }
         unlockAll()
@@ -365,13 +370,13 @@ extension Runtime {
             w.selectDone = nil
             w.channel = nil
             if w !== fired {
-                cases[lockOrder[k]].operation.finish(w, fired: false)
+                base[lockOrder[k]].operation.finish(w, fired: false)
                 w.element = nil
             }
         }
         let index = fired.caseIndex
         fired.caseIndex = -1
-        cases[index].operation.finish(fired, fired: true)
+        base[index].operation.finish(fired, fired: true)
         fired.element = nil
         return index
     }
