@@ -32,8 +32,9 @@
 //   what any escaping Swift closure costs: nothing without captures or with one class
 //   reference captured, a context otherwise. A send value over 8 bytes is boxed.)
 // - The fixed-arity entry points (1 to 4 cases) keep the cases in a stack buffer; the
-//   array entry point reads the caller's array in place. The poll and lock orders are in
-//   a stack buffer (withUnsafeTemporaryAllocation).
+//   array entry point reads the caller's array in place. The poll and lock orders, and
+//   the distinct channel locks in lock order (borrowed: no retain or release), are in
+//   stack buffers (withUnsafeTemporaryAllocation).
 // - The waiters are the G's own: its channel waiter (Goroutine.waiter) heads a chain of
 //   spare waiters (Waiter.spare) that grows to the most cases the G ever waited on, and
 //   each waiter keeps a heap slot for its case's element (Waiter.scratch), grown to the
@@ -298,23 +299,33 @@ extension Runtime {
                 }
                 lockOrder[j] = i
             }
-            return selectLocked(gp, cases, pollOrder, lockOrder, count, defaultCase)
+            // The distinct locks in lock order, borrowed (the cases keep their channels).
+            return withUnsafeTemporaryAllocation(of: Unmanaged<RuntimeLock>.self, capacity: count) { lockBuffer in
+                let locks = lockBuffer.baseAddress!
+                var lockCount = 0
+                for k in 0..<count {
+                    let c = cases[lockOrder[k]].channel.unsafelyUnwrapped
+                    if k > 0, c === cases[lockOrder[k - 1]].channel.unsafelyUnwrapped { continue }
+                    locks[lockCount] = Unmanaged.passUnretained(c.lock)
+                    lockCount += 1
+                }
+                return selectLocked(gp, cases, pollOrder, lockOrder, count, locks, lockCount, defaultCase)
+            }
         }
     }
 
     private static func selectLocked(_ gp: Goroutine, _ cases: UnsafeBufferPointer<SelectCase>,
                                      _ pollOrder: UnsafeMutablePointer<Int>, _ lockOrder: UnsafeMutablePointer<Int>,
-                                     _ count: Int, _ defaultCase: (() -> Void)?) -> Int {
+                                     _ count: Int, _ locks: UnsafeMutablePointer<Unmanaged<RuntimeLock>>,
+                                     _ lockCount: Int, _ defaultCase: (() -> Void)?) -> Int {
         // Through the base pointer: the cases are read in place, never copied.
         let base = cases.baseAddress.unsafelyUnwrapped
         @inline(__always) func channel(_ k: Int) -> ChannelBase { base[lockOrder[k]].channel.unsafelyUnwrapped }
         func lockAll() {
-            for k in 0..<count where k == 0 || channel(k) !== channel(k - 1) { channel(k).lock.lock() }
+            for k in 0..<lockCount { locks[k]._withUnsafeGuaranteedRef { $0.lock() } }
         }
         func unlockAll() {
-            for k in stride(from: count - 1, through: 0, by: -1) where k == 0 || channel(k) !== channel(k - 1) {
-                channel(k).lock.unlock()
-            }
+            for k in stride(from: lockCount - 1, through: 0, by: -1) { locks[k]._withUnsafeGuaranteedRef { $0.unlock() } }
         }
 
         // Pass 1: the first ready case in poll order.
@@ -345,7 +356,7 @@ extension Runtime {
         gp.wokenBy = nil
         let m = gp.m.unsafelyUnwrapped
         m.parkLocks.removeAll(keepingCapacity: true)
-        for k in 0..<count where k == 0 || channel(k) !== channel(k - 1) { m.parkLocks.append(channel(k).lock) }
+        for k in 0..<lockCount { m.parkLocks.append(locks[k].takeUnretainedValue()) }
         gp.waitReason = .select
         switchToScheduler(gp, .parkUnlockAll)
         gp.waitReason = .none
