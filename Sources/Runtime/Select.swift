@@ -320,7 +320,14 @@ extension Runtime {
                                      _ lockCount: Int, _ defaultCase: (() -> Void)?) -> Int {
         // Through the base pointer: the cases are read in place, never copied.
         let base = cases.baseAddress.unsafelyUnwrapped
-        @inline(__always) func channel(_ k: Int) -> ChannelBase { base[lockOrder[k]].channel.unsafelyUnwrapped }
+        // Borrowed references (the cases hold the channels, the G its waiters): no retain
+        // or release per case and pass.
+        @inline(__always) func channel(_ k: Int) -> Unmanaged<ChannelBase> {
+            Unmanaged.passUnretained(base[lockOrder[k]].channel.unsafelyUnwrapped)
+        }
+        @inline(__always) func next(_ w: Unmanaged<Waiter>) -> Unmanaged<Waiter> {
+            w._withUnsafeGuaranteedRef { Unmanaged.passUnretained($0.spare.unsafelyUnwrapped) }
+        }
         func lockAll() {
             for k in 0..<lockCount { locks[k]._withUnsafeGuaranteedRef { $0.lock() } }
         }
@@ -341,17 +348,19 @@ extension Runtime {
         }
 
         // Pass 2: a waiter on every case, in lock order, then park.
-        let head = gp.waiter
-        let done = head.doneWord()
+        let head = Unmanaged.passUnretained(gp.waiter)
+        let done = head._withUnsafeGuaranteedRef { $0.doneWord() }
         done.pointee = 0
-        unowned(unsafe) var w = head
+        var w = head
         for k in 0..<count {
-            if k > 0 { w = w.nextSpare() }
+            if k > 0 { w = w._withUnsafeGuaranteedRef { Unmanaged.passUnretained($0.nextSpare()) } }
             let i = lockOrder[k]
-            w.selectDone = done
-            w.caseIndex = i
-            w.success = false
-            base[i].operation.enqueue(channel(k), w)
+            w._withUnsafeGuaranteedRef { w in
+                w.selectDone = done
+                w.caseIndex = i
+                w.success = false
+                channel(k)._withUnsafeGuaranteedRef { base[i].operation.enqueue($0, w) }
+            }
         }
         gp.wokenBy = nil
         let m = gp.m.unsafelyUnwrapped
@@ -362,34 +371,44 @@ extension Runtime {
         gp.waitReason = .none
 
         // Pass 3: the waiters that did not fire leave their queues.
-        guard let fired = gp.wokenBy else { fatal("select: woken without a case") }
+        guard let firedWaiter = gp.wokenBy else { fatal("select: woken without a case") }
+        let fired = Unmanaged.passUnretained(firedWaiter)
         gp.wokenBy = nil
         lockAll()
         w = head
         for k in 0..<count {
-            if k > 0 { w = w.spare.unsafelyUnwrapped }
-            if w !== fired {
-                let c = channel(k)
-                if base[lockOrder[k]].operation.isSend { c.senders.remove(w) } else { c.receivers.remove(w) }
+            if k > 0 { w = next(w) }
+            if w.toOpaque() != fired.toOpaque() {
+                let isSend = base[lockOrder[k]].operation.isSend
+                channel(k)._withUnsafeGuaranteedRef { c in
+                    w._withUnsafeGuaranteedRef { w in
+                        if isSend { c.senders.remove(w) } else { c.receivers.remove(w) }
+                    }
+                }
             }
         }
         unlockAll()
         // Off every queue: the chain is free again (a handler may select).
         w = head
         for k in 0..<count {
-            if k > 0 { w = w.spare.unsafelyUnwrapped }
-            w.selectDone = nil
-            w.channel = nil
-            if w !== fired {
-                base[lockOrder[k]].operation.finish(w, fired: false)
-                w.element = nil
+            if k > 0 { w = next(w) }
+            let isFired = w.toOpaque() == fired.toOpaque()
+            w._withUnsafeGuaranteedRef { w in
+                w.selectDone = nil
+                w.channel = nil
+                if !isFired {
+                    base[lockOrder[k]].operation.finish(w, fired: false)
+                    w.element = nil
+                }
             }
         }
-        let index = fired.caseIndex
-        fired.caseIndex = -1
-        base[index].operation.finish(fired, fired: true)
-        fired.element = nil
-        return index
+        return fired._withUnsafeGuaranteedRef { fired in
+            let index = fired.caseIndex
+            fired.caseIndex = -1
+            base[index].operation.finish(fired, fired: true)
+            fired.element = nil
+            return index
+        }
     }
 }
 
