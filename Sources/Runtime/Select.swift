@@ -46,6 +46,14 @@
 //   element may point into its stack, for a plain channel operation).
 // - The done word lives with the G's waiter (Waiter.selectDoneWord), and the locks g0
 //   unlocks are in Machine.parkLocks, whose capacity is kept between parks.
+// - Passes 2 and 3 hold the channels and the waiters as borrowed references (Unmanaged):
+//   the cases keep the channels alive and the G its waiters.
+//
+// What a select still costs beyond Go's (perf, README "select"): the operation's methods
+// are unspecialized generic code (the Runtime module is not specialized for the caller's
+// element types, where Go compiles each select for its own), so a receive looks up the
+// metadata of Optional<T> to call its handler, and the existential payload is copied by
+// its value witnesses; the retains and releases of the handler closures remain.
 //
 // ## Randomness (Go's cheaprand)
 //
