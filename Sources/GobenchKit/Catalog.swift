@@ -337,6 +337,17 @@ public enum Catalog {
             sweepParameters: ["n": "50000", "idle_ms": "200"],
             caveat: "fixed-size stacks committed page by page (swift) vs small stacks that grow by copying (go)",
             scavengeOffCaveat: Catalog.scavengeOffMeaning, primaryMetric: "rss_after_idle_bytes"),
+        WorkloadSpec(
+            name: "select",
+            summary: "selects over several channels: Go's select benchmarks and TestSelectStress",
+            mechanism: "select: lock order, poll order, waiters on several channels",
+            parameters: [
+                .init("n", "400000", .integer(minimum: 1, maximum: maxCount), "ops: items (prodcons, stress4) or selects (contended)"),
+                .init("mode", "stress4", .choice(["stress4", "prodcons", "contended"]),
+                      "stress4: TestSelectStress's 4 channels; prodcons: BenchmarkSelectProdCons; contended: BenchmarkSelectContended"),
+            ],
+            engines: runtimeOnly, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
+            sweepParameters: ["n": "200000"]),
     ]
 
     public static var names: [String] { workloads.map(\.name) }

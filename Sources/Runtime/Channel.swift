@@ -56,6 +56,14 @@ struct WaitQueue {
     }
 }
 
+/// What a send can do at once (Channel.offerLocked). Not nested in the generic Channel:
+/// unspecialized code would look its metadata up at every call. The goroutines are
+/// unmanaged: the hand-off borrows them (readyFromHere).
+enum SendOutcome { case closed, handedTo(Unmanaged<Goroutine>), buffered, wouldBlock }
+
+/// What a receive can do at once (Channel.takeLocked, which moves the value out itself).
+enum ReceiveOutcome { case took(wake: Unmanaged<Goroutine>?), closed, wouldBlock }
+
 /// What every channel shares, whatever its element type (select works on these).
 public class ChannelBase: @unchecked Sendable {
     let lock = RuntimeLock()
@@ -79,6 +87,12 @@ public class ChannelBase: @unchecked Sendable {
     public var waitingReceivers: Int {
         lock.lock(); defer { lock.unlock() }
         return receivers.count
+    }
+
+    /// Goroutines parked sending on this channel (select waiters included).
+    public var waitingSenderCount: Int {
+        lock.lock(); defer { lock.unlock() }
+        return senders.count
     }
 
     var address: UInt { UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()) }
@@ -135,8 +149,6 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
         if !w.success { Runtime.panic("send on closed channel") }
     }
 
-    /// (The goroutines are unmanaged: the hand-off borrows them, see readyFromHere.)
-    enum SendOutcome { case closed, handedTo(Unmanaged<Goroutine>), buffered, wouldBlock }
 
     /// With `lock` held: the send's effect if it can complete now (the lock stays held;
     /// the caller unlocks, then readies the goroutine it was handed to).
@@ -200,9 +212,19 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
     private func receiveWithOK(_ gp: Goroutine) -> (Element?, Bool) {
         checkPreempt(gp)
         lock.lock()
-        if let r = tryReceiveLocked() { return r }
         let w = gp.waiter
         return withUnsafeTemporaryAllocation(of: Element.self, capacity: 1) { slot in
+            switch takeLocked(into: slot.baseAddress!) {
+            case .took(let wake):
+                lock.unlock()
+                if let wake { readyFromHere(wake) }
+                return (slot.baseAddress!.move(), true)
+            case .closed:
+                lock.unlock()
+                return (nil, false)
+            case .wouldBlock:
+                break
+            }
             w.element = UnsafeMutableRawPointer(slot.baseAddress!)
             w.selectDone = nil
             w.success = false
@@ -220,20 +242,18 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
     @inline(__always)
     public func receive() -> Element? { receiveWithOK().0 }
 
-    enum ReceiveOutcome { case value(Element, wake: Unmanaged<Goroutine>?), closed, wouldBlock }
-
-    /// With `lock` held: the receive's result if it can complete now (the lock stays
-    /// held; the caller unlocks, then readies `wake`).
-    func takeLocked() -> ReceiveOutcome {
+    /// With `lock` held: the receive's result if it can complete now, the value moved
+    /// into `dst` for `.took` (the lock stays held; the caller unlocks, then readies
+    /// `wake`).
+    func takeLocked(into dst: UnsafeMutablePointer<Element>) -> ReceiveOutcome {
         if let wRef = senders.dequeue() {
             return wRef._withUnsafeGuaranteedRef { w in
                 let src = w.element!.assumingMemoryBound(to: Element.self)
-                let value: Element
                 if capacity == 0 {
-                    value = src.pointee
+                    dst.initialize(to: src.pointee)
                 } else {
                     // Full buffer: take the head, put the sender's value at the tail.
-                    value = (buffer + receiveIndex).move()
+                    dst.moveInitialize(from: buffer + receiveIndex, count: 1)
                     (buffer + receiveIndex).initialize(to: src.pointee)
                     receiveIndex = (receiveIndex + 1) % capacity
                     sendIndex = receiveIndex
@@ -241,14 +261,14 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
                 w.success = true
                 let g = w.gRef.unsafelyUnwrapped
                 g._withUnsafeGuaranteedRef { $0.wokenBy = w }
-                return .value(value, wake: g)
+                return .took(wake: g)
             }
         }
         if count > 0 {
-            let value = (buffer + receiveIndex).move()
+            dst.moveInitialize(from: buffer + receiveIndex, count: 1)
             receiveIndex = (receiveIndex + 1) % capacity
             count -= 1
-            return .value(value, wake: nil)
+            return .took(wake: nil)
         }
         if closed { return .closed }
         return .wouldBlock
@@ -257,16 +277,19 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
     /// With `lock` held: completes the receive if it can without blocking (and unlocks).
     /// Returns nil, still locked, when the receiver must wait.
     func tryReceiveLocked() -> (Element?, Bool)? {
-        switch takeLocked() {
-        case .value(let v, let wake):
-            lock.unlock()
-            if let wake { readyFromHere(wake) }
-            return (v, true)
-        case .closed:
-            lock.unlock()
-            return (nil, false)
-        case .wouldBlock:
-            return nil
+        withUnsafeTemporaryAllocation(of: Element.self, capacity: 1) { slot in
+            let dst = slot.baseAddress!
+            switch takeLocked(into: dst) {
+            case .took(let wake):
+                lock.unlock()
+                if let wake { readyFromHere(wake) }
+                return (dst.move(), true)
+            case .closed:
+                lock.unlock()
+                return (nil, false)
+            case .wouldBlock:
+                return nil
+            }
         }
     }
 

@@ -284,8 +284,20 @@ final class Waiter: @unchecked Sendable {
     /// True when the operation completed by a partner; false when woken by close.
     var success = false
     var isSelect: Bool { selectDone != nil }
+    /// select (Select.swift): the next waiter of this G's chain, which its channel
+    /// waiter heads; a heap slot for the case's element; on the head, the done word.
+    var spare: Waiter?
+    var scratch: UnsafeMutableRawPointer?
+    var scratchBytes = 0
+    var scratchAlignment = 0
+    var selectDoneWord: UnsafeMutablePointer<UInt32>?
 
     init() {}
+
+    deinit {
+        scratch?.deallocate()
+        selectDoneWord?.deallocate()
+    }
 }
 
 /// Where the scavenger is with a parked G's stack (Goroutine.parkedStackState).

@@ -68,8 +68,8 @@ final class Machine: @unchecked Sendable {
     /// The CPUs this thread is bound to now (placement), to skip redundant affinity calls.
     var boundCPUs: [Int32] = []
     var inSyscallSinceNanoseconds: Int64 = 0
-    /// xorshift state (select's poll order).
-    var random: UInt64 = 0x2545_F491_4F6C_DD1D
+    /// cheaprand state (select's poll order), seeded from the OS (Select.swift).
+    var random: UInt64 = freshRandomSeed()
     /// Set by startLockedM: the locked G is runnable and this M should run it.
     unowned(unsafe) var pendingLockedRun: Goroutine?
     /// Counted in Scheduler.lockedIdleMCount (guarded by sched.lock).

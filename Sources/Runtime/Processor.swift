@@ -77,7 +77,7 @@ final class Processor: @unchecked Sendable {
         syscallTick.initialize(to: 0)
         runQueue = RunQueue(node: node)
         self.node = Int32(node ?? 0)
-        stealRandom = 0x9E37_79B9_7F4A_7C15 &* UInt64(id + 1)
+        stealRandom = freshRandomSeed() // from the OS seed (Select.swift): never 0
         makeImmortal(self)
         makeImmortal(runQueue)
     }

@@ -156,9 +156,8 @@ func finishSwitch(_ s: Scheduler, _ m: Machine, _ gp: Goroutine, _ action: Switc
         pRef._withUnsafeGuaranteedRef { $0.timers.add(whenNanoseconds: when, g: gp, isSystem: isSystem, queue: s.timers) }
     case .parkUnlockAll:
         parked()
-        let locks = m.parkLocks
-        m.parkLocks = []
-        for l in locks.reversed() { l.unlock() }
+        for l in m.parkLocks.reversed() { l.unlock() }
+        m.parkLocks.removeAll(keepingCapacity: true) // no allocation at the next select
     case .exit:
         return exitGoroutine0(m, gp)
     case .syscallNoP:

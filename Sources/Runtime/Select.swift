@@ -1,85 +1,218 @@
-// select over several channels, with an optional default case (Go's selectgo):
-// lock every channel in address order, poll the cases in a random order, and if none
-// is ready (and there is no default) queue a waiter on every channel and park; the first
-// partner to CAS the shared `selectDone` word wins, and the others skip those waiters.
+// select over several channels, with an optional default case (Go's selectgo).
+//
+// ## The algorithm (as Go's)
+//
+// 1. Poll order: the cases with a channel, in a random order (Go's pollorder, built with
+//    cheaprandn by an inside-out Fisher-Yates shuffle). A case without a channel (Go's
+//    nil channel) never fires.
+// 2. Lock order: the same cases sorted by channel address (Go's lockorder); each channel
+//    is locked once, in that order, and unlocked in the reverse order.
+// 3. Pass 1, every lock held: the first case in poll order that can complete now does
+//    (a waiting partner, room or a value in the buffer, a closed channel); the locks go,
+//    the partner is readied, and the case's handler runs. So when several cases are
+//    ready, each is as likely to be chosen: a blocking select with two ready partners
+//    takes either half of the time.
+// 4. Nothing ready: with a default, the locks go and the default runs. Otherwise pass 2
+//    queues one waiter per case (Go's sudog) on its channel, in lock order, all sharing
+//    one done word (Go's selectDone), and the G parks; g0 unlocks the channels once the
+//    G is off its stack (SwitchAction.parkUnlockAll). The first partner to CAS the done
+//    word from 0 to 1 completes its case (WaitQueue.dequeue); the others skip those
+//    waiters.
+// 5. Pass 3, awake: every lock again, the waiters that did not fire leave their queues,
+//    the locks go, and the case that fired finishes (a received value moves out; a send
+//    on a channel closed meanwhile panics) and runs its handler.
+//
+// ## No allocation per select
+//
+// A select allocates nothing on the heap in the steady state:
+// - SelectCase is a struct: the channel and an existential SelectOperation whose
+//   payload (the handler, and a send's value up to 8 bytes) fits the existential's
+//   inline buffer. The type-specific work is in the operation's generic methods, so no
+//   closure is made per case or per pass. (A closure literal passed as a handler costs
+//   what any escaping Swift closure costs: nothing without captures or with one class
+//   reference captured, a context otherwise. A send value over 8 bytes is boxed.)
+// - The fixed-arity entry points (1 to 4 cases) keep the cases in a stack buffer; the
+//   array entry point reads the caller's array in place. The poll and lock orders, and
+//   the distinct channel locks in lock order (borrowed: no retain or release), are in
+//   stack buffers (withUnsafeTemporaryAllocation).
+// - The waiters are the G's own: its channel waiter (Goroutine.waiter) heads a chain of
+//   spare waiters (Waiter.spare) that grows to the most cases the G ever waited on, and
+//   each waiter keeps a heap slot for its case's element (Waiter.scratch), grown to the
+//   largest element it held. Go keeps sudogs in a per-P cache instead; a per-G chain
+//   needs no P (no hazard when the G moves between Ms while parked) and a G from the free
+//   list keeps its chain. The slots are on the heap, not the G's stack, because a
+//   partner writes into them while the G is parked and the scavenger may compact a
+//   parked G's stack (Scavenger.swift, "The protocol", step 2: only the G's own waiter's
+//   element may point into its stack, for a plain channel operation).
+// - The done word lives with the G's waiter (Waiter.selectDoneWord), and the locks g0
+//   unlocks are in Machine.parkLocks, whose capacity is kept between parks.
+// - Passes 2 and 3 hold the channels and the waiters as borrowed references (Unmanaged):
+//   the cases keep the channels alive and the G its waiters.
+//
+// What a select still costs beyond Go's (perf, README "select"): the operation's methods
+// are unspecialized generic code (the Runtime module is not specialized for the caller's
+// element types, where Go compiles each select for its own), so a receive looks up the
+// metadata of Optional<T> to call its handler, and the existential payload is copied by
+// its value witnesses; the retains and releases of the handler closures remain.
+//
+// ## Randomness (Go's cheaprand)
+//
+// Each M has its own generator state (Machine.random): wyrand, as Go's cheaprand on
+// 64-bit targets, and cheapRandN maps it onto 0..<n with a multiply and a shift, as Go's
+// cheaprandn. Every M's state, and every P's steal-order state, is drawn from a seed that
+// the process reads from the OS once (the standard library's system generator:
+// getrandom(2)), mixed with a counter (splitmix64): two runs, and two threads of one run,
+// make different choices.
 import CRuntime
+import Synchronization
 
 /// One case of a select: a send or a receive on a channel, with what to do when chosen.
 public struct SelectCase {
-    let channel: ChannelBase
-    /// Pass 1 (all locks held): completes the case now if it can; returns the goroutine
-    /// to ready (if any) and the handler to run after unlocking, or nil.
-    let attempt: () -> (wake: Goroutine?, handler: () -> Void)?
-    /// Pass 2 (all locks held): points the waiter at this case's storage and queues it.
-    let enqueue: (Waiter) -> Void
-    /// Removes the waiter from this case's queue (all locks held).
-    let dequeue: (Waiter) -> Void
-    /// After waking, for the case that fired: the handler to run.
-    let finish: (Waiter) -> () -> Void
+    /// nil: a case that never fires (Go's nil channel).
+    let channel: ChannelBase?
+    let operation: any SelectOperation
 
-    /// A receive case: `handler(value, ok)`; ok is false when the channel is closed.
-    public static func receive<T>(_ c: Channel<T>, _ handler: @escaping (T?, Bool) -> Void) -> SelectCase {
-        let slot = SelectSlot<T>()
-        return SelectCase(
-            channel: c,
-            attempt: {
-                switch c.takeLocked() {
-                case .value(let v, let wake): return (wake?.takeUnretainedValue(), { handler(v, true) })
-                case .closed: return (nil, { handler(nil, false) })
-                case .wouldBlock: return nil
-                }
-            },
-            enqueue: { w in
-                w.element = UnsafeMutableRawPointer(slot.storage)
-                w.channel = c
-                c.receivers.enqueue(w)
-            },
-            dequeue: { w in c.receivers.remove(w) },
-            finish: { w in
-                if w.success {
-                    let v = slot.storage.move()
-                    return { handler(v, true) }
-                }
-                return { handler(nil, false) }
-            })
+    /// A receive case: `handler(value, ok)`; ok is false when the channel is closed. A nil
+    /// channel makes a case that never fires, as in Go.
+    public static func receive<T>(_ c: Channel<T>?, _ handler: @escaping (T?, Bool) -> Void = { _, _ in }) -> SelectCase {
+        SelectCase(channel: c, operation: ReceiveOperation<T>(handler: handler))
     }
 
     /// A send case: sends `value`; `handler` runs when it was sent. A closed channel
-    /// panics, as in Go.
-    public static func send<T>(_ c: Channel<T>, _ value: T, _ handler: @escaping () -> Void = {}) -> SelectCase {
-        let slot = SelectSlot<T>()
-        return SelectCase(
-            channel: c,
-            attempt: {
-                switch c.offerLocked(value) {
-                case .closed: return (nil, { Runtime.panic("send on closed channel") })
-                case .handedTo(let g): return (g.takeUnretainedValue(), handler)
-                case .buffered: return (nil, handler)
-                case .wouldBlock: return nil
-                }
-            },
-            enqueue: { w in
-                slot.storage.initialize(to: value)
-                slot.initialized = true
-                w.element = UnsafeMutableRawPointer(slot.storage)
-                w.channel = c
-                c.senders.enqueue(w)
-            },
-            dequeue: { w in c.senders.remove(w) },
-            finish: { w in
-                if !w.success { return { Runtime.panic("send on closed channel") } }
-                return handler
-            })
+    /// panics, as in Go; a nil channel makes a case that never fires.
+    public static func send<T>(_ c: Channel<T>?, _ value: T, _ handler: @escaping () -> Void = {}) -> SelectCase {
+        SelectCase(channel: c, operation: SendOperation<T>(value: value, handler: handler))
     }
 }
 
-/// Storage for one case's element while the select is parked.
-final class SelectSlot<T> {
-    let storage = UnsafeMutablePointer<T>.allocate(capacity: 1)
-    var initialized = false
-    deinit {
-        if initialized { storage.deinitialize(count: 1) }
-        storage.deallocate()
+/// The element-typed half of a case. Every method but `finish` runs with the select's
+/// channel locks held.
+protocol SelectOperation {
+    var isSend: Bool { get }
+    /// Pass 1: completes the case if it can without waiting: unlocks (`unlockAll`),
+    /// readies the partner, runs the handler and returns true. Otherwise false, every
+    /// lock still held.
+    func complete(_ c: ChannelBase, _ unlockAll: () -> Void) -> Bool
+    /// Pass 2: queues `w` on `c`, its element in the waiter's slot.
+    func enqueue(_ c: ChannelBase, _ w: Waiter)
+    /// After pass 3, no lock held: the case that fired moves its result out of the slot
+    /// and runs its handler; a send that did not fire releases its value.
+    func finish(_ w: Waiter, fired: Bool)
+}
+
+struct ReceiveOperation<T>: SelectOperation {
+    let handler: (T?, Bool) -> Void
+
+    var isSend: Bool { false }
+
+    func complete(_ c: ChannelBase, _ unlockAll: () -> Void) -> Bool {
+        let ch = unsafeDowncast(c, to: Channel<T>.self)
+        return withUnsafeTemporaryAllocation(of: T.self, capacity: 1) { slot in
+            let dst = slot.baseAddress!
+            switch ch.takeLocked(into: dst) {
+            case .took(let wake):
+                unlockAll()
+                if let wake { readyFromHere(wake) }
+                handler(dst.move(), true)
+            case .closed:
+                unlockAll()
+                handler(nil, false)
+            case .wouldBlock:
+                return false
+            }
+            return true
+        }
+    }
+
+    func enqueue(_ c: ChannelBase, _ w: Waiter) {
+        w.element = w.slot(for: T.self)
+        w.channel = c
+        c.receivers.enqueue(w)
+    }
+
+    func finish(_ w: Waiter, fired: Bool) {
+        guard fired else { return }
+        if w.success {
+            let v = w.element!.assumingMemoryBound(to: T.self).move()
+            handler(v, true)
+        } else {
+            handler(nil, false)
+        }
+    }
+}
+
+struct SendOperation<T>: SelectOperation {
+    let value: T
+    let handler: () -> Void
+
+    var isSend: Bool { true }
+
+    func complete(_ c: ChannelBase, _ unlockAll: () -> Void) -> Bool {
+        let ch = unsafeDowncast(c, to: Channel<T>.self)
+        switch ch.offerLocked(value) {
+        case .closed:
+            unlockAll()
+            Runtime.panic("send on closed channel")
+        case .handedTo(let g):
+            unlockAll()
+            readyFromHere(g)
+            handler()
+        case .buffered:
+            unlockAll()
+            handler()
+        case .wouldBlock:
+            return false
+        }
+        return true
+    }
+
+    func enqueue(_ c: ChannelBase, _ w: Waiter) {
+        let slot = w.slot(for: T.self)
+        slot.assumingMemoryBound(to: T.self).initialize(to: value)
+        w.element = slot
+        w.channel = c
+        c.senders.enqueue(w)
+    }
+
+    func finish(_ w: Waiter, fired: Bool) {
+        // The receiver copied the value out (Channel.takeLocked copies it): the slot still holds it.
+        w.element!.assumingMemoryBound(to: T.self).deinitialize(count: 1)
+        guard fired else { return }
+        if !w.success { Runtime.panic("send on closed channel") }
+        handler()
+    }
+}
+
+extension Waiter {
+    /// This waiter's heap slot, with room for one T (grown when T is larger).
+    func slot<T>(for _: T.Type) -> UnsafeMutableRawPointer {
+        let size = MemoryLayout<T>.size, alignment = MemoryLayout<T>.alignment
+        if let s = scratch, size <= scratchBytes, alignment <= scratchAlignment { return s }
+        scratch?.deallocate()
+        scratchBytes = Swift.max(size, 16)
+        scratchAlignment = Swift.max(alignment, 16)
+        let s = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: scratchAlignment)
+        scratch = s
+        return s
+    }
+
+    /// The select done word of this G (on its channel waiter, allocated at its first
+    /// blocking select).
+    func doneWord() -> UnsafeMutablePointer<UInt32> {
+        if let d = selectDoneWord { return d }
+        let d = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+        d.initialize(to: 0)
+        selectDoneWord = d
+        return d
+    }
+
+    /// The waiter after this one in the G's select chain, made at first need.
+    func nextSpare() -> Waiter {
+        if let s = spare { return s }
+        let s = Waiter()
+        s.gRef = gRef
+        spare = s
+        return s
     }
 }
 
@@ -88,6 +221,58 @@ extension Runtime {
     /// With no cases and no default, blocks forever (`select {}`).
     @discardableResult
     public static func select(_ cases: [SelectCase], default defaultCase: (() -> Void)? = nil) -> Int {
+        cases.withUnsafeBufferPointer { selectCases($0, defaultCase) }
+    }
+
+    /// A select over one case (with a default: a non-blocking send or receive).
+    @discardableResult
+    public static func select(_ c0: SelectCase, default defaultCase: (() -> Void)? = nil) -> Int {
+        withUnsafeTemporaryAllocation(of: SelectCase.self, capacity: 1) { b in
+            b.initializeElement(at: 0, to: c0)
+            defer { _ = b.deinitialize() }
+            return selectCases(UnsafeBufferPointer(b), defaultCase)
+        }
+    }
+
+    /// A select over two cases, without an array.
+    @discardableResult
+    public static func select(_ c0: SelectCase, _ c1: SelectCase, default defaultCase: (() -> Void)? = nil) -> Int {
+        withUnsafeTemporaryAllocation(of: SelectCase.self, capacity: 2) { b in
+            b.initializeElement(at: 0, to: c0)
+            b.initializeElement(at: 1, to: c1)
+            defer { _ = b.deinitialize() }
+            return selectCases(UnsafeBufferPointer(b), defaultCase)
+        }
+    }
+
+    /// A select over three cases, without an array.
+    @discardableResult
+    public static func select(_ c0: SelectCase, _ c1: SelectCase, _ c2: SelectCase,
+                              default defaultCase: (() -> Void)? = nil) -> Int {
+        withUnsafeTemporaryAllocation(of: SelectCase.self, capacity: 3) { b in
+            b.initializeElement(at: 0, to: c0)
+            b.initializeElement(at: 1, to: c1)
+            b.initializeElement(at: 2, to: c2)
+            defer { _ = b.deinitialize() }
+            return selectCases(UnsafeBufferPointer(b), defaultCase)
+        }
+    }
+
+    /// A select over four cases, without an array.
+    @discardableResult
+    public static func select(_ c0: SelectCase, _ c1: SelectCase, _ c2: SelectCase, _ c3: SelectCase,
+                              default defaultCase: (() -> Void)? = nil) -> Int {
+        withUnsafeTemporaryAllocation(of: SelectCase.self, capacity: 4) { b in
+            b.initializeElement(at: 0, to: c0)
+            b.initializeElement(at: 1, to: c1)
+            b.initializeElement(at: 2, to: c2)
+            b.initializeElement(at: 3, to: c3)
+            defer { _ = b.deinitialize() }
+            return selectCases(UnsafeBufferPointer(b), defaultCase)
+        }
+    }
+
+    static func selectCases(_ cases: UnsafeBufferPointer<SelectCase>, _ defaultCase: (() -> Void)?) -> Int {
         guard let gp = currentGoroutine() else { fatalUsage("runtime: select outside a goroutine") }
         checkPreempt(gp)
         if cases.isEmpty {
@@ -95,23 +280,74 @@ extension Runtime {
             park(gp, reason: .selectNoCases, unlocking: nil)
             fatal("select {} woke up")
         }
-        // Lock order: by channel address, each channel once.
-        var locks: [ChannelBase] = []
-        for c in cases.map(\.channel).sorted(by: { $0.address < $1.address })
-            where locks.last !== c { locks.append(c) }
-        for c in locks { c.lock.lock() }
-        func unlockAll() { for c in locks.reversed() { c.lock.unlock() } }
-
-        // Pass 1: a ready case, polled in a random order.
-        var order = Array(cases.indices)
-        for i in stride(from: order.count - 1, to: 0, by: -1) {
-            order.swapAt(i, Int(fastRandom() % UInt64(i + 1)))
-        }
-        for i in order {
-            if let handler = completeReadyCase(cases[i], unlockAll) {
-                handler()
-                return i
+        let n = cases.count
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * n) { orders in
+            let pollOrder = orders.baseAddress!, lockOrder = pollOrder + n
+            // Poll order: the cases with a channel, shuffled (inside-out Fisher-Yates).
+            var count = 0
+            for i in 0..<n where cases[i].channel != nil {
+                let j = Int(cheapRandN(UInt32(count + 1)))
+                pollOrder[count] = pollOrder[j]
+                pollOrder[j] = i
+                count += 1
             }
+            if count == 0 {
+                if let defaultCase { defaultCase(); return -1 }
+                park(gp, reason: .select, unlocking: nil) // only nil channels: for ever
+                fatal("select on nil channels woke up")
+            }
+            // Lock order: by channel address (insertion sort: a select has few cases).
+            for k in 0..<count {
+                let i = pollOrder[k]
+                let address = cases[i].channel.unsafelyUnwrapped.address
+                var j = k
+                while j > 0, cases[lockOrder[j - 1]].channel.unsafelyUnwrapped.address > address {
+                    lockOrder[j] = lockOrder[j - 1]
+                    j -= 1
+                }
+                lockOrder[j] = i
+            }
+            // The distinct locks in lock order, borrowed (the cases keep their channels).
+            return withUnsafeTemporaryAllocation(of: Unmanaged<RuntimeLock>.self, capacity: count) { lockBuffer in
+                let locks = lockBuffer.baseAddress!
+                var lockCount = 0
+                for k in 0..<count {
+                    let c = cases[lockOrder[k]].channel.unsafelyUnwrapped
+                    if k > 0, c === cases[lockOrder[k - 1]].channel.unsafelyUnwrapped { continue }
+                    locks[lockCount] = Unmanaged.passUnretained(c.lock)
+                    lockCount += 1
+                }
+                return selectLocked(gp, cases, pollOrder, lockOrder, count, locks, lockCount, defaultCase)
+            }
+        }
+    }
+
+    private static func selectLocked(_ gp: Goroutine, _ cases: UnsafeBufferPointer<SelectCase>,
+                                     _ pollOrder: UnsafeMutablePointer<Int>, _ lockOrder: UnsafeMutablePointer<Int>,
+                                     _ count: Int, _ locks: UnsafeMutablePointer<Unmanaged<RuntimeLock>>,
+                                     _ lockCount: Int, _ defaultCase: (() -> Void)?) -> Int {
+        // Through the base pointer: the cases are read in place, never copied.
+        let base = cases.baseAddress.unsafelyUnwrapped
+        // Borrowed references (the cases hold the channels, the G its waiters): no retain
+        // or release per case and pass.
+        @inline(__always) func channel(_ k: Int) -> Unmanaged<ChannelBase> {
+            Unmanaged.passUnretained(base[lockOrder[k]].channel.unsafelyUnwrapped)
+        }
+        @inline(__always) func next(_ w: Unmanaged<Waiter>) -> Unmanaged<Waiter> {
+            w._withUnsafeGuaranteedRef { Unmanaged.passUnretained($0.spare.unsafelyUnwrapped) }
+        }
+        func lockAll() {
+            for k in 0..<lockCount { locks[k]._withUnsafeGuaranteedRef { $0.lock() } }
+        }
+        func unlockAll() {
+            for k in stride(from: lockCount - 1, through: 0, by: -1) { locks[k]._withUnsafeGuaranteedRef { $0.unlock() } }
+        }
+
+        // Pass 1: the first ready case in poll order.
+        lockAll()
+        for k in 0..<count {
+            let i = pollOrder[k]
+            if base[i].operation.complete(base[i].channel.unsafelyUnwrapped, unlockAll) { return i }
         }
         if let defaultCase {
             unlockAll()
@@ -119,58 +355,104 @@ extension Runtime {
             return -1
         }
 
-        // Pass 2: wait on every case.
-        let done = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
-        done.initialize(to: 0)
-        defer { done.deallocate() }
-        var waiters: [Waiter] = []
-        waiters.reserveCapacity(cases.count)
-        for (i, c) in cases.enumerated() {
-            let w = Waiter()
-            w.g = gp
-            w.selectDone = done
-            w.caseIndex = i
-            w.success = false
-            c.enqueue(w)
-            waiters.append(w)
+        // Pass 2: a waiter on every case, in lock order, then park.
+        let head = Unmanaged.passUnretained(gp.waiter)
+        let done = head._withUnsafeGuaranteedRef { $0.doneWord() }
+        done.pointee = 0
+        var w = head
+        for k in 0..<count {
+            if k > 0 { w = w._withUnsafeGuaranteedRef { Unmanaged.passUnretained($0.nextSpare()) } }
+            let i = lockOrder[k]
+            w._withUnsafeGuaranteedRef { w in
+                w.selectDone = done
+                w.caseIndex = i
+                w.success = false
+                channel(k)._withUnsafeGuaranteedRef { base[i].operation.enqueue($0, w) }
+            }
         }
         gp.wokenBy = nil
-        gp.m!.parkLocks = locks.map(\.lock)
+        let m = gp.m.unsafelyUnwrapped
+        m.parkLocks.removeAll(keepingCapacity: true)
+        for k in 0..<lockCount { m.parkLocks.append(locks[k].takeUnretainedValue()) }
         gp.waitReason = .select
         switchToScheduler(gp, .parkUnlockAll)
         gp.waitReason = .none
 
-        // Pass 3: dequeue from the cases that did not fire.
-        guard let fired = gp.wokenBy else { fatal("select: woken without a case") }
+        // Pass 3: the waiters that did not fire leave their queues.
+        guard let firedWaiter = gp.wokenBy else { fatal("select: woken without a case") }
+        let fired = Unmanaged.passUnretained(firedWaiter)
         gp.wokenBy = nil
-        for c in locks { c.lock.lock() }
-        for (i, c) in cases.enumerated() where waiters[i] !== fired {
-            c.dequeue(waiters[i])
+        lockAll()
+        w = head
+        for k in 0..<count {
+            if k > 0 { w = next(w) }
+            if w.toOpaque() != fired.toOpaque() {
+                let isSend = base[lockOrder[k]].operation.isSend
+                channel(k)._withUnsafeGuaranteedRef { c in
+                    w._withUnsafeGuaranteedRef { w in
+                        if isSend { c.senders.remove(w) } else { c.receivers.remove(w) }
+                    }
+                }
+            }
         }
         unlockAll()
-        let index = fired.caseIndex
-        cases[index].finish(fired)()
-        return index
+        // Off every queue: the chain is free again (a handler may select).
+        w = head
+        for k in 0..<count {
+            if k > 0 { w = next(w) }
+            let isFired = w.toOpaque() == fired.toOpaque()
+            w._withUnsafeGuaranteedRef { w in
+                w.selectDone = nil
+                w.channel = nil
+                if !isFired {
+                    base[lockOrder[k]].operation.finish(w, fired: false)
+                    w.element = nil
+                }
+            }
+        }
+        return fired._withUnsafeGuaranteedRef { fired in
+            let index = fired.caseIndex
+            fired.caseIndex = -1
+            base[index].operation.finish(fired, fired: true)
+            fired.element = nil
+            return index
+        }
     }
 }
 
-/// Pass 1's ready case: completes it (all locks held), unlocks, readies its partner and
-/// returns the handler to run. Out of line so that the partner G is no longer referenced
-/// when the handler runs: the handler is the program's code and may block, and a
-/// goroutine must hold no other G across a park (Scavenger.swift, "Free goroutines").
-@inline(never)
-private func completeReadyCase(_ c: SelectCase, _ unlockAll: () -> Void) -> (() -> Void)? {
-    guard let (wake, handler) = c.attempt() else { return nil }
-    unlockAll()
-    if let wake { readyFromHere(wake) }
-    return handler
+// MARK: - Random numbers (Go's cheaprand)
+
+/// The process's seed, read from the OS once (getrandom(2), through the standard
+/// library's system generator).
+private let processRandomSeed: UInt64 = {
+    var generator = SystemRandomNumberGenerator()
+    return generator.next()
+}()
+
+private let randomSeedCounter = Atomic<UInt64>(0)
+
+/// A fresh seed for an M's or a P's generator: the process seed and a counter through
+/// splitmix64. Never 0 (an xorshift state of 0 stays 0).
+func freshRandomSeed() -> UInt64 {
+    let k = randomSeedCounter.add(1, ordering: .relaxed).newValue
+    var z = processRandomSeed &+ k &* 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    z ^= z >> 31
+    return z == 0 ? 0x2545_F491_4F6C_DD1D : z
 }
 
-/// A cheap per-thread random number (Go's cheaprand), for select's poll order.
-func fastRandom() -> UInt64 {
-    guard let m = Machine.current else { return UInt64(gb_nanotime()) }
-    m.random ^= m.random << 13
-    m.random ^= m.random >> 7
-    m.random ^= m.random << 17
-    return m.random
+/// A cheap per-M random number (Go's cheaprand: wyrand).
+@inline(__always)
+func cheapRand() -> UInt32 {
+    guard let m = Machine.current else { return UInt32(truncatingIfNeeded: freshRandomSeed()) }
+    m.random &+= 0xA076_1D64_78BD_642F
+    let product = m.random.multipliedFullWidth(by: m.random ^ 0xE703_7ED1_A0B4_28DB)
+    return UInt32(truncatingIfNeeded: product.high ^ product.low)
+}
+
+/// A cheap random number in 0..<n (Go's cheaprandn: multiply and shift, no division).
+@inline(__always)
+func cheapRandN(_ n: UInt32) -> UInt32 {
+    UInt32((UInt64(cheapRand()) &* UInt64(n)) >> 32)
 }

@@ -112,6 +112,20 @@ let scenarios: [Scenario] = [
             writeStandardOutput("unreachable: select returned")
         }
     },
+    Scenario(name: "select-choices", summary: "64 blocking selects, each with two ready partners: the cases chosen") {
+        // With the random source seeded from the OS, two runs print different lines.
+        Runtime.run(goConfiguration(procs: 1)) {
+            let a = Channel<Int>(), b = Channel<Int>()
+            go { while true { a.send(0) } }
+            go { while true { b.send(1) } }
+            var line = ""
+            for _ in 0..<64 {
+                while a.waitingSenderCount == 0 || b.waitingSenderCount == 0 { Runtime.gosched() }
+                line += String(Runtime.select(.receive(a), .receive(b)))
+            }
+            writeStandardOutput(line)
+        }
+    },
     Scenario(name: "main-goexit", summary: "main calls Goexit while another goroutine finishes") {
         Runtime.run(goConfiguration()) {
             go {

@@ -12,6 +12,7 @@ public enum WorkloadRunner {
         "live-goroutines": SpawnWorkloads.liveGoroutines,
         "steal-imbalance": SpawnWorkloads.stealImbalance,
         "scavenger-burst": SpawnWorkloads.scavengerBurst,
+        "select": SelectWorkloads.select,
         "gosched-pingpong": SwitchWorkloads.goschedPingPong,
         "chan-pingpong": SwitchWorkloads.chanPingPong,
         "chan-prodcons": SwitchWorkloads.chanProdCons,

@@ -7,7 +7,7 @@ final class CatalogTests: XCTestCase {
         let expected = ["spawn-storm", "live-goroutines", "steal-imbalance", "gosched-pingpong",
                         "chan-pingpong", "chan-prodcons", "pingpong-hog", "syscall-heavy",
                         "locked-thread", "deep-recursion", "mutex-contention", "timer-storm",
-                        "parallel-compute", "scavenger-burst"]
+                        "parallel-compute", "scavenger-burst", "select"]
         XCTAssertEqual(Catalog.names, expected)
         XCTAssertEqual(Set(Catalog.names).count, Catalog.names.count)
     }

@@ -29,8 +29,8 @@ final class SweepPlanTests: XCTestCase {
 
     func testDefaultSweepSize() throws {
         let cells = try grid("all").cells()
-        XCTAssertEqual(cells.count, 112)
-        XCTAssertEqual(SweepPlan(allCells: cells, reps: 5, seed: 1).runs.count, 560)
+        XCTAssertEqual(cells.count, 118) // select: 6 cells (2 engines x 3 procs)
+        XCTAssertEqual(SweepPlan(allCells: cells, reps: 5, seed: 1).runs.count, 590)
     }
 
     func testParamListsAddADimensionAndTyposAreCaught() throws {

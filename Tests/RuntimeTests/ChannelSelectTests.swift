@@ -235,4 +235,100 @@ final class ChannelSelectTests: XCTestCase {
         }
         XCTAssertEqual(total, 20 * 500)
     }
+    func testBlockingSelectChoosesEvenlyBetweenTwoReadyPartners() {
+        // Two senders wait, one on each channel, before every select (Go's pollorder):
+        // each case about half of the time. Binomial sd over 2000 trials is about 22;
+        // 1000 ± 200 is 9 sd, so a fair select never fails this, and one that always
+        // (or mostly) takes its first case always does.
+        let trials = 2000
+        var counts = [0, 0]
+        RuntimeTestSupport.run(procs: 1) {
+            let a = Channel<Int>(), b = Channel<Int>()
+            go { for _ in 0..<trials { a.send(0) } }
+            go { for _ in 0..<trials { b.send(1) } }
+            for _ in 0..<trials {
+                while a.waitingSenderCount == 0 || b.waitingSenderCount == 0 { Runtime.gosched() }
+                let i = Runtime.select(.receive(a), .receive(b))
+                counts[i] += 1
+            }
+            // Drain what the senders still have, so that they end.
+            for _ in 0..<(trials - counts[0]) { _ = a.receive() }
+            for _ in 0..<(trials - counts[1]) { _ = b.receive() }
+        }
+        XCTAssertEqual(counts[0] + counts[1], trials)
+        XCTAssertTrue(abs(counts[0] - trials / 2) < 200, "first case chosen \(counts[0]) of \(trials) times")
+    }
+
+    func testNilChannelCaseNeverFires() {
+        var picks: [Int] = []
+        RuntimeTestSupport.run(procs: 2) {
+            let none: Channel<Int>? = nil
+            let c = Channel<Int>(capacity: 1)
+            for _ in 0..<50 {
+                c.send(7)
+                picks.append(Runtime.select(.receive(none), .send(none, 1), .receive(c)))
+            }
+            // Only nil channels, with a default: the default.
+            picks.append(Runtime.select(.receive(none), default: {}))
+            // A nil case beside a blocking one: the select waits for the real channel.
+            let d = Channel<String>()
+            go { Runtime.sleep(nanoseconds: 1_000_000); d.send("late") }
+            var got = ""
+            picks.append(Runtime.select(.send(none, 2), .receive(d) { v, _ in got = v! }))
+            XCTAssertEqual(got, "late")
+        }
+        XCTAssertEqual(picks, Array(repeating: 2, count: 50) + [-1, 1])
+    }
+
+    func testBlockingSelectCarriesValuesOfEveryLayout() {
+        // Values that need releasing (strings, arrays), a large struct (boxed in the case)
+        // and an empty one, through parked selects on both sides, many times over (the
+        // G's waiter chain and slots are reused and grow).
+        struct Big: Equatable { var a = 1, b = 2, c = 3, d = 4, e = "five" }
+        var log: [String] = []
+        RuntimeTestSupport.run(procs: 2) {
+            let strings = Channel<String>(), arrays = Channel<[Int]>(), bigs = Channel<Big>(), empties = Channel<Void>()
+            let wg = WaitGroup()
+            wg.add(1)
+            go {
+                for i in 0..<300 {
+                    switch i % 4 {
+                    case 0: Runtime.select(.send(strings, "s\(i)"), .send(bigs, Big(a: i)))
+                    case 1: Runtime.select(.send(arrays, [i, i]), .send(empties, ()))
+                    case 2: Runtime.select([.send(bigs, Big(a: i)), .send(strings, "t\(i)"), .send(arrays, [i])])
+                    default: Runtime.select(.send(empties, ()), .send(strings, "u\(i)"))
+                    }
+                }
+                wg.done()
+            }
+            var received = 0
+            while received < 300 {
+                Runtime.select(
+                    .receive(strings) { v, _ in if v!.isEmpty { log.append("empty string") } },
+                    .receive(arrays) { v, _ in if v!.isEmpty { log.append("empty array") } },
+                    .receive(bigs) { v, _ in if v!.e != "five" || v!.b != 2 { log.append("bad big") } },
+                    .receive(empties))
+                received += 1
+            }
+            wg.wait()
+        }
+        XCTAssertEqual(log, [])
+    }
+
+    func testHandlerMaySelectAgain() {
+        // A handler runs after the select let go of its waiters: a select inside it (which
+        // reuses them) sees its own values.
+        var got: [Int] = []
+        RuntimeTestSupport.run(procs: 2) {
+            let a = Channel<Int>(), b = Channel<Int>(), c = Channel<Int>()
+            go { for i in 0..<100 { a.send(i); b.send(1000 + i) } }
+            for _ in 0..<100 {
+                Runtime.select(.receive(a) { v, _ in
+                    got.append(v!)
+                    Runtime.select(.receive(b) { w, _ in got.append(w!) }, .receive(c))
+                }, .receive(c))
+            }
+        }
+        XCTAssertEqual(got, (0..<100).flatMap { [$0, 1000 + $0] })
+    }
 }

@@ -59,6 +59,19 @@ final class ScenarioProcessTests: XCTestCase {
         assertStandardError(result, containsInOrder: ["fatal error: all goroutines are asleep - deadlock!", "goroutine 1 [select (no cases)]:"])
     }
 
+    func testSelectChoicesDifferBetweenRuns() throws {
+        // The random source is seeded from the OS: two processes make different choices
+        // (64 fair coin flips agree with probability 2^-64), and each choice is 0 or 1.
+        let first = try run("select-choices"), second = try run("select-choices")
+        let lines = [first, second].map { $0.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) }
+        for (result, line) in zip([first, second], lines) {
+            XCTAssertEqual(result.status, 0, "stderr: \(result.standardError)")
+            XCTAssertEqual(line.count, 64, line)
+            XCTAssertTrue(line.allSatisfy { $0 == "0" || $0 == "1" }, line)
+        }
+        XCTAssertNotEqual(lines[0], lines[1])
+    }
+
     func testMainGoexitWaitsForOthersThenReportsDeadlock() throws {
         let result = try run("main-goexit")
         XCTAssertEqual(result.status, 2)

@@ -31,6 +31,7 @@ final class CatalogRunTests: XCTestCase {
         ("timer-storm", ["n": "20", "sleep_us": "100", "rounds": "3"], 60),
         ("parallel-compute", ["work": "100003", "tasks": "7"], 100003),
         ("scavenger-burst", ["n": "1000", "idle_ms": "20", "sample_ms": "5"], 1000),
+        ("select", ["n": "1000"], 1000),
     ]
 
     func testEveryWorkloadIsCovered() {

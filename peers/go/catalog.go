@@ -75,6 +75,7 @@ var catalog = []workloadSpec{
 	timerStormSpec,
 	parallelComputeSpec,
 	scavengerBurstSpec,
+	selectSpec,
 }
 
 func lookupWorkload(name string) (workloadSpec, bool) {

@@ -89,6 +89,7 @@ func TestEveryWorkloadTinyRunIsOK(t *testing.T) {
 		{"parallel-compute", []string{"work=100003", "tasks=7"}, 100003, nil},
 		{"scavenger-burst", []string{"n=1000", "idle_ms=20", "sample_ms=5"}, 1000,
 			[]string{"bytes_per_goroutine", "rss_after_idle_bytes", "rss_released_fraction"}},
+		{"select", []string{"n=1000"}, 1000, nil},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {
@@ -234,7 +235,7 @@ func TestListPrintsTheWholeCatalog(t *testing.T) {
 	}
 	want := []string{"spawn-storm", "live-goroutines", "steal-imbalance", "gosched-pingpong", "chan-pingpong",
 		"chan-prodcons", "pingpong-hog", "syscall-heavy", "locked-thread", "deep-recursion", "mutex-contention",
-		"timer-storm", "parallel-compute", "scavenger-burst"}
+		"timer-storm", "parallel-compute", "scavenger-burst", "select"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("catalog %v, want %v", names, want)
 	}
@@ -254,6 +255,7 @@ func TestDefaultsMatchTheProtocol(t *testing.T) {
 		"locked-thread": "mode=pingpong n=5000 unlocked=4", "deep-recursion": "depth=1000000 frame=150 maxstack_mb=0 mode=depth",
 		"mutex-contention": "goroutines=0 n=1000000", "timer-storm": "n=10000 rounds=5 sleep_us=1000",
 		"parallel-compute": "tasks=64 work=200000000", "scavenger-burst": "idle_ms=300 n=100000 sample_ms=10",
+		"select": "mode=stress4 n=400000",
 	}
 	for _, spec := range catalog {
 		var pairs []string
