@@ -44,7 +44,7 @@ enum SelectWorkloads {
         let done = WaitGroup()
         let counters = (0..<procs).map { _ in Counter() }
         done.add(2 * procs)
-        let start = now()
+        let clock = SectionClock()
         for k in 0..<procs {
             let count = n / procs + (k < n % procs ? 1 : 0)
             go {
@@ -64,17 +64,17 @@ enum SelectWorkloads {
             }
         }
         done.wait()
-        let elapsed = now() - start
+        let section = clock.stop()
         let total = counters.reduce(0) { $0 + $1.items }
         if total != n { return .error("select prodcons: consumers received \(total) items, want \(n)") }
-        return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + runtimeMetrics())
+        return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + runtimeMetrics())
     }
 
     static func contended(n: Int, procs: Int) -> WorkloadOutcome {
         let c1 = Channel<Int>(capacity: procs), c2 = Channel<Int>(capacity: procs)
         let done = WaitGroup()
         done.add(procs)
-        let start = now()
+        let clock = SectionClock()
         for k in 0..<procs {
             let count = n / procs + (k < n % procs ? 1 : 0)
             go {
@@ -88,7 +88,7 @@ enum SelectWorkloads {
             }
         }
         done.wait()
-        let elapsed = now() - start
+        let section = clock.stop()
         // The tokens: each of 1...procs once, in one channel or the other.
         var tokens: [Int] = []
         while let (v, _) = c1.tryReceive() { tokens.append(v!) }
@@ -96,7 +96,7 @@ enum SelectWorkloads {
         if tokens.sorted() != Array(1...procs) {
             return .error("select contended: tokens at the end \(tokens.sorted()), want 1...\(procs)")
         }
-        return .ok(ops: n, metrics: standardMetrics(ops: n, wallNanoseconds: elapsed) + runtimeMetrics())
+        return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + runtimeMetrics())
     }
 
     static func stress4(n: Int) -> WorkloadOutcome {
@@ -111,7 +111,7 @@ enum SelectWorkloads {
         plainReceived.initialize(repeating: 0, count: 4)
         selectReceived.initialize(repeating: 0, count: 4)
         defer { plainReceived.deallocate(); selectReceived.deallocate() }
-        let start = now()
+        let clock = SectionClock()
         for k in 0..<4 {
             let c = channels[k]
             go {
@@ -156,11 +156,11 @@ enum SelectWorkloads {
             done.done()
         }
         done.wait()
-        let elapsed = now() - start
+        let section = clock.stop()
         for k in 0..<4 where plainReceived[k] + selectReceived[k] != 2 * perChannel {
             return .error("select stress4: channel \(k) delivered \(plainReceived[k]) + \(selectReceived[k]) items, want \(2 * perChannel)")
         }
         let ops = 8 * perChannel
-        return .ok(ops: ops, metrics: standardMetrics(ops: ops, wallNanoseconds: elapsed) + runtimeMetrics())
+        return .ok(ops: ops, metrics: standardMetrics(ops: ops, section: section) + runtimeMetrics())
     }
 }

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"time"
 )
 
 var selectSpec = workloadSpec{
@@ -54,7 +53,7 @@ func runSelectProdCons(n, procs int) (measurement, error) {
 	received := make([]int, procs)
 	var done sync.WaitGroup
 	done.Add(2 * procs)
-	start := time.Now()
+	clock := startSection()
 	for k := range procs {
 		count := shareOf(n, procs, k)
 		go func() {
@@ -87,7 +86,7 @@ func runSelectProdCons(n, procs int) (measurement, error) {
 		}()
 	}
 	done.Wait()
-	elapsed := time.Since(start)
+	wall, cpu := clock.stop()
 	total := 0
 	for _, got := range received {
 		total += got
@@ -95,14 +94,14 @@ func runSelectProdCons(n, procs int) (measurement, error) {
 	if total != n {
 		return measurement{}, fmt.Errorf("select prodcons: consumers received %d items, want %d", total, n)
 	}
-	return measurement{ops: int64(n), wallNanoseconds: elapsed.Nanoseconds()}, nil
+	return measurement{ops: int64(n), wallNanoseconds: wall, cpuNanoseconds: cpu}, nil
 }
 
 func runSelectContended(n, procs int) (measurement, error) {
 	c1, c2 := make(chan int, procs), make(chan int, procs)
 	var done sync.WaitGroup
 	done.Add(procs)
-	start := time.Now()
+	clock := startSection()
 	for k := range procs {
 		count := shareOf(n, procs, k)
 		go func() {
@@ -119,7 +118,7 @@ func runSelectContended(n, procs int) (measurement, error) {
 		}()
 	}
 	done.Wait()
-	elapsed := time.Since(start)
+	wall, cpu := clock.stop()
 	// The tokens: each of 1..procs once, in one channel or the other.
 	tokens := []int{}
 	for len(c1) > 0 {
@@ -137,7 +136,7 @@ func runSelectContended(n, procs int) (measurement, error) {
 	if len(tokens) != procs {
 		return measurement{}, fmt.Errorf("select contended: tokens at the end %v, want 1..%d", tokens, procs)
 	}
-	return measurement{ops: int64(n), wallNanoseconds: elapsed.Nanoseconds()}, nil
+	return measurement{ops: int64(n), wallNanoseconds: wall, cpuNanoseconds: cpu}, nil
 }
 
 func runSelectStress4(n int) (measurement, error) {
@@ -146,7 +145,7 @@ func runSelectStress4(n int) (measurement, error) {
 	var plainReceived, selectReceived [4]int
 	var done sync.WaitGroup
 	done.Add(10)
-	start := time.Now()
+	clock := startSection()
 	for k := range 4 {
 		go func() {
 			for range perChannel {
@@ -223,7 +222,7 @@ func runSelectStress4(n int) (measurement, error) {
 		done.Done()
 	}()
 	done.Wait()
-	elapsed := time.Since(start)
+	wall, cpu := clock.stop()
 	for k := range 4 {
 		if plainReceived[k]+selectReceived[k] != 2*perChannel {
 			return measurement{}, fmt.Errorf("select stress4: channel %d delivered %d + %d items, want %d",
@@ -231,5 +230,5 @@ func runSelectStress4(n int) (measurement, error) {
 		}
 	}
 	ops := 8 * perChannel
-	return measurement{ops: int64(ops), wallNanoseconds: elapsed.Nanoseconds()}, nil
+	return measurement{ops: int64(ops), wallNanoseconds: wall, cpuNanoseconds: cpu}, nil
 }
