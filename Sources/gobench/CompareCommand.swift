@@ -59,6 +59,9 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the comparison to this file (replaced atomically) instead of standard output.")
     var output: String?
 
+    @Flag(help: "Allow --output to be one of the inputs (BASE, NEW or the thresholds file).")
+    var force = false
+
     // Anything argument-parser does not recognise lands here, so that a usage mistake exits
     // with status 1 as documented rather than argument-parser's 64.
     @Argument(parsing: .allUnrecognized, help: .hidden)
@@ -78,6 +81,13 @@ struct CompareCommand: ParsableCommand {
             fail(.usageOrInputError, "--alpha is '\(alpha)', expected a number between 0 and 1")
         }
 
+        if let path = output {
+            do {
+                try SafeFile.refuseOutputEqualToInput(path, inputs: [basePath, newPath] + (thresholds.map { [$0] } ?? []), force: force)
+            } catch {
+                fail(.usageOrInputError, "\(error)")
+            }
+        }
         let baseRows = readResults(basePath)
         let newRows = readResults(newPath)
         var table = ThresholdTable()

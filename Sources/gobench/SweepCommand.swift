@@ -64,7 +64,7 @@ struct SweepCommand: ParsableCommand {
     func run() throws {
         let cpus = MachineProbe.affinityCPUCount()
         let (cells, shardSetting, engineList) = try CommandErrors.reporting("sweep") { () throws -> ([RunSettings], ShardSetting, [BenchmarkEngine]) in
-            guard reps >= 1 else { throw SettingsError("reps must be at least 1") }
+            try Bounds.checkReps(reps)
             var engineList: [BenchmarkEngine] = []
             for name in engines.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
                 let engine = try BenchmarkEngine.parse(name)
@@ -83,6 +83,7 @@ struct SweepCommand: ParsableCommand {
             guard !cells.isEmpty else {
                 throw SettingsError("no workload of '\(workloads)' runs on engines \(engines)")
             }
+            try Bounds.checkPlanSize(cells: cells.count, reps: reps)
             return (cells, try shard.map(ShardSetting.parse) ?? .whole, engineList)
         }
         if dryRun {
@@ -95,9 +96,10 @@ struct SweepCommand: ParsableCommand {
             let runner = try child.childRunner(for: engineList)
             let path = try output ?? SweepCommand.defaultOutput(resume: resume)
             let (appender, existing) = try ResultsAppender.open(path: path, resume: resume)
+            for message in appender.lock.stoppedLeftovers { CommandErrors.warn(message) }
             let plan = SweepPlan(allCells: cells, reps: reps, seed: seed, shard: shardSetting,
                                  done: SweepPlan.doneRuns(in: existing))
-            let machine = MachineProbe.probe(goPeerExecutable: child.goPeerExecutable)
+            let machine = MachineProbe.probe(goPeerExecutable: engineList.contains(.go) ? child.goPeerExecutable : nil)
             if let other = existing.first?.machine, !other.sameMachine(as: machine) {
                 CommandErrors.warn("\(path) was measured on \(other.host) (\(other.cpuModel)); this is \(machine.host) (\(machine.cpuModel))")
             }
