@@ -544,16 +544,22 @@ public struct ChildRunner: Sendable {
     }
 
     /// What explains a failed child, from its stderr: the first line that starts with
-    /// `fatal error:`, `panic:` or `runtime:` (Go's and gobench's runtime, which print the
-    /// goroutine dump after it) or holds Swift's `Fatal error:`; without one, the last two
-    /// non-empty lines, joined. At most 300 characters, control characters shown escaped.
+    /// `fatal error:` or `panic:` (Go's and gobench's runtime, which print the goroutine dump
+    /// after it) or holds Swift's `Fatal error:`, followed by the first `runtime:` line in
+    /// parentheses when one came before it (`runtime: goroutine stack exceeds ...`); else the
+    /// first `runtime:` line; without any, the last two non-empty lines, joined. At most 300 characters, control characters shown escaped.
     static func reasonLines(of data: Data) -> String {
         let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        if let fatal = lines.first(where: { line in
-            ["fatal error:", "panic:", "runtime:"].contains { line.hasPrefix($0) } || line.contains("Fatal error:")
-        }) {
-            return oneLine(fatal)
+        let fatal = lines.firstIndex { line in
+            line.hasPrefix("fatal error:") || line.hasPrefix("panic:") || line.contains("Fatal error:")
+        }
+        let runtime = lines.firstIndex { $0.hasPrefix("runtime:") }
+        switch (fatal, runtime) {
+        case (let f?, let r?) where r < f: return oneLine("\(lines[f]) (\(lines[r]))")
+        case (let f?, _): return oneLine(lines[f])
+        case (nil, let r?): return oneLine(lines[r])
+        default: break
         }
         return oneLine(lines.suffix(2).joined(separator: " | "))
     }

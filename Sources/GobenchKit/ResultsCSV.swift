@@ -376,10 +376,12 @@ public enum ResultsCSV {
     /// A number written in decimal: digits, one optional sign, point and exponent (`12.5`,
     /// `-3e-07`), not `0x10`, `inf` or `nan`, which Double(String) also reads.
     public static func isDecimal(_ text: String) -> Bool {
-        var sawDigit = false, sawPoint = false, sawExponent = false, previous: UInt8 = 0
+        var sawDigit = false, sawPoint = false, sawExponent = false, digitAfterExponent = false, previous: UInt8 = 0
         for (index, c) in text.utf8.enumerated() {
             switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): sawDigit = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                sawDigit = true
+                if sawExponent { digitAfterExponent = true }
             case UInt8(ascii: "+"), UInt8(ascii: "-"):
                 guard index == 0 || previous == UInt8(ascii: "e") || previous == UInt8(ascii: "E") else { return false }
             case UInt8(ascii: "."):
@@ -392,7 +394,7 @@ public enum ResultsCSV {
             }
             previous = c
         }
-        return sawDigit
+        return sawDigit && (!sawExponent || digitAfterExponent)
     }
 }
 
