@@ -149,6 +149,24 @@ public func compare(base: [ResultRow], new: [ResultRow],
         .build(base: base, new: new)
 }
 
+/// A results file read for `compare`: its samples per cell, failed runs and machines, read
+/// row by row so that memory grows with the cells and runs, not the rows.
+public struct ComparisonSide {
+    let side: ComparisonBuilder.Side
+    /// Reads `path`; errors as `ResultsCSV.read`.
+    public init(path: String) throws { side = try ComparisonBuilder.Side(path: path) }
+    /// Cells with samples.
+    public var cellCount: Int { side.cellCount }
+}
+
+/// `compare` of two files read row by row.
+public func compare(base: ComparisonSide, new: ComparisonSide,
+                    thresholds: ThresholdTable = ThresholdTable(),
+                    alpha: Double = 0.05, confidence: Double = 0.95) -> ComparisonReport {
+    ComparisonBuilder(alpha: alpha, confidence: confidence, thresholds: thresholds)
+        .build(base: base.side, new: new.side)
+}
+
 /// The work of `compare`, one side's rows at a time.
 struct ComparisonBuilder {
     var alpha: Double
@@ -166,22 +184,37 @@ struct ComparisonBuilder {
         var okRuns: [CellKey: Set<String>] = [:]
         var machines: [MachineInfo] = []
 
+        init() {}
+
         init(_ rows: [ResultRow]) {
-            for row in rows {
-                if !machines.contains(where: { $0.sameMachine(as: row.machine) }) {
-                    machines.append(row.machine)
-                }
-                let key = row.cellKey
-                if row.isFailedRun {
-                    failedRuns[key.configuration, default: [:]][row.status, default: []].insert(row.runID)
-                }
-                guard row.isSample, let value = row.value else { continue }
-                samples[key, default: []].append(value)
-                if unit[key] == nil { unit[key] = row.unit }
-                if direction[key] == nil { direction[key] = row.direction }
-                okRuns[key.configuration, default: []].insert(row.runID)
-            }
+            for row in rows { add(row) }
         }
+
+        /// One row, as a file is read (memory grows with cells and runs, not rows).
+        mutating func add(_ row: ResultRow) {
+            if !machines.contains(where: { $0.sameMachine(as: row.machine) }) {
+                machines.append(row.machine)
+            }
+            let key = row.cellKey
+            if row.isFailedRun {
+                failedRuns[key.configuration, default: [:]][row.status, default: []].insert(row.runID)
+            }
+            guard row.isSample, let value = row.value else { return }
+            samples[key, default: []].append(value)
+            if unit[key] == nil { unit[key] = row.unit }
+            if direction[key] == nil { direction[key] = row.direction }
+            okRuns[key.configuration, default: []].insert(row.runID)
+        }
+
+        /// The file at `path`, read row by row.
+        init(path: String) throws {
+            var side = Side()
+            try ResultsCSV.forEachRow(path: path) { side.add($0) }
+            self = side
+        }
+
+        /// Cells with samples.
+        var cellCount: Int { samples.count }
 
         func failureCounts(_ configuration: CellKey) -> [String: Int] {
             (failedRuns[configuration] ?? [:]).mapValues(\.count)
@@ -189,7 +222,10 @@ struct ComparisonBuilder {
     }
 
     func build(base baseRows: [ResultRow], new newRows: [ResultRow]) -> ComparisonReport {
-        let base = Side(baseRows), new = Side(newRows)
+        build(base: Side(baseRows), new: Side(newRows))
+    }
+
+    func build(base: Side, new: Side) -> ComparisonReport {
         var cells: [CellComparison] = []
         var warnings: [ComparisonWarning] = []
 

@@ -43,13 +43,14 @@ public enum FigureTable {
             if v >= 1 { return String(format: "%.1f", v) }
             return String(format: "%.3g", v)
         }
+        let metric = MarkdownText.cell(metric)
         var out = "| workload | GOMAXPROCS | swift \(metric) | go \(metric) | swift-concurrency \(metric) | swift/go |\n"
         out += "|---|---:|---:|---:|---:|---:|\n"
         for r in table {
             let s = r.medians["swift"]?.0, g = r.medians["go"]?.0, c = r.medians["swift-concurrency"]?.0
             let ratio = (s != nil && g != nil && g! > 0) ? String(format: "%.2f", s! / g!) : "n/a"
             let reps = r.medians.values.map(\.1).min() ?? 0
-            out += "| \(r.workload) | \(r.procs) | \(fmt(s)) | \(fmt(g)) | \(fmt(c)) | \(ratio) |\n"
+            out += "| \(MarkdownText.cell(r.workload)) | \(r.procs) | \(fmt(s)) | \(fmt(g)) | \(fmt(c)) | \(ratio) |\n"
             _ = reps
         }
         return out

@@ -89,7 +89,7 @@ struct CompareCommand: ParsableCommand {
             }
         }
         let baseRows = readResults(basePath)
-        let newRows = readResults(newPath)
+        let newRows = readResults(newPath)  // read row by row: memory grows with cells, not rows
         var table = ThresholdTable()
         if let path = thresholds {
             do {
@@ -129,10 +129,10 @@ struct CompareCommand: ParsableCommand {
         }
     }
 
-    /// The rows of a results file, or exit 1 (malformed, unreadable) or 3 (other schema).
-    private func readResults(_ path: String) -> [ResultRow] {
+    /// A results file read for comparing, or exit 1 (malformed, unreadable) or 3 (other schema).
+    private func readResults(_ path: String) -> ComparisonSide {
         do {
-            return try ResultsCSV.read(path: path)
+            return try ComparisonSide(path: path)
         } catch let error as ResultsCSVError {
             fail(error.kind == .unsupportedSchema ? .incomparable : .usageOrInputError, error.description)
         } catch {
@@ -140,9 +140,7 @@ struct CompareCommand: ParsableCommand {
         }
     }
 
-    private func cellCount(_ rows: [ResultRow]) -> Int {
-        Set(rows.filter(\.isSample).map(\.cellKey)).count
-    }
+    private func cellCount(_ side: ComparisonSide) -> Int { side.cellCount }
 
     /// One error line on standard error and the exit status.
     private func fail(_ status: Status, _ message: String) -> Never {

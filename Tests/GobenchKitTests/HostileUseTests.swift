@@ -332,6 +332,13 @@ final class ChildOutputValidationTests: XCTestCase {
         XCTAssertEqual(outcome.rows(settings: settings, rep: 0, runID: "r", timestamp: "t", machine: testMachine).count, 1)
     }
 
+    func testMarkdownCellsAreEscaped() {
+        XCTAssertEqual(MarkdownText.cell("a|b<script>&\n\u{1b}[2J"), "a\\|b&lt;script&gt;&amp;\\n\\u{1b}[2J")
+        let row = FigureTable.Row(workload: "w|<b>x</b>", params: "", procs: 1, medians: ["swift": (2, 3), "go": (1, 3)])
+        let table = FigureTable.markdown([row])
+        XCTAssertTrue(table.contains("| w\\|&lt;b&gt;x&lt;/b&gt; | 1 |"), table)
+    }
+
     func testValuesMustBeDecimalInTheCSV() throws {
         XCTAssertTrue(ResultsCSV.isDecimal("12.5"))
         XCTAssertTrue(ResultsCSV.isDecimal("-3e-07"))
