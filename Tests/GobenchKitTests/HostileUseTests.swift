@@ -257,6 +257,62 @@ final class HostileUseTests: XCTestCase {
                            status: 1, contains: "runs")
     }
 
+    // MARK: a big file in bounded memory
+
+    /// merge and compare of a big results file under `ulimit -v`: 200 MB under 1 GiB with a
+    /// release gobench (what a day of sweeps gives), 40 MB under 320 MiB with a debug one (the
+    /// debug build parses about 1 MB/s on a loaded machine). Reading the whole file into rows
+    /// takes about 10 times its size, so either limit fails without the streaming readers.
+    func testABigFileIsMergedAndComparedInBoundedMemory() throws {
+        let release = try GobenchBinary.url().path.contains("/release/")
+        let megabytes = Int(ProcessInfo.processInfo.environment["GOBENCH_BIG_FILE_MB"] ?? "") ?? (release ? 200 : 40)
+        let limitKB = release ? 1 << 20 : 320 << 10
+        let big = directory + "/big.csv", small = directory + "/small.csv"
+        XCTAssertEqual(try run(sweepArguments(peer: try peer("ok", "echo '\(Self.ok)'"), output: small)).status, 0)
+        let template = try ResultsCSV.read(path: small)
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: big, contents: nil); return big }()))
+        var text = ResultsCSV.render([], header: true)
+        var written = 0, run = 0
+        while written < megabytes << 20 {
+            run += 1
+            for var row in template {
+                row.runID = String(format: "%016x", run)
+                row.rep = run
+                row.params = "n=\(run % 64)"
+                row.value = row.value.map { $0 + Double(run % 97) }
+                text += CSVRecordWriter.line(row.fields)
+            }
+            if text.utf8.count >= 1 << 20 {
+                written += text.utf8.count
+                handle.write(Data(text.utf8))
+                text = ""
+            }
+        }
+        handle.write(Data(text.utf8))
+        try handle.close()
+        defer { unlink(big); unlink(directory + "/merged.csv") }
+        let gobench = try GobenchBinary.url().path
+        let script = """
+        ulimit -v \(limitKB)
+        "\(gobench)" merge "\(directory)/merged.csv" "\(big)" || exit 10
+        "\(gobench)" compare "\(small)" "\(big)" --format csv > /dev/null
+        status=$?; [ $status -le 3 ] || exit 20
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "\(megabytes) MB under ulimit -v \(limitKB) KB: \(stderr.suffix(400))")
+        var info = stat()
+        XCTAssertEqual(stat(directory + "/merged.csv", &info), 0)
+        XCTAssertGreaterThan(Int(info.st_size), (megabytes << 20) * 9 / 10)
+    }
+
     // MARK: a torn file
 
     func testATornFileIsRefusedByResumeRepairedAndResumed() throws {
