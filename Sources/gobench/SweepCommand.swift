@@ -16,7 +16,8 @@ struct SweepCommand: ParsableCommand {
         current run is discarded, leaving a valid file that --resume continues. The default \
         sweep (engines swift,go) is sized to finish in about 5 minutes on 2 cores.
         Exit status: 0 when every run is ok or not_applicable, 3 when some run failed (the \
-        failures are in the file), 1 on bad input or an unwritable file, 128+signal when stopped.
+        failures are in the file), 1 on bad input or an unwritable file, 5 when another gobench \
+        holds the output file (flock on .NAME.lock beside it), 128+signal when stopped.
         """
     )
 
