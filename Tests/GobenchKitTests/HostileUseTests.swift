@@ -424,3 +424,34 @@ final class ChildOutputValidationTests: XCTestCase {
         XCTAssertFalse(ChildRunner.classify(escape, timeoutSeconds: 10).error.contains("\u{1b}"))
     }
 }
+
+/// The streaming CSV reader gives the same records whatever the size of the pieces it is fed.
+final class StreamingCSVReaderTests: XCTestCase {
+    func records(_ text: String, pieceSize: Int) throws -> [CSVRecordReader.Record] {
+        var reader = CSVRecordReader()
+        var records: [CSVRecordReader.Record] = []
+        let bytes = Array(text.utf8)
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + pieceSize)
+            try bytes[start..<end].withUnsafeBufferPointer { try reader.feed($0) { records.append($0) } }
+            start = end
+        }
+        try reader.finish { records.append($0) }
+        return records
+    }
+
+    func testPiecesOfAnySizeGiveTheSameRecords() throws {
+        let text = "a,\"b\r\nc\",\"d\"\"e\"\r\n\r\nf,,\"\"\rg,h\n\"x\ny\",z\u{e9}\n,last"
+        let whole = try CSVRecordReader.records(in: text)
+        XCTAssertEqual(whole.map(\.fields), [["a", "b\r\nc", "d\"e"], [""], ["f", "", ""], ["g", "h"], ["x\ny", "z\u{e9}"], ["", "last"]])
+        XCTAssertEqual(whole.map(\.line), [1, 3, 4, 5, 6, 8])
+        for size in [1, 2, 3, 5, 7, 64] {
+            XCTAssertEqual(try records(text, pieceSize: size), whole, "pieces of \(size) bytes")
+        }
+        for bad in ["a,\"open\nstill", "a,b\"c\n", "\"q\"x,1\n"] {
+            XCTAssertThrowsError(try CSVRecordReader.records(in: bad), bad)
+            XCTAssertThrowsError(try records(bad, pieceSize: 1), bad)
+        }
+    }
+}
