@@ -6,16 +6,6 @@ import Glibc
 #endif
 
 public enum ResultsMerge {
-    /// One run's metric, the unit a merge must not hold twice.
-    /// Fields, not an array: no allocation per key, and the texts are shared with the rows.
-    struct SampleKey: Hashable {
-        var workload, engine: String
-        var procs: Int
-        var scavenge, placement, params: String
-        var rep: Int
-        var metric: String
-    }
-
     /// The rows of all inputs in order, and warnings (files from different machines).
     /// Errors: the same (cell, rep, metric) or the same run id in two places.
     public static func merge(_ inputs: [(source: String, rows: [ResultRow])]) throws -> (rows: [ResultRow], warnings: [String]) {
@@ -75,35 +65,57 @@ public enum ResultsMerge {
         return Written(runs: runs, rows: rows, warnings: checker.warnings)
     }
 
-    /// The duplicate and machine checks of a merge, one row at a time.
+    /// The duplicate and machine checks of a merge, one row at a time. A sample is remembered
+    /// as three small numbers (its settings' and metric's indexes, its rep) and the index of
+    /// its file: about 40 bytes a row, the texts kept once per cell and metric.
     struct Checker {
-        var seen: [SampleKey: String] = [:]
-        var runSources: [String: String] = [:]
+        struct Settings: Hashable {
+            var workload, engine: String
+            var procs: Int
+            var scavenge, placement, params: String
+        }
+        struct PackedKey: Hashable {
+            var settings: Int32
+            var metric: Int32
+            var rep: Int
+        }
+        var settingsIDs: [Settings: Int32] = [:]
+        var metricIDs: [String: Int32] = [:]
+        var seen: [PackedKey: Int32] = [:]
+        var sources: [String] = []
+        var runSources: [String: Int32] = [:]
         var runsInThisFile = Set<String>()
-        var currentSource = ""
         var warnings: [String] = []
         var warnedSources = Set<String>()
         var firstMachine: (source: String, machine: MachineInfo)? = nil
 
         /// Checks `row` of `source`; true when it is the first row of a new run.
         mutating func add(_ row: ResultRow, source: String) throws -> Bool {
-            if source != currentSource { currentSource = source; runsInThisFile = [] }
-            let key = SampleKey(workload: row.workload, engine: row.engine, procs: row.procs,
-                                scavenge: row.scavenge, placement: row.placement, params: row.params,
-                                rep: row.rep, metric: row.metric)
-            if let other = seen[key] {
+            if sources.last != source { sources.append(source); runsInThisFile = [] }
+            let sourceID = Int32(sources.count - 1)
+            let settings = Settings(workload: row.workload, engine: row.engine, procs: row.procs,
+                                    scavenge: row.scavenge, placement: row.placement, params: row.params)
+            let settingsID = settingsIDs[settings] ?? {
+                let id = Int32(settingsIDs.count); settingsIDs[settings] = id; return id
+            }()
+            let metricID = metricIDs[row.metric] ?? {
+                let id = Int32(metricIDs.count); metricIDs[row.metric] = id; return id
+            }()
+            let key = PackedKey(settings: settingsID, metric: metricID, rep: row.rep)
+            if let otherID = seen[key] {
+                let other = sources[Int(otherID)]
                 let cell = row.metric.isEmpty ? "\(row.cellKey.description.dropLast()) (\(row.status))" : row.cellKey.description
                 let place = other == source ? "twice in \(source)" : "in both \(other) and \(source)"
                 throw ResultsCSVError("duplicate sample \(cell) rep \(row.rep) \(place) (the same shard given twice, or overlapping sweeps?)")
             }
-            seen[key] = source
+            seen[key] = sourceID
             var newRun = false
             if !runsInThisFile.contains(row.runID) {
-                if let other = runSources[row.runID] {
-                    throw ResultsCSVError("run \(row.runID) appears in both \(other) and \(source) (the same file given twice?)")
+                if let otherID = runSources[row.runID] {
+                    throw ResultsCSVError("run \(row.runID) appears in both \(sources[Int(otherID)]) and \(source) (the same file given twice?)")
                 }
                 runsInThisFile.insert(row.runID)
-                runSources[row.runID] = source
+                runSources[row.runID] = sourceID
                 newRun = true
             }
             if let first = firstMachine {
