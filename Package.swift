@@ -32,10 +32,12 @@ let package = Package(
             name: "Workloads",
             dependencies: ["Runtime", "GobenchKit", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
+        // Starting children: fork and exec with a parent-death signal, the subreaper bit.
+        .target(name: "CProcess"),
         // CSV schema, statistics, compare, sweep planning, tune, report: no runtime inside.
         .target(
             name: "GobenchKit",
-            dependencies: []
+            dependencies: ["CProcess"]
         ),
         .executableTarget(
             name: "gobench",

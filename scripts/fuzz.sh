@@ -61,14 +61,16 @@ if [ "$REPLAY" = 1 ]; then
     # Without the sanitizer each harness is a replayer of files: seeds and saved crashes.
     SCRATCH="${SCRATCH}-replay"
     status=0
+    # A fresh file (mktemp), not a fixed name another user could plant a link at.
+    build_log=$(mktemp "${TMPDIR:-/tmp}/fuzz-build.XXXXXX.log")
     for name in "${harnesses[@]}"; do
-        swift build --scratch-path "$SCRATCH" --product "fuzz-$name" >"/tmp/fuzz-build-$$.log" 2>&1 \
-            || { cat "/tmp/fuzz-build-$$.log" >&2; fail "swift build of fuzz-$name failed"; }
+        swift build --scratch-path "$SCRATCH" --product "fuzz-$name" >"$build_log" 2>&1 \
+            || { cat "$build_log" >&2; rm -f "$build_log"; fail "swift build of fuzz-$name failed"; }
         inputs=("Tests/Fuzz/corpus/$name")
         ls "$WORK/crashes/$name-"* >/dev/null 2>&1 && inputs+=("$WORK/crashes/$name-"*)
         "$SCRATCH/debug/fuzz-$name" "${inputs[@]}" || status=1
     done
-    rm -f "/tmp/fuzz-build-$$.log"
+    rm -f "$build_log"
     exit $status
 fi
 

@@ -2,22 +2,33 @@
 // the timeout, reads its result line, collects its rusage and classifies the outcome.
 //
 // How a child is started, and why:
-// 1. posix_spawn, not fork: the parent may have threads (Foundation, Dispatch); posix_spawn
-//    runs no Swift code between fork and exec, so no lock held by another thread can deadlock
-//    the child. Every fd the parent opens is O_CLOEXEC, so the child inherits only 0, 1, 2.
+// 1. fork and exec in C (CProcess's gbp_spawn), no Swift code in between: the parent may have
+//    threads (Foundation, Dispatch), and only async-signal-safe calls are safe in the child
+//    before exec. posix_spawn would do, but cannot set the parent-death signal of step 3.
+//    Every fd the parent opens is O_CLOEXEC, so the child inherits only 0, 1, 2.
 // 2. The child leads its own process group, so a timeout can signal the whole group (a shell
 //    script's children included), and a terminal's Ctrl-C reaches only the parent, which then
 //    stops the child itself and leaves the results file valid.
-// 3. SIGINT, SIGTERM and SIGPIPE are reset to their defaults and the signal mask is emptied,
-//    whatever the parent does with them.
-// 4. The parent reads stdout and stderr with poll until the child exits. It sees the exit with
+// 3. The child gets SIGKILL when the parent dies (PR_SET_PDEATHSIG: SIGKILL of the parent, a
+//    closed terminal, any signal that ends it), and does not start at all if the parent is
+//    already gone. (The kernel sends it when the thread that started the child ends: gobench
+//    starts children from its main thread.)
+// 4. SIGINT, SIGTERM, SIGPIPE, SIGHUP and SIGQUIT are reset to their defaults and the signal
+//    mask is emptied, whatever the parent does with them.
+// 5. The parent reads stdout and stderr with poll until the child exits. It sees the exit with
 //    waitid(WNOWAIT), kills stragglers in the group while the child is still an unreaped zombie
 //    (so its pid, the group id, cannot be reused), then reaps it with wait4 for the rusage.
-// 5. Past the timeout: SIGTERM to the group, and SIGKILL `killGraceSeconds` later.
+// 6. Past the timeout: SIGTERM to the group, and SIGKILL `killGraceSeconds` later.
+// 7. A parent that made itself a subreaper (`becomeSubreaper`: run, sweep and tune do) also
+//    kills and reaps, after each run, every descendant that left the group (setsid) and was
+//    re-parented to it when its own parent ended.
+// 8. Commands without a slash are looked up in PATH, skipping empty and relative entries, so
+//    that nothing is run from the working directory by accident.
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import CProcess
 
 /// The settings of one run: what a sweep calls a cell (without the metric).
 public struct RunSettings: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -143,26 +154,6 @@ public struct ProcessExecution: Sendable {
         let readEnds = [outPipe[0], errPipe[0]]
         defer { for fd in readEnds where fd >= 0 { close(fd) } }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         let environmentStrings: [String] = (environment ?? ProcessInfo.processInfo.environment)
@@ -172,13 +163,20 @@ public struct ProcessExecution: Sendable {
 
         let start = monotonicSeconds()
         var pid: pid_t = 0
-        let spawnResult = arguments[0].contains("/")
-            ? posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
-            : posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+        var spawnResult = ENOENT
+        if let path = executablePath(arguments[0]) {
+            spawnResult = argv.withUnsafeBufferPointer { a in
+                envp.withUnsafeBufferPointer { e in
+                    gbp_spawn(&pid, path, a.baseAddress, e.baseAddress, outPipe[1], errPipe[1])
+                }
+            }
+        }
         close(outPipe[1]); close(errPipe[1])
         guard spawnResult == 0 else {
             throw SpawnError(description: "cannot start \(arguments[0]): \(String(cString: strerror(spawnResult)))")
         }
+        spawnObserver?(pid)
+        defer { spawnObserver?(0) }
 
         var output = Data(), errorOutput = Data()
         var open = [true, true]
@@ -262,12 +260,77 @@ public struct ProcessExecution: Sendable {
         var status: Int32 = 255 << 8 // read as exit status 255 if the child cannot be reaped
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        if isSubreaper { reapEscapedDescendants() }
         let termination: ProcessTermination = (status & 0x7f) == 0
             ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
         return ProcessExecution(standardOutput: output, standardError: errorOutput,
                                 termination: termination, usage: ResourceUsage(usage),
                                 timedOut: timedOut, interrupted: interrupted,
                                 wallSeconds: monotonicSeconds() - start)
+    }
+
+    /// Called with each child's pid when it starts, and with 0 when it has been reaped (the
+    /// sweep records it beside the results file, for a later --resume to find a child that a
+    /// killed sweep left). Set only from the thread that starts children.
+    nonisolated(unsafe) public static var spawnObserver: ((pid_t) -> Void)? = nil
+
+    nonisolated(unsafe) private static var isSubreaper = false
+
+    /// Makes this process the subreaper of its descendants (see step 7 of the header).
+    public static func becomeSubreaper() {
+        if gbp_become_subreaper() == 0 { isSubreaper = true }
+    }
+
+    /// Kills and reaps every child of this process: called after a run's child was reaped, when
+    /// any child left is a descendant of that run re-parented here. Repeats while killing
+    /// one re-parents its own children (bounded).
+    static func reapEscapedDescendants() {
+        for _ in 0..<64 {
+            let children = childProcesses(of: getpid())
+            if children.isEmpty { return }
+            for child in children { kill(child, SIGKILL) }
+            for child in children {
+                var status: Int32 = 0
+                while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+            }
+        }
+    }
+
+    /// The processes whose parent is `parent`, from /proc/PID/stat.
+    static func childProcesses(of parent: pid_t) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var found: [pid_t] = []
+        for entry in entries {
+            guard let pid = pid_t(entry), let info = processStat(pid) else { continue }
+            if info.parent == parent { found.append(pid) }
+        }
+        return found
+    }
+
+    /// The parent pid and start time (clock ticks since boot) of `pid`, nil when it is gone.
+    public static func processStat(_ pid: pid_t) -> (parent: pid_t, startTime: UInt64)? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        // After "pid (comm)": state ppid pgrp ... starttime is field 22 of the whole line.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let parent = pid_t(fields[1]), let start = UInt64(fields[19]) else { return nil }
+        return (parent, start)
+    }
+
+    /// The file `command` names: itself when it has a slash, else the first executable
+    /// `DIR/command` for an absolute DIR of PATH. Empty and relative PATH entries (the working
+    /// directory) are skipped.
+    public static func executablePath(_ command: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
+        if command.contains("/") { return command }
+        for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: true)
+        where directory.hasPrefix("/") {
+            let candidate = directory + "/" + command
+            var info = stat()
+            if stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, access(candidate, X_OK) == 0 {
+                return candidate
+            }
+        }
+        return nil
     }
 
     /// Runs a short helper (`git`, `swift --version`) and returns its trimmed stdout, or nil
@@ -447,7 +510,7 @@ public struct ChildRunner: Sendable {
     /// (crashed); a valid result line (its own status); a non-zero exit (crashed); otherwise
     /// garbage (exit 0 without a valid result line).
     public static func classify(_ execution: ProcessExecution, timeoutSeconds: Double) -> ChildOutcome {
-        let stderrLine = lastLines(of: execution.standardError)
+        let stderrLine = reasonLines(of: execution.standardError)
         func with(_ reason: String) -> String {
             stderrLine.isEmpty ? reason : "\(reason): \(stderrLine)"
         }
@@ -498,16 +561,47 @@ public struct ChildRunner: Sendable {
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
     }
 
-    /// The last two non-empty lines of stderr, joined, at most 300 characters.
-    static func lastLines(of data: Data) -> String {
+    /// What explains a failed child, from its stderr: the first line that starts with
+    /// `fatal error:` or `panic:` (Go's and gobench's runtime, which print the goroutine dump
+    /// after it) or holds Swift's `Fatal error:`, followed by the first `runtime:` line in
+    /// parentheses when one came before it (`runtime: goroutine stack exceeds ...`); else the
+    /// first `runtime:` line; without any, the last two non-empty lines, joined. At most 300 characters, control characters shown escaped.
+    static func reasonLines(of data: Data) -> String {
         let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let fatal = lines.firstIndex { line in
+            line.hasPrefix("fatal error:") || line.hasPrefix("panic:") || line.contains("Fatal error:")
+        }
+        let runtime = lines.firstIndex { $0.hasPrefix("runtime:") }
+        switch (fatal, runtime) {
+        case (let f?, let r?) where r < f: return oneLine("\(lines[f]) (\(lines[r]))")
+        case (let f?, _): return oneLine(lines[f])
+        case (nil, let r?): return oneLine(lines[r])
+        default: break
+        }
         return oneLine(lines.suffix(2).joined(separator: " | "))
     }
 
     static func oneLine(_ text: String) -> String {
-        let flat = text.split(whereSeparator: \.isNewline).joined(separator: " | ")
+        let flat = escapingControlCharacters(text.split(whereSeparator: \.isNewline).joined(separator: " | "))
         return flat.count > 300 ? String(flat.prefix(297)) + "..." : flat
+    }
+
+    /// Control characters (C0, DEL, C1) as `\u{1b}`, so that a child's output cannot move the
+    /// terminal's cursor or change its colours when the error is shown.
+    static func escapingControlCharacters(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if scalar == "\t" { result += " " }
+            else if isControl(scalar) { result += "\\u{\(String(scalar.value, radix: 16))}" }
+            else { result.unicodeScalars.append(scalar) }
+        }
+        return result
+    }
+
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
     static func signalName(_ signal: Int32) -> String {
@@ -537,9 +631,21 @@ public struct ChildResultLine: Equatable {
         public var description: String
     }
 
+    /// The most metrics one result line may carry.
+    public static let maximumMetrics = 256
+
+    /// 1 to 64 characters of `a-z A-Z 0-9 _ . -` and `extra` (metric names and units).
+    static func isName(_ text: String, extra: String) -> Bool {
+        (1...64).contains(text.utf8.count) && text.unicodeScalars.allSatisfy { c in
+            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
+                || "_.-".unicodeScalars.contains(c) || extra.unicodeScalars.contains(c)
+        }
+    }
+
     public static func parse(_ line: String) -> Result<ChildResultLine, Problem> {
         func fail(_ why: String) -> Result<ChildResultLine, Problem> {
-            let shown = line.count > 80 ? String(line.prefix(77)) + "..." : line
+            let cut = line.count > 80 ? String(line.prefix(77)) + "..." : line
+            let shown = ChildRunner.escapingControlCharacters(cut)
             return .failure(Problem(description: shown.isEmpty ? "no result line (\(why))" : "\(why): '\(shown)'"))
         }
         guard !line.isEmpty else { return fail("empty output") }
@@ -557,20 +663,33 @@ public struct ChildResultLine: Equatable {
         }
         var result = ChildResultLine(status: status, reason: "", metrics: [])
         result.reason = (object["reason"] as? String) ?? (object["error"] as? String) ?? ""
+        if result.reason.unicodeScalars.contains(where: ChildRunner.isControl) {
+            return fail("the result's reason holds a control character")
+        }
         guard status == .ok else { return .success(result) }
         guard let list = object["metrics"] as? [Any] else { return fail("ok result without a metrics list") }
+        guard list.count <= maximumMetrics else { return fail("more than \(maximumMetrics) metrics") }
+        var names = Set<String>()
         for item in list {
             guard let metric = item as? [String: Any], let name = metric["name"] as? String, !name.isEmpty,
                   let number = metric["value"] as? NSNumber,
                   number.doubleValue.isFinite else {
                 return fail("a metric has no name or no finite numeric value")
             }
+            guard isName(name, extra: "") else {
+                return fail("a metric name is not 1 to 64 of a-z A-Z 0-9 _ . -")
+            }
+            guard names.insert(name).inserted else { return fail("metric \(name) is reported twice") }
+            let unit = (metric["unit"] as? String) ?? ""
+            guard unit.isEmpty || isName(unit, extra: "/%") else {
+                return fail("metric \(name) has a unit that is not up to 64 of a-z A-Z 0-9 _ . - / %")
+            }
             let direction = (metric["direction"] as? String) ?? "none"
             guard ["lower", "higher", "none"].contains(direction) else {
                 return fail("metric \(name) has direction '\(direction)'")
             }
             result.metrics.append(RunMetric(name: name, value: number.doubleValue,
-                                            unit: (metric["unit"] as? String) ?? "", direction: direction))
+                                            unit: unit, direction: direction))
         }
         guard !result.metrics.isEmpty else { return fail("ok result with no metrics") }
         return .success(result)

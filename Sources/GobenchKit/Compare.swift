@@ -262,6 +262,25 @@ public func compare(base: [ResultRow], new: [ResultRow],
         .build(base: base, new: new)
 }
 
+/// A results file read for `compare`: its samples per cell, failed runs and machines, read
+/// row by row so that memory grows with the cells and runs, not the rows.
+public struct ComparisonSide {
+    let side: ComparisonBuilder.Side
+    /// Reads `path`; errors as `ResultsCSV.read`.
+    public init(path: String) throws { side = try ComparisonBuilder.Side(path: path) }
+    /// Cells with samples.
+    public var cellCount: Int { side.cellCount }
+}
+
+/// `compare` of two files read row by row.
+public func compare(base: ComparisonSide, new: ComparisonSide,
+                    thresholds: ThresholdTable = ThresholdTable(),
+                    alpha: Double = 0.05, confidence: Double = 0.95,
+                    gate: GateOptions = .default) -> ComparisonReport {
+    ComparisonBuilder(alpha: alpha, confidence: confidence, thresholds: thresholds, gate: gate)
+        .build(base: base.side, new: new.side)
+}
+
 /// The work of `compare`, one side's rows at a time.
 struct ComparisonBuilder {
     var alpha: Double
@@ -279,22 +298,59 @@ struct ComparisonBuilder {
         /// Per configuration, the ok runs (by run id).
         var okRuns: [CellKey: Set<String>] = [:]
         var machines: [MachineInfo] = []
+        /// The recorded settings (`env`) of the rows.
+        var envs: Set<String> = []
+        /// The toolchains of the rows ("swift V, go V").
+        var toolchains: Set<String> = []
+
+        init() {}
 
         init(_ rows: [ResultRow]) {
-            for row in rows {
-                if !machines.contains(where: { $0.sameMachine(as: row.machine) }) {
-                    machines.append(row.machine)
-                }
-                let key = row.cellKey
-                if row.isFailedRun {
-                    failedRuns[key.configuration, default: [:]][row.status, default: []].insert(row.runID)
-                }
-                guard row.isSample, let value = row.value else { continue }
-                samples[key, default: []].append(value)
-                if unit[key] == nil { unit[key] = row.unit }
-                if direction[key] == nil { direction[key] = row.direction }
-                okRuns[key.configuration, default: []].insert(row.runID)
+            for row in rows { add(row) }
+        }
+
+        /// One row, as a file is read (memory grows with cells and runs, not rows).
+        mutating func add(_ row: ResultRow) {
+            if !machines.contains(where: { $0.sameMachine(as: row.machine) }) {
+                machines.append(row.machine)
             }
+            envs.insert(row.env)
+            toolchains.insert("swift \(row.machine.swiftVersion.isEmpty ? "?" : row.machine.swiftVersion), go \(row.machine.goVersion.isEmpty ? "?" : row.machine.goVersion)")
+            let key = row.cellKey
+            if row.isFailedRun {
+                failedRuns[key.configuration, default: [:]][row.status, default: []].insert(row.runID)
+            }
+            guard row.isSample, let value = row.value else { return }
+            samples[key, default: []].append(value)
+            if unit[key] == nil { unit[key] = row.unit }
+            if direction[key] == nil { direction[key] = row.direction }
+            okRuns[key.configuration, default: []].insert(row.runID)
+        }
+
+        /// The file at `path`, read row by row.
+        init(path: String) throws {
+            var side = Side()
+            try ResultsCSV.forEachRow(path: path) { side.add($0) }
+            self = side
+        }
+
+        /// Cells with samples.
+        var cellCount: Int { samples.count }
+
+        /// The same side with every cell's `env` cleared (samples of cells that then meet
+        /// are joined).
+        func withoutEnv() -> Side {
+            func strip(_ key: CellKey) -> CellKey { var k = key; k.env = ""; return k }
+            var side = Side()
+            side.machines = machines; side.envs = [""]; side.toolchains = toolchains
+            for (k, v) in samples { side.samples[strip(k), default: []] += v }
+            for (k, v) in unit where side.unit[strip(k)] == nil { side.unit[strip(k)] = v }
+            for (k, v) in direction where side.direction[strip(k)] == nil { side.direction[strip(k)] = v }
+            for (k, v) in failedRuns {
+                for (status, runs) in v { side.failedRuns[strip(k), default: [:]][status, default: []].formUnion(runs) }
+            }
+            for (k, v) in okRuns { side.okRuns[strip(k), default: []].formUnion(v) }
+            return side
         }
 
         func failureCounts(_ configuration: CellKey) -> [String: Int] {
@@ -302,28 +358,28 @@ struct ComparisonBuilder {
         }
     }
 
-    func build(base originalBase: [ResultRow], new originalNew: [ResultRow]) -> ComparisonReport {
+    func build(base baseRows: [ResultRow], new newRows: [ResultRow]) -> ComparisonReport {
+        build(base: Side(baseRows), new: Side(newRows))
+    }
+
+    func build(base originalBase: Side, new originalNew: Side) -> ComparisonReport {
         var warnings: [ComparisonWarning] = []
         // Recorded settings: one setting a side, different between the sides, is compared
         // cell by cell without it, with a warning; several in one file stay separate cells.
-        var baseRows = originalBase, newRows = originalNew
-        let baseEnvs = Set(baseRows.map(\.env)).sorted(), newEnvs = Set(newRows.map(\.env)).sorted()
+        var base = originalBase, new = originalNew
+        let baseEnvs = base.envs.sorted(), newEnvs = new.envs.sorted()
         if baseEnvs != newEnvs, !baseEnvs.isEmpty, !newEnvs.isEmpty {
             warnings.append(.differentSettings(base: baseEnvs, new: newEnvs))
             if baseEnvs.count == 1 && newEnvs.count == 1 {
-                for i in baseRows.indices { baseRows[i].env = "" }
-                for i in newRows.indices { newRows[i].env = "" }
+                base = base.withoutEnv()
+                new = new.withoutEnv()
             }
         }
-        func toolchains(_ rows: [ResultRow]) -> [String] {
-            Set(rows.map { "swift \($0.machine.swiftVersion.isEmpty ? "?" : $0.machine.swiftVersion), go \($0.machine.goVersion.isEmpty ? "?" : $0.machine.goVersion)" }).sorted()
-        }
-        let baseToolchains = toolchains(baseRows), newToolchains = toolchains(newRows)
-        if baseToolchains != newToolchains, !baseRows.isEmpty, !newRows.isEmpty {
+        let baseToolchains = base.toolchains.sorted(), newToolchains = new.toolchains.sorted()
+        if baseToolchains != newToolchains, !baseToolchains.isEmpty, !newToolchains.isEmpty {
             warnings.append(.differentToolchains(base: baseToolchains, new: newToolchains))
         }
 
-        let base = Side(baseRows), new = Side(newRows)
         var cells: [CellComparison] = []
 
         let common = Set(base.samples.keys).intersection(new.samples.keys).sorted()

@@ -260,9 +260,9 @@ public enum CompareRender {
         machines.isEmpty ? "" : " on " + machines.map(\.summary).joined(separator: "; ")
     }
 
-    /// A Markdown table cell: pipes escaped, line ends as spaces.
+    /// A Markdown table cell (MarkdownText.cell: pipes, HTML and control characters escaped).
     static func markdownCell(_ s: String) -> String {
-        s.singleLineForMessage.replacingOccurrences(of: "|", with: "\\|")
+        MarkdownText.cell(s)
     }
 
     /// Left-aligned first column, the listed columns right-aligned, two spaces between.

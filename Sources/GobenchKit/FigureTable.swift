@@ -84,6 +84,7 @@ public enum FigureTable {
     /// op of swift and go with its swift/go, and what the row compares. A ratio of a
     /// workload the catalog marks not comparable is printed in parentheses.
     public static func markdown(_ table: [Row], metric: String = "ns_per_op") -> String {
+        let metric = MarkdownText.cell(metric)
         var out = "| workload | GOMAXPROCS | swift \(metric) | go \(metric) | swift-concurrency \(metric) | swift/go "
             + "| swift \(cpuMetric) | go \(cpuMetric) | cpu swift/go | compared |\n"
         out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
@@ -103,10 +104,10 @@ public enum FigureTable {
                 if !set.isEmpty { name += " (" + set.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + ")" }
             }
             if r.scavenge != "off" { name += " (scavenge \(r.scavenge))" }
-            out += "| \(name) | \(r.procs) | \(format(r.medians["swift"]?.0)) | \(format(r.medians["go"]?.0)) "
+            out += "| \(MarkdownText.cell(name)) | \(r.procs) | \(format(r.medians["swift"]?.0)) | \(format(r.medians["go"]?.0)) "
                 + "| \(format(r.medians["swift-concurrency"]?.0)) | \(ratioText(r.ratio)) "
                 + "| \(format(r.cpuMedians["swift"]?.0)) | \(format(r.cpuMedians["go"]?.0)) | \(ratioText(r.cpuRatio)) "
-                + "| \(r.compared) |\n"
+                + "| \(MarkdownText.cell(r.compared)) |\n"
         }
         return out
     }

@@ -236,7 +236,7 @@ public enum GoTestEngine {
         guard execution.termination == .exited(0) else {
             let status: Int32
             if case .exited(let s) = execution.termination { status = s } else { status = -1 }
-            let tail = ChildRunner.lastLines(of: execution.standardError)
+            let tail = ChildRunner.reasonLines(of: execution.standardError)
             return ChildOutcome(status: .error, error: ChildRunner.oneLine("command \(name) exited with status \(status)\(tail.isEmpty ? "" : ": " + tail)"),
                                 wallSeconds: execution.wallSeconds)
         }

@@ -6,11 +6,15 @@ import Glibc
 #endif
 
 public enum MachineProbe {
-    /// Everything for the CSV. Runs `swift --version`, `go version` and `git rev-parse` once.
+    /// Everything for the CSV. Runs `swift-frontend --version` and `git rev-parse` once, each
+    /// found in PATH's absolute folders (never the working directory). The Go version is read
+    /// only when `goPeerExecutable` is given (the go engine runs): from the peer binary itself,
+    /// else from `go version` of the `go` in PATH; without it the column says `none`.
     public static func probe(goPeerExecutable: String? = nil) -> MachineInfo {
         MachineInfo(host: hostName(), cpuModel: cpuModel(), cores: onlineCPUCount(),
                     numaNodes: numaNodeCount(), kernel: kernelRelease(),
-                    swiftVersion: swiftVersion(), goVersion: goVersion(peer: goPeerExecutable),
+                    swiftVersion: swiftVersion(),
+                    goVersion: goPeerExecutable.map { goVersion(peer: $0) } ?? "none",
                     gobenchVersion: GobenchVersion.string, gobenchCommit: gitCommit())
     }
 
@@ -65,9 +69,11 @@ public enum MachineProbe {
         return withUnsafeBytes(of: &name.release) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
     }
 
-    /// `6.3.1` from `swift --version`, else the version this binary was compiled with.
+    /// `6.3.1` from `swift-frontend --version`, else the version this binary was compiled
+    /// with. (Not the `swift` driver: it leaves an empty TemporaryDirectory.* in $TMPDIR
+    /// every time.)
     public static func swiftVersion() -> String {
-        if let text = ProcessExecution.output(of: ["swift", "--version"]),
+        if let text = ProcessExecution.output(of: ["swift-frontend", "--version"]),
            let version = parseSwiftVersion(text) {
             return version
         }
@@ -94,22 +100,48 @@ public enum MachineProbe {
         #endif
     }
 
-    /// The Go release the peer was built with (`go version PEER`), else that of the Go
-    /// toolchain (.venv/bin/go, then `go` in PATH), else "unknown".
-    public static func goVersion(peer: String?) -> String {
-        let local = FileManager.default.currentDirectoryPath + "/.venv/bin/go"
-        let toolchains = FileManager.default.isExecutableFile(atPath: local) ? [local, "go"] : ["go"]
-        for go in toolchains {
-            if let peer, FileManager.default.fileExists(atPath: peer),
-               let text = ProcessExecution.output(of: [go, "version", peer]),
-               let version = parseGoVersion(text) {
-                return version
-            }
-            if let text = ProcessExecution.output(of: [go, "version"]), let version = parseGoVersion(text) {
-                return version
-            }
+    /// The Go release the peer was built with, read from the Go build information in the
+    /// binary (nothing is executed), else `go version` of the `go` found in PATH's absolute
+    /// folders, else "unknown".
+    public static func goVersion(peer: String) -> String {
+        if let version = embeddedGoVersion(path: peer) { return version }
+        if let go = ProcessExecution.executablePath("go"),
+           let text = ProcessExecution.output(of: [go, "version"]), let version = parseGoVersion(text) {
+            return version
         }
         return "unknown"
+    }
+
+    /// The Go version in a Go binary's build information (Go 1.18 and later): the 32-byte
+    /// header `\xff Go buildinf:`, pointer size, flags (bit 1: inline strings), then the
+    /// version as a varint-prefixed string. nil for anything else.
+    public static func embeddedGoVersion(path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        guard let data = try? handle.read(upToCount: 64 << 20) else { return nil }
+        let marker: [UInt8] = [0xff] + Array(" Go buildinf:".utf8)
+        return data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> String? in
+            var offset = 0
+            // The header is 16-byte aligned.
+            while offset + 32 < bytes.count {
+                if bytes[offset] == 0xff && bytes[offset..<(offset + marker.count)].elementsEqual(marker) {
+                    guard bytes[offset + 15] & 0x2 != 0 else { return nil }
+                    var at = offset + 32
+                    var length = 0, shift = 0
+                    while at < bytes.count, shift < 63 {
+                        let b = bytes[at]; at += 1
+                        length |= Int(b & 0x7f) << shift
+                        if b & 0x80 == 0 { break }
+                        shift += 7
+                    }
+                    guard length > 0, length < 64, at + length <= bytes.count else { return nil }
+                    let version = String(decoding: bytes[at..<(at + length)], as: UTF8.self)
+                    return version.hasPrefix("go1") && version.allSatisfy({ !$0.isWhitespace }) ? version : nil
+                }
+                offset += 16
+            }
+            return nil
+        }
     }
 
     /// `go1.27.0` from `go version go1.27.0 linux/amd64` or `PATH: go1.27.0`.

@@ -6,52 +6,18 @@ import Glibc
 #endif
 
 public enum ResultsMerge {
-    /// One run's metric, the unit a merge must not hold twice.
-    struct SampleKey: Hashable {
-        var settings: [String]
-        var rep: Int
-        var metric: String
-    }
-
     /// The rows of all inputs in order, and warnings (files from different machines).
     /// Errors: the same (cell, rep, metric) or the same run id in two places.
     public static func merge(_ inputs: [(source: String, rows: [ResultRow])]) throws -> (rows: [ResultRow], warnings: [String]) {
-        var seen: [SampleKey: String] = [:]
-        var runSources: [String: String] = [:]
+        var checker = Checker()
         var merged: [ResultRow] = []
-        var warnings: [String] = []
-        var warnedSources = Set<String>()
-        var firstMachine: (source: String, machine: MachineInfo)? = nil
         for (source, rows) in inputs {
-            var runsInThisFile = Set<String>()
             for row in rows {
-                let key = SampleKey(settings: [row.workload, row.engine, String(row.procs), row.scavenge,
-                                               row.placement, row.params],
-                                    rep: row.rep, metric: row.metric)
-                if let other = seen[key] {
-                    let cell = row.metric.isEmpty ? "\(row.cellKey.description.dropLast()) (\(row.status))" : row.cellKey.description
-                    let place = other == source ? "twice in \(source)" : "in both \(other) and \(source)"
-                    throw ResultsCSVError("duplicate sample \(cell) rep \(row.rep) \(place) (the same shard given twice, or overlapping sweeps?)")
-                }
-                seen[key] = source
-                if !runsInThisFile.contains(row.runID) {
-                    if let other = runSources[row.runID] {
-                        throw ResultsCSVError("run \(row.runID) appears in both \(other) and \(source) (the same file given twice?)")
-                    }
-                    runsInThisFile.insert(row.runID)
-                    runSources[row.runID] = source
-                }
-                if let first = firstMachine {
-                    if !first.machine.sameMachine(as: row.machine), warnedSources.insert(source).inserted {
-                        warnings.append("\(source) was measured on \(row.machine.host) (\(row.machine.cpuModel), \(row.machine.cores) cores) but \(first.source) on \(first.machine.host) (\(first.machine.cpuModel), \(first.machine.cores) cores)")
-                    }
-                } else {
-                    firstMachine = (source, row.machine)
-                }
+                _ = try checker.add(row, source: source)
                 merged.append(row)
             }
         }
-        return (merged, warnings)
+        return (merged, checker.warnings)
     }
 
     /// Reads every input (each must be a valid results file) and merges them.
@@ -61,33 +27,116 @@ public enum ResultsMerge {
         return try merge(inputs)
     }
 
-    /// Writes `text` to `path` through a temporary file in the same directory, fsync and rename:
-    /// a reader sees the old file or the whole new one, never a part.
+    /// What `merge(paths:into:)` wrote.
+    public struct Written: Sendable {
+        public var runs: Int
+        public var rows: Int
+        public var warnings: [String]
+    }
+
+    /// Merges the files at `paths` into `output`, reading each piece by piece and writing rows
+    /// as they come to a temporary file that replaces `output` only when every input was read
+    /// and checked. Memory holds one key per sample (to refuse duplicates), never the rows.
+    public static func merge(paths: [String], into output: String) throws -> Written {
+        var checker = Checker()
+        var runs = 0, rows = 0
+        do {
+            try SafeFile.writeAtomically(to: output) { fd in
+                var pending = ResultsCSV.render([], header: true)
+                func flush() throws {
+                    if let why = pending.withUTF8({ SafeFile.writeAll(fd, UnsafeRawBufferPointer($0)) }) {
+                        throw ResultsCSVError("cannot write \(output): \(why) (nothing was changed)")
+                    }
+                    pending = ""
+                }
+                for path in paths {
+                    try ResultsCSV.forEachRow(path: path) { row in
+                        if try checker.add(row, source: path) { runs += 1 }
+                        rows += 1
+                        pending += CSVRecordWriter.line(row.fields)
+                        if pending.utf8.count >= 1 << 20 { try flush() }
+                    }
+                }
+                try flush()
+            }
+        } catch let error as SafeFileError {
+            throw ResultsCSVError(error.description)
+        }
+        return Written(runs: runs, rows: rows, warnings: checker.warnings)
+    }
+
+    /// The duplicate and machine checks of a merge, one row at a time. A sample is remembered
+    /// as three small numbers (its settings' and metric's indexes, its rep) and the index of
+    /// its file: about 40 bytes a row, the texts kept once per cell and metric.
+    struct Checker {
+        struct Settings: Hashable {
+            var workload, engine: String
+            var procs: Int
+            var scavenge, placement, params: String
+        }
+        struct PackedKey: Hashable {
+            var settings: Int32
+            var metric: Int32
+            var rep: Int
+        }
+        var settingsIDs: [Settings: Int32] = [:]
+        var metricIDs: [String: Int32] = [:]
+        var seen: [PackedKey: Int32] = [:]
+        var sources: [String] = []
+        var runSources: [String: Int32] = [:]
+        var runsInThisFile = Set<String>()
+        var warnings: [String] = []
+        var warnedSources = Set<String>()
+        var firstMachine: (source: String, machine: MachineInfo)? = nil
+
+        /// Checks `row` of `source`; true when it is the first row of a new run.
+        mutating func add(_ row: ResultRow, source: String) throws -> Bool {
+            if sources.last != source { sources.append(source); runsInThisFile = [] }
+            let sourceID = Int32(sources.count - 1)
+            let settings = Settings(workload: row.workload, engine: row.engine, procs: row.procs,
+                                    scavenge: row.scavenge, placement: row.placement, params: row.params)
+            let settingsID = settingsIDs[settings] ?? {
+                let id = Int32(settingsIDs.count); settingsIDs[settings] = id; return id
+            }()
+            let metricID = metricIDs[row.metric] ?? {
+                let id = Int32(metricIDs.count); metricIDs[row.metric] = id; return id
+            }()
+            let key = PackedKey(settings: settingsID, metric: metricID, rep: row.rep)
+            if let otherID = seen[key] {
+                let other = sources[Int(otherID)]
+                let cell = row.metric.isEmpty ? "\(row.cellKey.description.dropLast()) (\(row.status))" : row.cellKey.description
+                let place = other == source ? "twice in \(source)" : "in both \(other) and \(source)"
+                throw ResultsCSVError("duplicate sample \(cell) rep \(row.rep) \(place) (the same shard given twice, or overlapping sweeps?)")
+            }
+            seen[key] = sourceID
+            var newRun = false
+            if !runsInThisFile.contains(row.runID) {
+                if let otherID = runSources[row.runID] {
+                    throw ResultsCSVError("run \(row.runID) appears in both \(sources[Int(otherID)]) and \(source) (the same file given twice?)")
+                }
+                runsInThisFile.insert(row.runID)
+                runSources[row.runID] = sourceID
+                newRun = true
+            }
+            if let first = firstMachine {
+                if !first.machine.sameMachine(as: row.machine), warnedSources.insert(source).inserted {
+                    warnings.append("\(source) was measured on \(row.machine.host) (\(row.machine.cpuModel), \(row.machine.cores) cores) but \(first.source) on \(first.machine.host) (\(first.machine.cpuModel), \(first.machine.cores) cores)")
+                }
+            } else {
+                firstMachine = (source, row.machine)
+            }
+            return newRun
+        }
+    }
+
+    /// Writes `text` to `path` through a temporary file in the same directory (created
+    /// exclusively: a name planted in advance, a symbolic link included, is never followed),
+    /// fsync and rename: a reader sees the old file or the whole new one, never a part.
     public static func writeAtomically(_ text: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw ResultsCSVError("cannot write \(path): \(ProcessExecution.errnoText()) (nothing was changed)")
+        do {
+            try SafeFile.writeAtomically(text, to: path)
+        } catch let error as SafeFileError {
+            throw ResultsCSVError(error.description)
         }
-        let bytes = Array(text.utf8)
-        var written = 0
-        var failure: String? = nil
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { failure = n < 0 ? ProcessExecution.errnoText() : "nothing written"; break }
-            written += n
-        }
-        if failure == nil && fsync(fd) != 0 { failure = ProcessExecution.errnoText() }
-        close(fd)
-        if failure == nil && rename(temporary, path) != 0 { failure = ProcessExecution.errnoText() }
-        if let failure {
-            unlink(temporary)
-            throw ResultsCSVError("cannot write \(path): \(failure) (nothing was changed)")
-        }
-        let dirfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirfd >= 0 { fsync(dirfd); close(dirfd) }
     }
 }

@@ -1,6 +1,9 @@
 // The results file: schema version 2 of docs/PROTOCOL.md section 3 (version 1 files read too), read strictly and
 // written as RFC 4180, with errors that name the file and the physical line.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One row of a results file: one metric of one run.
 public struct ResultRow: Equatable, Sendable {
@@ -171,33 +174,125 @@ public enum ResultsCSV {
     /// Rows of schema version 2, or of version 1 under a version 1 header (read with `env`
     /// empty), are accepted; `ok` rows must carry a metric and a value.
     public static func parse(_ text: String, source: String = "<input>") throws -> [ResultRow] {
-        let records: [CSVRecordReader.Record]
-        do {
-            records = try CSVRecordReader.records(in: text)
-        } catch let error as CSVRecordReader.SyntaxError {
-            throw ResultsCSVError("\(source):\(error.line): malformed CSV: \(error.message)")
-        }
-        guard let header = records.first else {
-            throw ResultsCSVError("\(source): empty file, expected the header row")
-        }
-        let columnCount = header.fields == ResultRow.columnsVersion1 ? ResultRow.columns.count - 1 : ResultRow.columns.count
-        guard header.fields == ResultRow.columns || header.fields == ResultRow.columnsVersion1 else {
-            if let first = header.fields.first, first != "schema_version" {
-                throw ResultsCSVError("\(source):\(header.line): not a gobench results file (first column is '\(first.clippedForMessage)', expected 'schema_version')")
-            }
-            throw ResultsCSVError("\(source):\(header.line): header does not match schema version \(ResultRow.schemaVersion) (\(header.fields.count) columns, expected \(ResultRow.columns.count): \(ResultRow.columns.joined(separator: ",")))", kind: .unsupportedSchema)
-        }
         var rows: [ResultRow] = []
-        rows.reserveCapacity(records.count - 1)
-        for record in records.dropFirst() {
-            if record.fields == [""] { continue }  // a blank line
-            rows.append(try row(record.fields, line: record.line, source: source, columnCount: columnCount))
+        var decoder = RowDecoder(source: source)
+        var text = text
+        try text.withUTF8 { bytes in
+            try decoder.feed(CSVRecordReader.withoutByteOrderMark(bytes)) { rows.append($0) }
         }
+        try decoder.finish { rows.append($0) }
         return rows
     }
 
+    /// Turns records into rows: the header checked first, then each row validated. Repeated
+    /// texts (settings, units, the machine) share one copy, so that many rows cost little more
+    /// than their numbers.
+    struct RowDecoder {
+        let source: String
+        var reader = CSVRecordReader()
+        var sawHeader = false
+        /// The header's column count: version 2's, or version 1's (one fewer).
+        var columnCount = ResultRow.columns.count
+        var texts: [String: String] = [:]
+        var machines: [MachineInfo: MachineInfo] = [:]
+        /// Distinct texts kept for sharing; past this, texts are not shared (memory stays bounded).
+        static let sharedLimit = 100_000
+
+        init(source: String) { self.source = source }
+
+        mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, _ emit: (ResultRow) throws -> Void) throws {
+            do {
+                var records = reader
+                defer { reader = records }
+                try records.feed(bytes) { try handle($0, emit) }
+            } catch let error as CSVRecordReader.SyntaxError {
+                throw ResultsCSVError("\(source):\(error.line): malformed CSV: \(error.message)")
+            } catch let error as CSVRecordReader.EncodingError {
+                throw ResultsCSVError("\(source):\(error.line): not UTF-8 text", kind: .unreadable)
+            }
+        }
+
+        mutating func finish(_ emit: (ResultRow) throws -> Void) throws {
+            do {
+                var records = reader
+                defer { reader = records }
+                try records.finish { try handle($0, emit) }
+            } catch let error as CSVRecordReader.SyntaxError {
+                throw ResultsCSVError("\(source):\(error.line): malformed CSV: \(error.message)")
+            } catch let error as CSVRecordReader.EncodingError {
+                throw ResultsCSVError("\(source):\(error.line): not UTF-8 text", kind: .unreadable)
+            }
+            guard sawHeader else {
+                throw ResultsCSVError("\(source): empty file, expected the header row")
+            }
+        }
+
+        private mutating func handle(_ record: CSVRecordReader.Record, _ emit: (ResultRow) throws -> Void) throws {
+            guard sawHeader else {
+                let header = record
+                // Version 2, or version 1 (without `env`, read with it empty).
+                columnCount = header.fields == ResultRow.columnsVersion1 ? ResultRow.columns.count - 1 : ResultRow.columns.count
+                guard header.fields == ResultRow.columns || header.fields == ResultRow.columnsVersion1 else {
+                    if let first = header.fields.first, first != "schema_version" {
+                        throw ResultsCSVError("\(source):\(header.line): not a gobench results file (first column is '\(first.clippedForMessage)', expected 'schema_version')")
+                    }
+                    throw ResultsCSVError("\(source):\(header.line): header does not match schema version \(ResultRow.schemaVersion) (\(header.fields.count) columns, expected \(ResultRow.columns.count): \(ResultRow.columns.joined(separator: ",")))", kind: .unsupportedSchema)
+                }
+                sawHeader = true
+                return
+            }
+            if record.fields == [""] { return }  // a blank line
+            var fields = record.fields
+            // Share the texts that repeat from row to row (not run_id, timestamp, error, value).
+            for i in [3, 4, 6, 7, 8, 10, 12, 14, 15] + Array(16...25) where i < fields.count {
+                if let shared = texts[fields[i]] { fields[i] = shared }
+                else if texts.count < Self.sharedLimit { texts[fields[i]] = fields[i] }
+            }
+            var row = try ResultsCSV.row(fields, line: record.line, source: source, columnCount: columnCount)
+            if let shared = machines[row.machine] { row.machine = shared }
+            else if machines.count < 1000 { machines[row.machine] = row.machine }
+            try emit(row)
+        }
+    }
+
+    /// Calls `body` with each row of the file at `path`, in order, reading it piece by piece:
+    /// memory is bounded by the longest row, not by the file. Errors as `parse`, naming `path`.
+    public static func forEachRow(path: String, _ body: (ResultRow) throws -> Void) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw ResultsCSVError("\(path): \(errno == ENOENT ? "no such file" : "cannot read the file")", kind: .unreadable)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw ResultsCSVError("\(path): is a directory, expected a file", kind: .unreadable)
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ResultsCSVError("\(path): cannot read the file", kind: .unreadable) }
+        defer { close(fd) }
+        var decoder = RowDecoder(source: path)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var first = true
+        while true {
+            var count = 0
+            // The first piece: at least 3 bytes (a byte-order mark) unless the file is shorter.
+            repeat {
+                let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { throw ResultsCSVError("\(path): cannot read the file: \(String(cString: strerror(errno)))", kind: .unreadable) }
+                if n == 0 { break }
+                count += n
+            } while first && count < 3
+            if count == 0 { break }
+            try buffer.withUnsafeBufferPointer { all in
+                let piece = UnsafeBufferPointer(rebasing: all[0..<count])
+                try decoder.feed(first ? CSVRecordReader.withoutByteOrderMark(piece) : piece, body)
+            }
+            first = false
+        }
+        try decoder.finish(body)
+    }
+
     /// One data record to a row, validated.
-    private static func row(_ f: [String], line: Int, source: String, columnCount: Int) throws -> ResultRow {
+    static func row(_ f: [String], line: Int, source: String, columnCount: Int) throws -> ResultRow {
         func fail(_ message: String, _ kind: ResultsCSVError.Kind = .malformed) -> ResultsCSVError {
             ResultsCSVError("\(source):\(line): \(message)", kind: kind)
         }
@@ -220,7 +315,7 @@ public enum ResultsCSV {
         }
         var value: Double? = nil
         if !f[13].isEmpty {
-            guard let v = Double(f[13]), v.isFinite else {
+            guard ResultsCSV.isDecimal(f[13]), let v = Double(f[13]), v.isFinite else {
                 throw fail("column value is '\(f[13].clippedForMessage)', expected a finite number")
             }
             value = v
@@ -246,9 +341,11 @@ public enum ResultsCSV {
             .withEnv(f.count > 25 ? f[25] : "")
     }
 
-    /// Reads and parses the file at `path`.
+    /// Reads and parses the file at `path`, piece by piece (see `forEachRow`).
     public static func read(path: String) throws -> [ResultRow] {
-        try parse(try readText(path: path), source: path)
+        var rows: [ResultRow] = []
+        try forEachRow(path: path) { rows.append($0) }
+        return rows
     }
 
     /// The UTF-8 text of the file at `path`, or an `.unreadable` error naming it.
@@ -281,27 +378,46 @@ public enum ResultsCSV {
         try writeAtomically(render(rows), toPath: path)
     }
 
-    /// Writes `text` to `path` through a temporary file and a rename.
+    /// Writes `text` to `path` through a temporary file (created exclusively beside it) and
+    /// a rename.
     public static func writeAtomically(_ text: String, toPath path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         do {
-            try Data(text.utf8).write(to: temporary)
-        } catch {
-            throw ResultsCSVError("\(path): cannot write (\(error.localizedDescription))", kind: .unreadable)
+            try SafeFile.writeAtomically(text, to: path)
+        } catch let error as SafeFileError {
+            throw ResultsCSVError(error.description, kind: .unreadable)
         }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw ResultsCSVError("\(path): cannot write (\(reason))", kind: .unreadable)
+    }
+
+    /// A number written in decimal: digits, one optional sign, point and exponent (`12.5`,
+    /// `-3e-07`), not `0x10`, `inf` or `nan`, which Double(String) also reads.
+    public static func isDecimal(_ text: String) -> Bool {
+        var sawDigit = false, sawPoint = false, sawExponent = false, digitAfterExponent = false, previous: UInt8 = 0
+        for (index, c) in text.utf8.enumerated() {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                sawDigit = true
+                if sawExponent { digitAfterExponent = true }
+            case UInt8(ascii: "+"), UInt8(ascii: "-"):
+                guard index == 0 || previous == UInt8(ascii: "e") || previous == UInt8(ascii: "E") else { return false }
+            case UInt8(ascii: "."):
+                guard !sawPoint && !sawExponent else { return false }
+                sawPoint = true
+            case UInt8(ascii: "e"), UInt8(ascii: "E"):
+                guard sawDigit && !sawExponent else { return false }
+                sawExponent = true
+            default: return false
+            }
+            previous = c
         }
+        return sawDigit && (!sawExponent || digitAfterExponent)
     }
 }
 
 /// A strict RFC 4180 reader that remembers the physical line each record starts on.
 /// (CSV.swift's reader accepts an unterminated quote silently and loses characters after a
 /// stray quote, and cannot say which line a record came from.)
+/// It is fed bytes in pieces of any size and hands over each record as it ends, so that a file
+/// is read with memory bounded by its longest record, not by its size.
 struct CSVRecordReader {
     struct Record: Equatable {
         var fields: [String]
@@ -314,6 +430,27 @@ struct CSVRecordReader {
         var message: String
     }
 
+    /// A field that is not UTF-8.
+    struct EncodingError: Error {
+        var line: Int
+    }
+
+    private enum State { case fieldStart, unquoted, quoted, quotedQuote, afterQuote }
+    private static let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"),
+        cr = UInt8(ascii: "\r")
+
+    private var state = State.fieldStart
+    private var fields: [String] = []
+    private var field: [UInt8] = []
+    private var line = 1
+    private var recordLine = 1
+    private var quoteStartLine = 1
+    private var recordHasContent = false  // anything read since the last line end
+    private var skipLineFeed = false      // a CR ended a record: an LF right after is the same line end
+    private var quotedCR = false          // a CR inside quotes counted a line: an LF right after does not
+    /// Fields longer than this are refused (a results field is at most a few hundred bytes).
+    static let fieldLimit = 1 << 20
+
     /// All records of `text`. Line ends may be LF, CRLF or CR; a leading byte-order mark is
     /// skipped; a final line end is optional. A blank line is a record of one empty field.
     /// Works on the UTF-8 bytes: every delimiter is ASCII, so no multi-byte character can
@@ -324,89 +461,102 @@ struct CSVRecordReader {
     }
 
     static func records(inUTF8 bytes: UnsafeBufferPointer<UInt8>) throws -> [Record] {
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"),
-            cr = UInt8(ascii: "\r")
-        let n = bytes.count
-        var i = 0
-        if n >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { i = 3 }
+        var reader = CSVRecordReader()
         var records: [Record] = []
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var line = 1
-        var recordLine = 1
-        var atFieldStart = true
-        var recordHasContent = false  // anything read since the last line end
+        try reader.feed(withoutByteOrderMark(bytes)) { records.append($0) }
+        try reader.finish { records.append($0) }
+        return records
+    }
 
-        func endField() {
-            fields.append(String(decoding: field, as: UTF8.self))
-            field.removeAll(keepingCapacity: true)
+    static func withoutByteOrderMark(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
+            return UnsafeBufferPointer(rebasing: bytes[3...])
         }
+        return bytes
+    }
 
+    private mutating func endField() throws {
+        guard let text = String(validating: field, as: UTF8.self) else { throw EncodingError(line: line) }
+        fields.append(text)
+        field.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func endRecord(_ emit: (Record) throws -> Void) throws {
+        try endField()
+        let record = Record(fields: fields, line: recordLine)
+        fields = []
+        state = .fieldStart
+        recordHasContent = false
+        line += 1
+        recordLine = line
+        try emit(record)
+    }
+
+    /// Reads the next piece of the text, handing each record that ends in it to `emit`.
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, _ emit: (Record) throws -> Void) throws {
+        let quote = Self.quote, comma = Self.comma, lf = Self.lf, cr = Self.cr
+        var i = 0
+        let n = bytes.count
         while i < n {
             let c = bytes[i]
-            if c != cr && c != lf { recordHasContent = true }
-            if atFieldStart && c == quote {
-                // A quoted field: up to the closing quote; "" is one quote.
-                let startLine = line
-                i += 1
-                var closed = false
-                while i < n {
-                    let q = bytes[i]
-                    if q == quote {
-                        if i + 1 < n && bytes[i + 1] == quote {
-                            field.append(quote)
-                            i += 2
-                            continue
-                        }
-                        closed = true
-                        i += 1
-                        break
-                    }
-                    if q == lf || (q == cr && !(i + 1 < n && bytes[i + 1] == lf)) { line += 1 }
-                    field.append(q)
-                    i += 1
-                }
-                guard closed else {
-                    throw SyntaxError(line: startLine, message: "a quoted field that starts here is never closed")
-                }
-                // After the closing quote: a comma, a line end or the end of the text.
-                if i < n && bytes[i] != comma && bytes[i] != lf && bytes[i] != cr {
-                    var end = i + 1
-                    while end < n && bytes[end] & 0xC0 == 0x80 { end += 1 }  // the whole character
-                    let shown = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<end]), as: UTF8.self)
-                    throw SyntaxError(line: line, message: "unexpected character '\(shown)' after a closing quote")
-                }
-                atFieldStart = false
-                continue
+            i += 1
+            if skipLineFeed {
+                skipLineFeed = false
+                if c == lf { continue }
             }
-            atFieldStart = false
-            switch c {
-            case comma:
-                endField()
-                atFieldStart = true
-                i += 1
-            case cr, lf:
-                if c == cr && i + 1 < n && bytes[i + 1] == lf { i += 1 }
-                i += 1
-                endField()
-                records.append(Record(fields: fields, line: recordLine))
-                fields = []
-                atFieldStart = true
-                recordHasContent = false
-                line += 1
-                recordLine = line
-            case quote:
+            switch state {
+            case .quoted:
+                if c == quote { state = .quotedQuote; continue }
+                if c == lf { if !quotedCR { line += 1 } } else if c == cr { line += 1 }
+                quotedCR = c == cr
+                field.append(c)
+                if field.count > Self.fieldLimit {
+                    throw SyntaxError(line: quoteStartLine, message: "a field longer than \(Self.fieldLimit) bytes")
+                }
+                continue
+            case .quotedQuote:
+                if c == quote { field.append(quote); state = .quoted; quotedCR = false; continue }
+                state = .afterQuote
+            default:
+                break
+            }
+            if c != cr && c != lf { recordHasContent = true }
+            switch (state, c) {
+            case (.afterQuote, comma), (.fieldStart, comma), (.unquoted, comma):
+                try endField()
+                state = .fieldStart
+            case (_, cr), (_, lf):
+                skipLineFeed = c == cr
+                try endRecord(emit)
+            case (.afterQuote, _):
+                var end = i
+                while end < n && bytes[end] & 0xC0 == 0x80 { end += 1 }  // the whole character
+                let shown = String(decoding: UnsafeBufferPointer(rebasing: bytes[(i - 1)..<end]), as: UTF8.self)
+                throw SyntaxError(line: line, message: "unexpected character '\(shown)' after a closing quote")
+            case (.fieldStart, quote):
+                state = .quoted
+                quotedCR = false
+                quoteStartLine = line
+            case (.unquoted, quote):
                 throw SyntaxError(line: line, message: "a quote inside an unquoted field (quote the field and double the quote)")
             default:
+                state = .unquoted
                 field.append(c)
-                i += 1
+                if field.count > Self.fieldLimit {
+                    throw SyntaxError(line: line, message: "a field longer than \(Self.fieldLimit) bytes")
+                }
             }
         }
-        if recordHasContent {
-            endField()
-            records.append(Record(fields: fields, line: recordLine))
+    }
+
+    /// The end of the text: the last record when it has no line end.
+    mutating func finish(_ emit: (Record) throws -> Void) throws {
+        if state == .quoted {
+            throw SyntaxError(line: quoteStartLine, message: "a quoted field that starts here is never closed")
         }
-        return records
+        if recordHasContent {
+            try endRecord(emit)
+        }
     }
 }
 

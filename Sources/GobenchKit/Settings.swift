@@ -253,6 +253,7 @@ public enum ParameterAssignments {
             let key = String(assignment[..<eq]).trimmingCharacters(in: .whitespaces)
             let value = String(assignment[assignment.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
             guard !value.isEmpty else { throw SettingsError("param '\(assignment)' has no value") }
+            try Bounds.checkParameterValues(key: key, value: value)
             if let previous = result[key], previous != value {
                 throw SettingsError("param '\(key)' given twice ('\(previous)' and '\(value)')")
             }

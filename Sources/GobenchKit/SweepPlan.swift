@@ -104,13 +104,17 @@ public struct SweepGrid: Sendable {
             let (workloadName, parameterName) = SweepGrid.split(key)
             if let workloadName, workloadName != spec.name { continue }
             guard spec.parameter(named: parameterName) != nil else { continue }
-            let values = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let values = value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard !values.isEmpty, !values.contains("") else {
                 throw SettingsError("param '\(key)=\(value)' has an empty value")
             }
             base[parameterName] = nil
             lists.removeAll { $0.0 == parameterName }
             lists.append((parameterName, values))
+        }
+        let count = lists.reduce(1) { product, list in product.multipliedReportingOverflow(by: list.1.count).partialValue }
+        guard count <= Bounds.maximumRuns else {
+            throw SettingsError("\(spec.name): the --param lists make \(count) combinations, more than \(Bounds.maximumRuns)")
         }
         var combinations: [[String: String]] = [base]
         for (name, values) in lists {

@@ -7,7 +7,15 @@
 //    back with ftruncate to the previous end, so the file ends at a whole run.
 // 3. A signal only sets a flag (and wakes the poll of the running child, which is stopped and
 //    not recorded); the loop checks it between runs, so no write is ever cut in half.
-// 4. `--resume` re-reads the file and skips the runs it holds, whatever their status.
+// 4. `--resume` re-reads the file and skips the runs it holds, whatever their status. A file
+//    that ends in a cut row or holds an incomplete run (a metric its cell's other runs have,
+//    or one the parent adds to every ok run, missing) is refused: `gobench repair` cuts it
+//    back to whole runs, and the next --resume measures those runs again.
+// 5. The sweep holds an exclusive flock on `.<name>.lock` beside the file from before it looks
+//    at the file until it ends, so a second sweep (or --resume, or repair) on the same file is
+//    refused, naming the holder's pid. A new file is created with O_EXCL. The lock file also
+//    names the running child, so that the next holder stops a child (and its process group)
+//    that a killed sweep left behind.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -52,13 +60,129 @@ public final class InterruptMonitor: @unchecked Sendable {
     }
 }
 
-/// The results file a sweep appends to, one whole run at a time.
+/// Another gobench holds the results file.
+public struct ResultsLockError: Error, CustomStringConvertible {
+    public var description: String
+    /// The exit status of a command refused for this reason.
+    public static let exitStatus: Int32 = 5
+    public init(_ description: String) { self.description = description }
+}
+
+/// The exclusive lock of a results file: flock on `<dir>/.<name>.lock`, which names the holder
+/// (`gobench PID`) and its running child (`child PID STARTTIME`).
+public final class ResultsLock {
+    public let path: String
+    private let descriptor: Int32
+    /// Messages about children of a killed sweep that were stopped when the lock was taken.
+    public private(set) var stoppedLeftovers: [String] = []
+
+    public static func lockPath(for results: String) -> String {
+        let url = URL(fileURLWithPath: results)
+        return url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".lock"
+    }
+
+    /// Takes the lock of `results`, or throws ResultsLockError naming the holder. Stops the
+    /// child a previous holder recorded if it (or its group) still runs.
+    public static func acquire(for results: String) throws -> ResultsLock {
+        let path = lockPath(for: results)
+        for _ in 0..<16 {
+            // O_NOFOLLOW: a symbolic link planted at the name is refused, not followed.
+            let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw ResultsCSVError("cannot open the lock file \(path): \(String(cString: strerror(errno)))")
+            }
+            var info = stat()
+            guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                close(fd)
+                throw ResultsCSVError("the lock file \(path) is not a regular file")
+            }
+            if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                let why = errno
+                let holder = state(of: fd).holder
+                close(fd)
+                guard why == EWOULDBLOCK else {
+                    throw ResultsCSVError("cannot lock \(path): \(String(cString: strerror(why)))")
+                }
+                throw ResultsLockError("\(results) is in use by another gobench (pid \(holder.map(String.init) ?? "unknown")); wait for it to end or stop it")
+            }
+            // The holder before may have removed the file between our open and flock: then
+            // the lock is on a name nobody else sees; take it again.
+            var named = stat()
+            if lstat(path, &named) != 0 || named.st_ino != info.st_ino || named.st_dev != info.st_dev {
+                close(fd)
+                continue
+            }
+            let lock = ResultsLock(path: path, descriptor: fd)
+            lock.stopLeftover()
+            lock.record(child: 0)
+            return lock
+        }
+        throw ResultsCSVError("cannot lock \(path): it keeps being replaced")
+    }
+
+    private init(path: String, descriptor: Int32) { self.path = path; self.descriptor = descriptor }
+
+    /// Removes the lock file and releases the lock (in that order, so that a waiting opener
+    /// sees the name gone and retries).
+    deinit {
+        unlink(path)
+        close(descriptor)
+    }
+
+    /// What a lock file says: the holder's pid, and its child's pid and start time.
+    static func state(of fd: Int32) -> (holder: pid_t?, child: (pid: pid_t, start: UInt64)?) {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { return (nil, nil) }
+        var holder: pid_t? = nil
+        var child: (pid_t, UInt64)? = nil
+        for line in String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "\n") {
+            let words = line.split(separator: " ")
+            if words.count == 2, words[0] == "gobench" { holder = pid_t(words[1]) }
+            if words.count == 3, words[0] == "child", let pid = pid_t(words[1]), pid > 0, let start = UInt64(words[2]) {
+                child = (pid, start)
+            }
+        }
+        return (holder, child)
+    }
+
+    /// Writes `gobench PID` and, when `child` is not 0, `child PID STARTTIME`.
+    public func record(child: pid_t) {
+        var text = "gobench \(getpid())\n"
+        if child > 0, let info = ProcessExecution.processStat(child) {
+            text += "child \(child) \(info.startTime)\n"
+        }
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        _ = ftruncate(descriptor, off_t(bytes.count))
+    }
+
+    /// Stops the child (and its process group) that the previous holder recorded, if that
+    /// holder was killed and the child, or a process of its group, still runs.
+    private func stopLeftover() {
+        guard let child = ResultsLock.state(of: descriptor).child else { return }
+        // The pid may belong to another process by now: only the same start time is the child.
+        if let info = ProcessExecution.processStat(child.pid), info.startTime != child.start { return }
+        let groupAlive = kill(-child.pid, 0) == 0
+        let childAlive = ProcessExecution.processStat(child.pid) != nil
+        guard groupAlive || childAlive else { return }
+        // While any process of the group lives, its id (the child's pid) is not reused.
+        kill(-child.pid, SIGKILL)
+        if childAlive { kill(child.pid, SIGKILL) }
+        stoppedLeftovers.append("stopped the child \(child.pid) and its process group, left running by a gobench that was killed")
+    }
+}
+
+/// The results file a sweep appends to, one whole run at a time, under its lock.
 public final class ResultsAppender {
     public let path: String
     private let descriptor: Int32
+    /// Held until the appender is released.
+    public let lock: ResultsLock
 
-    /// Opens `path` for a sweep. A new or empty file gets the header. An existing file is
-    /// refused unless `resume`, and then it must parse as a results file; its rows are returned.
+    /// Opens `path` for a sweep, under its lock. A new or empty file gets the header. An
+    /// existing file is refused unless `resume`, and then it must parse as a results file
+    /// whose runs are all complete; its rows are returned.
     public static func open(path: String, resume: Bool) throws -> (appender: ResultsAppender, existing: [ResultRow]) {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
@@ -68,36 +192,68 @@ public final class ResultsAppender {
                 throw ResultsCSVError("cannot create the directory \(directory) for \(path): \(ResultsAppender.reason(of: error))")
             }
         }
-        var existing: [ResultRow] = []
         var info = stat()
-        let exists = stat(path, &info) == 0
-        if exists && (info.st_mode & S_IFMT) != S_IFREG {
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
             throw ResultsCSVError("\(path) is not a regular file")
         }
-        let hasContent = exists && info.st_size > 0
-        if hasContent {
-            guard resume else {
-                throw ResultsCSVError("\(path) already exists; pass --resume to continue it, or choose another file with -o")
-            }
-            existing = try ResultsCSV.read(path: path)
+        let lock = try ResultsLock.acquire(for: path)
+        // Created here, or there before: O_EXCL tells which, with no window between.
+        var fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+        var created = fd >= 0
+        if !created && errno == EEXIST {
+            fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         }
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw ResultsCSVError("cannot open \(path) for writing: \(ProcessExecution.errnoText())")
         }
-        let appender = ResultsAppender(path: path, descriptor: fd)
-        if hasContent {
-            // A file written by an older run may lack the final newline: add it before appending.
-            if let data = FileManager.default.contents(atPath: path), data.last != UInt8(ascii: "\n") {
-                try appender.append(text: "\n")
+        var existing: [ResultRow] = []
+        var endsWithoutNewline = false
+        if !created {
+            guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                close(fd)
+                throw ResultsCSVError("\(path) is not a regular file")
             }
-        } else {
+            if info.st_size == 0 {
+                created = true  // an empty file: written as new
+            } else {
+                guard resume else {
+                    close(fd)
+                    throw ResultsCSVError("\(path) already exists; pass --resume to continue it, or choose another file with -o")
+                }
+                do {
+                    existing = try ResultsCSV.read(path: path)
+                    let incomplete = RunCompleteness.incompleteRuns(existing)
+                    if let first = incomplete.first {
+                        throw ResultsCSVError("\(path) holds \(incomplete.count) incomplete run\(incomplete.count == 1 ? "" : "s") (run \(first.runID) lacks \(first.missing.prefix(3).joined(separator: ", "))); `gobench repair \(path)` removes them, then --resume measures them again")
+                    }
+                } catch var error as ResultsCSVError {
+                    close(fd)
+                    if error.kind == .malformed && !error.description.contains("gobench repair") {
+                        error.description += " (if the file was cut by a crash, `gobench repair \(path)` cuts it back to whole runs)"
+                    }
+                    throw error
+                }
+                var last: UInt8 = 0
+                let readFD = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+                if readFD >= 0 {
+                    if pread(readFD, &last, 1, off_t(info.st_size - 1)) == 1 { endsWithoutNewline = last != UInt8(ascii: "\n") }
+                    close(readFD)
+                }
+            }
+        }
+        let appender = ResultsAppender(path: path, descriptor: fd, lock: lock)
+        if created {
             try appender.append(text: ResultsCSV.render([], header: true))
+        } else if endsWithoutNewline {
+            // A file written by hand may lack the final newline: add it before appending.
+            try appender.append(text: "\n")
         }
         return (appender, existing)
     }
 
-    private init(path: String, descriptor: Int32) { self.path = path; self.descriptor = descriptor }
+    private init(path: String, descriptor: Int32, lock: ResultsLock) {
+        self.path = path; self.descriptor = descriptor; self.lock = lock
+    }
 
     deinit { close(descriptor) }
 
@@ -169,6 +325,11 @@ public struct SweepRunner {
     /// be written (what was written stays valid).
     public func run(_ plan: SweepPlan, into appender: ResultsAppender, progress: ProgressReporter) throws -> SweepSummary {
         var summary = SweepSummary()
+        // The running child's pid goes to the lock file, for the next holder to stop it if
+        // this sweep is killed.
+        let lock = appender.lock
+        ProcessExecution.spawnObserver = { pid in lock.record(child: pid) }
+        defer { ProcessExecution.spawnObserver = nil }
         for (index, planned) in plan.runs.enumerated() {
             if let interrupt, interrupt.isInterrupted {
                 summary.stoppedBySignal = interrupt.signalNumber

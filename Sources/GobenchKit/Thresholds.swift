@@ -120,6 +120,11 @@ public struct ThresholdTable: Equatable, Sendable {
             guard !f[0].isEmpty, !f[1].isEmpty else {
                 throw ThresholdsError("\(source):\(line): workload and metric must not be empty (use * for any)")
             }
+            // A rule for a workload the catalog lacks (a typo, a renamed workload) would
+            // never match: refused.
+            guard f[0] == "*" || Catalog.names.contains(f[0]) else {
+                throw ThresholdsError("\(source):\(line): unknown workload '\(f[0].clippedForMessage)' (valid: *, \(Catalog.names.joined(separator: ", ")))")
+            }
             func number(_ i: Int) throws -> Double {
                 if f[i].isEmpty { return 0 }
                 guard let v = Double(f[i]), v.isFinite, v >= 0 else {

@@ -83,6 +83,9 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the comparison to this file (replaced atomically) instead of standard output.")
     var output: String?
 
+    @Flag(help: "Allow --output to be one of the inputs (BASE, NEW or the thresholds file).")
+    var force = false
+
     // Anything argument-parser does not recognise lands here, so that a usage mistake exits
     // with status 1 as documented rather than argument-parser's 64.
     @Argument(parsing: .allUnrecognized, help: .hidden)
@@ -117,8 +120,15 @@ struct CompareCommand: ParsableCommand {
         let gateOptions = GateOptions(minEffectPercent: minEffectValue, gateAllMetrics: gate == "all",
                                       correction: correctionValue, accountForDrift: driftTerm == "on")
 
+        if let path = output {
+            do {
+                try SafeFile.refuseOutputEqualToInput(path, inputs: [basePath, newPath] + (thresholds.map { [$0] } ?? []), force: force)
+            } catch {
+                fail(.usageOrInputError, "\(error)")
+            }
+        }
         let baseRows = readResults(basePath)
-        let newRows = readResults(newPath)
+        let newRows = readResults(newPath)  // read row by row: memory grows with cells, not rows
         var table = ThresholdTable()
         if let path = thresholds {
             do {
@@ -158,10 +168,10 @@ struct CompareCommand: ParsableCommand {
         }
     }
 
-    /// The rows of a results file, or exit 1 (malformed, unreadable) or 3 (other schema).
-    private func readResults(_ path: String) -> [ResultRow] {
+    /// A results file read for comparing, or exit 1 (malformed, unreadable) or 3 (other schema).
+    private func readResults(_ path: String) -> ComparisonSide {
         do {
-            return try ResultsCSV.read(path: path)
+            return try ComparisonSide(path: path)
         } catch let error as ResultsCSVError {
             fail(error.kind == .unsupportedSchema ? .incomparable : .usageOrInputError, error.description)
         } catch {
@@ -169,9 +179,7 @@ struct CompareCommand: ParsableCommand {
         }
     }
 
-    private func cellCount(_ rows: [ResultRow]) -> Int {
-        Set(rows.filter(\.isSample).map(\.cellKey)).count
-    }
+    private func cellCount(_ side: ComparisonSide) -> Int { side.cellCount }
 
     /// One error line on standard error and the exit status.
     private func fail(_ status: Status, _ message: String) -> Never {

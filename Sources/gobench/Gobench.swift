@@ -17,6 +17,7 @@ struct Gobench: ParsableCommand {
             RunCommand.self,
             SweepCommand.self,
             MergeCommand.self,
+            RepairCommand.self,
             TuneCommand.self,
             ChildCommand.self,
             FiguresCommand.self,

@@ -32,11 +32,9 @@ struct MergeCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: output) && !force {
                 throw SettingsError("\(output) already exists; pass --force to replace it")
             }
-            let merged = try ResultsMerge.merge(paths: inputs)
+            let merged = try ResultsMerge.merge(paths: inputs, into: output)
             for warning in merged.warnings { CommandErrors.warn(warning) }
-            try ResultsMerge.writeAtomically(ResultsCSV.render(merged.rows), to: output)
-            let runs = Set(merged.rows.map(\.runID)).count
-            print("wrote \(output): \(runs) runs, \(merged.rows.count) rows from \(inputs.count) file\(inputs.count == 1 ? "" : "s")")
+            print("wrote \(output): \(merged.runs) runs, \(merged.rows) rows from \(inputs.count) file\(inputs.count == 1 ? "" : "s")")
         }
     }
 }

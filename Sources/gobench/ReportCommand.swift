@@ -30,10 +30,18 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The report's title.")
     var title: String = "gobench report"
 
+    @Flag(help: "Allow the output to be one of the inputs.")
+    var force = false
+
     func run() throws {
         do {
             guard !files.isEmpty else {
                 throw ReportError("no results file given (usage: gobench report CSV... -o report.html)")
+            }
+            do {
+                try SafeFile.refuseOutputEqualToInput(output, inputs: files + [base, thresholds].compactMap { $0 }, force: force)
+            } catch let error as SafeFileError {
+                fail(error.description)
             }
             let inputs = try files.map { try ReportInput.read(path: $0) }
             let baseInput = try base.map { try ReportInput.read(path: $0) }

@@ -17,6 +17,8 @@ struct ChildOptions: ParsableArguments {
     /// A child runner for `engines`, after checking that each engine can start.
     func childRunner(for engines: [BenchmarkEngine]) throws -> ChildRunner {
         let timeoutSeconds = try DurationText.seconds(timeout, what: "timeout")
+        // Descendants of a run that leave its process group come back here to be stopped.
+        ProcessExecution.becomeSubreaper()
         let launcher = EngineLauncher.standard(gobenchExecutable: EngineLauncher.currentExecutable,
                                                goPeerExecutable: goPeerExecutable)
         if engines.contains(.go) && !FileManager.default.isExecutableFile(atPath: goPeerExecutable) {
@@ -46,6 +48,10 @@ enum CommandErrors {
             fail(command, error.description)
         } catch let error as ResultsCSVError {
             fail(command, error.description)
+        } catch let error as SafeFileError {
+            fail(command, error.description)
+        } catch let error as ResultsLockError {
+            fail(command, error.description, status: ResultsLockError.exitStatus)
         }
     }
 
@@ -128,8 +134,8 @@ struct RunCommand: ParsableCommand {
             if case .forced(let only) = spec.procs, procs != only {
                 throw SettingsError("\(spec.name) always runs at procs=\(only)")
             }
-            guard reps >= 1 else { throw SettingsError("reps must be at least 1") }
-            guard warmup >= 0 else { throw SettingsError("warmup must be 0 or more") }
+            try Bounds.checkReps(reps)
+            guard warmup >= 0, warmup <= Bounds.maximumWarmup else { throw SettingsError("warmup must be from 0 to \(Bounds.maximumWarmup)") }
             let params = try spec.canonicalParameters(try ParameterAssignments.parse(self.params))
             let placementSetting = try PlacementSetting.parse(placement)
             try EnvironmentValidation.check()
@@ -140,7 +146,7 @@ struct RunCommand: ParsableCommand {
                                        params: params)
             return (settings, try child.childRunner(for: [engine]))
         }
-        let machine = MachineProbe.probe(goPeerExecutable: child.goPeerExecutable)
+        let machine = MachineProbe.probe(goPeerExecutable: settings.engine == .go ? child.goPeerExecutable : nil)
         let interrupt = InterruptMonitor.installed
         let stderrIsTerminal = isatty(STDERR_FILENO) != 0
 

@@ -16,7 +16,8 @@ struct SweepCommand: ParsableCommand {
         current run is discarded, leaving a valid file that --resume continues. The default \
         sweep (engines swift,go) is sized to finish in about 5 minutes on 2 cores.
         Exit status: 0 when every run is ok or not_applicable, 3 when some run failed (the \
-        failures are in the file), 1 on bad input or an unwritable file, 128+signal when stopped.
+        failures are in the file), 1 on bad input or an unwritable file, 5 when another gobench \
+        holds the output file (flock on .NAME.lock beside it), 128+signal when stopped.
         """
     )
 
@@ -69,7 +70,7 @@ struct SweepCommand: ParsableCommand {
         defer { userWorkloads.removeBinaries() }
         let catalogWorkloads = workloads ?? (user.isActive ? nil : "all")
         let (cells, shardSetting, engineList) = try CommandErrors.reporting("sweep") { () throws -> ([RunSettings], ShardSetting, [BenchmarkEngine]) in
-            guard reps >= 1 else { throw SettingsError("reps must be at least 1") }
+            try Bounds.checkReps(reps)
             var engineList: [BenchmarkEngine] = []
             for name in engines.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
                 let engine = try BenchmarkEngine.parse(name)
@@ -96,6 +97,7 @@ struct SweepCommand: ParsableCommand {
                 engineList = []
             }
             cells = UserWorkloadOptions.withQuotas(cells + userWorkloads.cells(procs: procsList, placements: placementList), quotas)
+            try Bounds.checkPlanSize(cells: cells.count, reps: reps)
             return (cells, try shard.map(ShardSetting.parse) ?? .whole, engineList)
         }
         if dryRun {
@@ -119,9 +121,10 @@ struct SweepCommand: ParsableCommand {
                     throw SettingsError("\(path) was measured with env '\(first.env)', this environment records '\(runner.environment.recordedText)'; --resume needs the same settings")
                 }
             }
+            for message in appender.lock.stoppedLeftovers { CommandErrors.warn(message) }
             let plan = SweepPlan(allCells: cells, reps: reps, seed: seed, shard: shardSetting,
                                  done: SweepPlan.doneRuns(in: existing))
-            let machine = MachineProbe.probe(goPeerExecutable: child.goPeerExecutable)
+            let machine = MachineProbe.probe(goPeerExecutable: engineList.contains(.go) ? child.goPeerExecutable : nil)
             if let other = existing.first?.machine, !other.sameMachine(as: machine) {
                 CommandErrors.warn("\(path) was measured on \(other.host) (\(other.cpuModel)); this is \(machine.host) (\(machine.cpuModel))")
             }

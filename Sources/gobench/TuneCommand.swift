@@ -74,7 +74,7 @@ struct TuneCommand: ParsableCommand {
             guard engine != .swiftConcurrency else {
                 throw SettingsError("tune measures GOMAXPROCS, which swift-concurrency does not have; use --engine swift or go")
             }
-            guard reps >= 1 else { throw SettingsError("reps must be at least 1") }
+            try Bounds.checkReps(reps)
             _ = try DurationText.seconds(minTime, what: "--min-time")
             if reps < 4 { CommandErrors.warn("with fewer than 4 reps no difference can reach p < 0.05: the default will stand") }
             var candidates = try procs.map(ProcsList.parse) ?? Array(1...(2 * cpus))
@@ -91,6 +91,7 @@ struct TuneCommand: ParsableCommand {
             let cells = try SweepGrid(workloads: specs, engines: [engine], procs: candidates.sorted(),
                                       scavenges: [.off], placements: placementList).cells()
             guard !cells.isEmpty else { throw SettingsError("none of '\(workloads)' runs on engine \(engine.rawValue)") }
+            try Bounds.checkPlanSize(cells: cells.count, reps: reps)
             return (cells, engine)
         }
         let minimumSeconds = (try? DurationText.seconds(minTime, what: "--min-time")) ?? 1
@@ -104,12 +105,14 @@ struct TuneCommand: ParsableCommand {
                                            runner: calibrationRunner, measuredParams: measuredParams)
         let (runner, appender, plan, temporary) = try CommandErrors.reporting("tune") { () throws -> (ChildRunner, ResultsAppender, SweepPlan, String?) in
             let runner = try child.childRunner(for: [engine])
-            let temporary = output == nil ? NSTemporaryDirectory() + "gobench-tune-\(getpid()).csv" : nil
-            let (appender, existing) = try ResultsAppender.open(path: output ?? temporary!, resume: resume)
+            // Without -o: a file in a fresh private folder (mkdtemp, mode 0700), which no other
+            // user can plant a name in.
+            let temporary = try output == nil ? SafeFile.makePrivateDirectory(prefix: "gobench-tune") : nil
+            let (appender, existing) = try ResultsAppender.open(path: output ?? temporary! + "/tune.csv", resume: resume)
             let plan = SweepPlan(allCells: cells, reps: reps, seed: seed, done: SweepPlan.doneRuns(in: existing))
             return (runner, appender, plan, temporary)
         }
-        defer { if let temporary { unlink(temporary) } }
+        defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
         if let quotaCPUs {
             let limit = Int(quotaCPUs.rounded(.up))
             if cells.contains(where: { $0.procs > limit }) {
@@ -117,7 +120,7 @@ struct TuneCommand: ParsableCommand {
             }
         }
         FileHandle.standardError.write(Data("tune: \(plan.cells.count) candidates x workloads x \(reps) reps = \(plan.runs.count) runs on engine \(engine.rawValue)\n".utf8))
-        let machine = MachineProbe.probe(goPeerExecutable: child.goPeerExecutable)
+        let machine = MachineProbe.probe(goPeerExecutable: engine == .go ? child.goPeerExecutable : nil)
         let sweepRunner = SweepRunner(childRunner: runner, machine: machine, interrupt: InterruptMonitor.installed)
         let summary = try CommandErrors.reporting("tune") {
             try sweepRunner.run(plan, into: appender, progress: ProgressReporter(total: plan.runs.count))

@@ -58,6 +58,7 @@ final class ThresholdsTests: XCTestCase {
         assertError("workload,metric,relative_percent,absolute\n*,*,5,\n*,*,6,\n", "t.csv:3: a second rule for workload * and metric * (the first is on line 2)")
         assertError("workload,metric,relative_percent,absolute\n,ns_per_op,5,\n", "t.csv:2: workload and metric must not be empty")
         assertError("workload,metric,relative_percent,absolute\n\"*,*,5,\n", "t.csv:2: malformed CSV")
+        assertError("workload,metric,relative_percent,absolute\ntimer-strom,*,5,\n", "t.csv:2: unknown workload 'timer-strom'")
     }
 
     func testTheRepositoryThresholdsFileParses() throws {

@@ -16,16 +16,12 @@ public enum ReportFileWriter {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ReportError("\(path): the folder \(directory) does not exist")
         }
-        // Same folder as the target, so that rename(2) stays on one file system and is atomic.
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            throw ReportError("\(path): cannot write a temporary file in \(directory)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw ReportError("\(path): cannot write the report (\(reason))")
+        // Same folder as the target, so that rename(2) stays on one file system and is atomic;
+        // created exclusively (mkstemp), so a planted name or link is never followed.
+        do {
+            try SafeFile.writeAtomically(text, to: path)
+        } catch let error as SafeFileError {
+            throw ReportError(error.description)
         }
     }
 }
