@@ -390,7 +390,7 @@ final class ChildOutputValidationTests: XCTestCase {
 
     func testMarkdownCellsAreEscaped() {
         XCTAssertEqual(MarkdownText.cell("a|b<script>&\n\u{1b}[2J"), "a\\|b&lt;script&gt;&amp;\\n\\u{1b}[2J")
-        let row = FigureTable.Row(workload: "w|<b>x</b>", params: "", procs: 1, medians: ["swift": (2, 3), "go": (1, 3)])
+        let row = FigureTable.Row(workload: "w|<b>x</b>", params: "", procs: 1, scavenge: "off", medians: ["swift": (2, 3), "go": (1, 3)])
         let table = FigureTable.markdown([row])
         XCTAssertTrue(table.contains("| w\\|&lt;b&gt;x&lt;/b&gt; | 1 |"), table)
     }
