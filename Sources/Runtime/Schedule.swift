@@ -91,8 +91,8 @@ func prefetchNextRunnable(_ p: Processor) {
 /// and a direct Gosched's, way in).
 @inline(__always)
 func takeAsRunning(_ gp: Goroutine, _ m: Machine, _ p: Processor) {
-    p.stats.schedules += 1
-    if gp.spawnNode != p.node { p.stats.remoteRuns += 1 }
+    p.stats[.schedules] += 1
+    if gp.spawnNode != p.node { p.stats[.remoteRuns] += 1 }
     // A CAS, not a store: a G that is not runnable here (a runtime bug: on two queues)
     // must fail loudly, never run twice on one stack.
     gp.casStatus(.runnable, .running)
@@ -127,7 +127,7 @@ func finishSwitch(_ s: Scheduler, _ m: Machine, _ gp: Goroutine, _ action: Switc
     /// The G has parked (Go's park_m before its unlockf): counted on its P (a parking G's
     /// M holds its P), waiting, off this M.
     @inline(__always) func parked() {
-        pRef?._withUnsafeGuaranteedRef { $0.stats.goroutineParks &+= 1 }
+        pRef?._withUnsafeGuaranteedRef { $0.stats[.goroutineParks] &+= 1 }
         gp.setStatus(.waiting)
         m.current = nil
         gp.m = nil
@@ -242,7 +242,7 @@ func exitGoroutine0(_ m: Machine, _ gp: Goroutine) -> Bool {
             while !s.isShuttingDown { m.park.sleep(); m.park.clear() }
             return true
         }
-        Statistics.shared.threadsExited.add(1)
+        Statistics.shared.add(.threadsExited)
         retireMachine(m)
         return true // not reached for other Ms
     }
@@ -288,7 +288,7 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
             if !m.spinning {
                 m.spinning = true
                 _ = gb_add_i32(s.spinningCount, 1)
-                p.stats.spinningStarts &+= 1
+                p.stats[.spinningStarts] &+= 1
             }
             if let gp = stealWork(m, p) { return (gp, false) }
             // The other Ps' due timers, onto our queue (Go's stealWork runs them too).
@@ -321,7 +321,7 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
                     s.acquireP(m, ip)
                     m.spinning = true
                     _ = gb_add_i32(s.spinningCount, 1)
-                    ip.stats.spinningStarts &+= 1
+                    ip.stats[.spinningStarts] &+= 1
                     continue
                 }
                 s.lock.unlock()
@@ -364,13 +364,13 @@ func stealWork(_ m: Machine, _ p: Processor) -> Goroutine? {
         s.placement.forEachVictim(of: p, allP: s.allP) { victim in
             if s.isStopping { return true }
             if victim.runQueue.isEmpty { return false }
-            p.stats.stealAttempts &+= 1
+            p.stats[.stealAttempts] &+= 1
             var taken: UInt32 = 0
             if let w = p.runQueue.steal(from: victim.runQueue, stealRunNext: stealRunNext,
                                         victimRunning: victim.status == .running, taken: &taken) {
-                p.stats.steals += 1
-                p.stats.stolenGoroutines &+= UInt64(taken)
-                if victim.node != p.node { p.stats.remoteSteals += 1 }
+                p.stats[.steals] += 1
+                p.stats[.stolenGoroutines] &+= UInt64(taken)
+                if victim.node != p.node { p.stats[.remoteSteals] += 1 }
                 found = Goroutine.from(word: w)
                 return true
             }
@@ -401,7 +401,7 @@ func startLockedM(_ m: Machine, _ gp: Goroutine) {
     let s = sched!
     guard let lm = gp.lockedM else { return }
     let p = s.releaseP(m)
-    Statistics.shared.lockedHandoffs.add(1)
+    Statistics.shared.add(.lockedHandoffs)
     s.lock.lock()
     lm.nextP = p
     lm.pendingLockedRun = gp
@@ -410,7 +410,7 @@ func startLockedM(_ m: Machine, _ gp: Goroutine) {
         s.lockedIdleMCount -= 1
     }
     s.lock.unlock()
-    Statistics.shared.machineWakeups.add(1)
+    Statistics.shared.add(.machineWakeups)
     lm.park.wakeup()
 }
 
@@ -437,7 +437,7 @@ func stopLockedM(_ m: Machine) -> Bool {
             s.handoffP(s.releaseP(m))
         }
     }
-    Statistics.shared.machineParks.add(1)
+    Statistics.shared.add(.machineParks)
     s.lock.lock()
     if m.pendingLockedRun == nil {
         m.countedLockedIdle = true

@@ -101,7 +101,7 @@ func retake(_ now: Int64) -> Int {
                 let w = gb_load_acquire_uptr(p.runningWord)
                 if w != 0, case let gp = Goroutine.from(word: w), !gp.preempt {
                     gp.preempt = true
-                    Statistics.shared.preemptionRequests.add(1)
+                    Statistics.shared.add(.preemptionRequests)
                 }
             }
         }
@@ -120,8 +120,8 @@ func retake(_ now: Int64) -> Int {
                 continue
             }
             if p.casStatus(.syscall, .idle) {
-                Statistics.shared.retakes.add(1)
-                Statistics.shared.handoffs.add(1)
+                Statistics.shared.add(.retakes)
+                Statistics.shared.add(.handoffs)
                 n += 1
                 s.handoffP(p)
             }
