@@ -127,8 +127,6 @@ public final class Goroutine: @unchecked Sendable {
     /// LockOSThread's two counters (Go's lockedExt, lockedInt); non-zero only with lockedM.
     var lockedExternal: UInt32 = 0
     var lockedInternal: UInt32 = 0
-    /// A G that is handed off the end of a syscall queue, or wakes from a park, reads this.
-    var parkingSuccess = false
     /// Never freed by the scavenger (the main goroutine: Runtime.run holds a reference
     /// to it while m0 schedules, released only at shutdown).
     var pinned = false
@@ -280,7 +278,6 @@ final class Waiter: @unchecked Sendable {
     var selectDone: UnsafeMutablePointer<UInt32>?
     /// True when the operation completed by a partner; false when woken by close.
     var success = false
-    var isSelect: Bool { selectDone != nil }
 
     init() {}
 }

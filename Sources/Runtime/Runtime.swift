@@ -320,7 +320,8 @@ func park(_ gp: Goroutine, reason: WaitReason, unlocking lock: RuntimeLock?) {
 }
 
 /// Calls `body` with the running goroutine and its M, borrowed (no retain or release
-/// call: these live as long as the runtime); outside a goroutine, fails with `message`.
+/// call: an M lives as long as the runtime, and the scavenger frees only dead Gs);
+/// outside a goroutine, fails with `message`.
 @inline(__always)
 func withCurrentGoroutine<R>(orFail message: @autoclosure () -> String, _ body: (Goroutine, Machine) -> R) -> R {
     guard let raw = gb_get_machine() else { fatalUsage(message()) }

@@ -124,10 +124,6 @@ func startScavenger() {
     sched.scavengerID = Runtime.spawnGoroutine(stackBytes: 0, isSystem: true) { scavengerMain() }
 }
 
-/// Set by sysmon when the interval has passed; the scavenger sleeps on a system timer, so
-/// sysmon only needs it when a runtime with no timers pending must be woken.
-func wakeScavengerIfDue(_ now: Int64) {}
-
 func scavengerMain() {
     let s = sched!
     guard let gp = currentGoroutine() else { return }

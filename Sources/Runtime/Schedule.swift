@@ -265,12 +265,14 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
         p.timers.runDue(on: p, queue: s.timers)
         // 1. Fairness: every 61st tick, the global queue first (Go's number: a prime
         //    that is not too small, so neither queue starves).
-        if p.scheduleTick % 61 == 0 { s.placement.observeNode(of: p) }
-        if p.scheduleTick % 61 == 0 && gb_load_relaxed_i64(s.globalSize) > 0 {
-            s.lock.lock()
-            let gp = s.globalGet(p, max: 1)
-            s.lock.unlock()
-            if let gp { return (gp, false) }
+        if p.scheduleTick % 61 == 0 {
+            s.placement.observeNode(of: p)
+            if gb_load_relaxed_i64(s.globalSize) > 0 {
+                s.lock.lock()
+                let gp = s.globalGet(p, max: 1)
+                s.lock.unlock()
+                if let gp { return (gp, false) }
+            }
         }
         // 2. The local queue.
         if let (w, inherit) = p.runQueue.get() { return (Goroutine.from(word: w), inherit) }
@@ -306,15 +308,13 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
         s.releaseP(m)
         s.idlePPut(p)
         s.lock.unlock()
-        let wasSpinning = m.spinning
         if m.spinning {
             m.spinning = false
             _ = gb_sub_i32(s.spinningCount, 1)
             // The re-check of step 3 of the protocol: the decrement above is sequentially
             // consistent with a submitter's enqueue-then-wakep.
             gb_fence_seq_cst()
-            if let p2 = anyPWithWork(s) {
-                _ = p2
+            if anyPHasWork(s) {
                 s.lock.lock()
                 if let ip = s.idlePGet() {
                     s.lock.unlock()
@@ -327,7 +327,6 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
                 s.lock.unlock()
             }
         }
-        _ = wasSpinning
         // Someone must wait for the timers: the first M to go idle while timers are
         // pending sleeps until the earliest one (Go lets it wait in netpoll).
         // Only user timers: the runtime's own (the scavenger's) are run by sysmon, and
@@ -346,11 +345,11 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
     }
 }
 
-/// True when some P has queued work (the spinner's re-check before parking).
-func anyPWithWork(_ s: Scheduler) -> Processor? {
-    for p in s.allP where !p.runQueue.isEmpty { return p }
-    if gb_load_relaxed_i64(s.globalSize) > 0 { return s.allP.first }
-    return nil
+/// True when some P's local queue or the global queue has work (the spinner's re-check
+/// before parking).
+func anyPHasWork(_ s: Scheduler) -> Bool {
+    for p in s.allP where !p.runQueue.isEmpty { return true }
+    return gb_load_relaxed_i64(s.globalSize) > 0
 }
 
 /// Go's stealWork: 4 rounds over the Ps in a random order (topology-aware: Ps on the same
@@ -569,8 +568,8 @@ func goschedDirect(_ gp: Goroutine, _ m: Machine) -> Bool {
 }
 
 // Out of line on purpose: parameters are borrowed (+0) for the whole body, so the
-// fields read from them need no retain/release (these objects live as long as the
-// runtime; a retain of one is still a call).
+// fields read from them need no retain/release (none of them can be freed while its
+// goroutine runs: the scavenger frees only dead Gs; a retain of one is still a call).
 @inline(never)
 func goschedDirect(_ gp: Goroutine, _ s: Scheduler, _ m: Machine, _ p: Processor) -> Bool {
     if p.timers.hasTimers { p.timers.runDue(on: p, queue: s.timers) }

@@ -156,7 +156,8 @@ final class Scheduler: @unchecked Sendable {
 
     // MARK: - Global run queue (caller holds `lock`)
 
-    // (G words, not references: every G lives as long as the runtime, and a strong
+    // (G words, not references: a queued G is not dead, so the scavenger cannot free it
+    // (it frees only dead Gs, Scavenger.swift, "Free goroutines"), and a strong
     // load costs a retain/release call per queue operation. A put or get does not touch
     // the G: see WordRing.swift.)
     @inline(__always)
@@ -309,7 +310,7 @@ final class Scheduler: @unchecked Sendable {
         if spinning { p!.stats[.spinningStarts] &+= 1 }
         let m = idleMGet()
         if m == nil {
-            let nm = newMachine(lockHeld: true)
+            let nm = newMachine()
             nm.spinning = spinning
             nm.nextP = p
             if !lockHeld { lock.unlock() }
@@ -325,7 +326,7 @@ final class Scheduler: @unchecked Sendable {
 
     /// A new M, counted and registered (caller holds `lock`). Past the limit the program
     /// fails as Go's does.
-    func newMachine(lockHeld: Bool) -> Machine {
+    func newMachine() -> Machine {
         if machineCount >= Scheduler.maxMachines {
             fatalThrow("thread exhaustion")
         }
