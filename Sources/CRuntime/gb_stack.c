@@ -141,10 +141,6 @@ size_t gb_resident_bytes(void *addr, size_t len) {
     return resident * page;
 }
 
-uintptr_t gb_stack_pointer(void) {
-    return (uintptr_t)__builtin_frame_address(0);
-}
-
 // ---- async-signal-safe formatting ----
 
 static size_t put_str(char *buf, size_t at, size_t cap, const char *s) {

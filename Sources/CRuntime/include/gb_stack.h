@@ -78,9 +78,6 @@ void gb_signals_install(void);
 /// handler can run when the goroutine stack is exhausted.
 int gb_signal_stack_install(void);
 
-/// The current stack pointer of the caller (approximately: the address of a local).
-uintptr_t gb_stack_pointer(void);
-
 /// Writes a message to standard error and exits with `status`, without running atexit
 /// handlers or Swift's runtime: the way Go's fatal errors end a process.
 void gb_fatal_exit(const char *message, int status) __attribute__((noreturn));
