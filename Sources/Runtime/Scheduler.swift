@@ -106,7 +106,6 @@ final class Scheduler: @unchecked Sendable {
     var maxStackBytes: Int
 
     // Stop-the-world.
-    let stopTheWorldLock = RuntimeLock()
     let gcWaiting: UnsafeMutablePointer<UInt32>
     var stopWait = 0
     let stopNote = Note()
@@ -146,7 +145,7 @@ final class Scheduler: @unchecked Sendable {
         stacks = StackAllocator(standardBytes: configuration.standardStackBytes)
         maxStackBytes = configuration.maxStackBytes
         self.placement = placement
-        for o: AnyObject in [self, lock, allGLock, freeLock, stacks, stopTheWorldLock, stopNote,
+        for o: AnyObject in [self, lock, allGLock, freeLock, stacks, stopNote,
                              timers, timers.waiterNote, sysmonState, sysmonState.note,
                              worldMutex, scavenger, scavenger.mutex] { makeImmortal(o) }
     }
