@@ -4,7 +4,8 @@
 # chromium for the report check; qemu, a kernel and busybox for the NUMA check), then runs:
 #
 #   1. swift test            unit, scenario and stress tests of every module (debug build)
-#   2. go test               the Go peer (peers/go)
+#   2. go test               the Go peer (peers/go), and the example package
+#                            (Examples/hello-goroutines, built against Runtime and run)
 #   3. report-check.sh       gobench report rendered in headless Chromium
 #   4. numa-vm-check.sh      a static gobench in QEMU guests with 2 and 4 NUMA nodes
 #   5. stress.sh             the randomized stress suite in release, for a time budget
@@ -69,6 +70,8 @@ export PATH="$root/.venv/bin:$PATH"
 
 stage "swift test" swift test
 stage "go test" bash -c 'cd peers/go && GOFLAGS=-trimpath go test -count=1 ./...'
+# Examples/hello-goroutines: a separate package that depends on Runtime by path.
+stage "example package" bash -c 'cd Examples/hello-goroutines && swift build && swift run hello-goroutines'
 
 if [ "$quick" -eq 0 ]; then
   if ! command -v chromium >/dev/null; then

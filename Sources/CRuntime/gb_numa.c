@@ -13,8 +13,6 @@ int gb_numa_available(void) { return numa_available() >= 0 ? 1 : 0; }
 
 int gb_numa_max_node(void) { return numa_max_node(); }
 
-int gb_numa_configured_cpus(void) { return numa_num_configured_cpus(); }
-
 int gb_numa_node_of_cpu(int cpu) {
     if (cpu < 0) return -1;
     return numa_node_of_cpu(cpu);

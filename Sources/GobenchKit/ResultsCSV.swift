@@ -414,8 +414,8 @@ public enum ResultsCSV {
 }
 
 /// A strict RFC 4180 reader that remembers the physical line each record starts on.
-/// (CSV.swift's reader accepts an unterminated quote silently and loses characters after a
-/// stray quote, and cannot say which line a record came from.)
+/// An unterminated quote and a stray quote inside an unquoted field are errors, not
+/// characters silently lost.
 /// It is fed bytes in pieces of any size and hands over each record as it ends, so that a file
 /// is read with memory bounded by its longest record, not by its size.
 struct CSVRecordReader {

@@ -127,7 +127,8 @@ public final class Goroutine: @unchecked Sendable {
     /// LockOSThread's two counters (Go's lockedExt, lockedInt); non-zero only with lockedM.
     var lockedExternal: UInt32 = 0
     var lockedInternal: UInt32 = 0
-    /// A G that is handed off the end of a syscall queue, or wakes from a park, reads this.
+    /// GoMutex's semaphore (Sync.swift): set by the releaser that hands this waiting G the
+    /// mutex directly (starvation mode), read by the G when it wakes.
     var parkingSuccess = false
     /// Never freed by the scavenger (the main goroutine: Runtime.run holds a reference
     /// to it while m0 schedules, released only at shutdown).
@@ -283,7 +284,6 @@ final class Waiter: @unchecked Sendable {
     var selectDone: UnsafeMutablePointer<UInt32>?
     /// True when the operation completed by a partner; false when woken by close.
     var success = false
-    var isSelect: Bool { selectDone != nil }
     /// select (Select.swift): the next waiter of this G's chain, which its channel
     /// waiter heads; a heap slot for the case's element; on the head, the done word.
     var spare: Waiter?

@@ -1,7 +1,8 @@
-// Immortal runtime objects. Gs, Ms, Ps and the scheduler live as long as the runtime and
-// are passed around the scheduler's hot paths, where every load of a reference costs an
-// atomic retain and release (measured: about 70% of a Gosched). Go's runtime never frees
-// its Gs, Ms and Ps either; we give these objects the reference count the Swift runtime
+// Immortal runtime objects. Ms, Ps and the scheduler live as long as the runtime, and a G
+// until the scavenger frees it (dead, detached from every list, after a grace period:
+// Scavenger.swift, "Free goroutines"). They are passed around the scheduler's hot paths,
+// where every load of a reference costs an atomic retain and release (measured: about
+// 70% of a Gosched). Go's runtime never frees its Gs, Ms and Ps; we give these objects the reference count the Swift runtime
 // uses for statically allocated, never-freed objects ("immortal"), on which
 // swift_retain and swift_release return without an atomic write.
 //

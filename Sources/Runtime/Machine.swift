@@ -33,7 +33,8 @@ final class Machine: @unchecked Sendable {
     let g0: UnsafeMutablePointer<gb_context>
     /// The goroutine running on this M. (Stored unmanaged: the hot paths borrow it with
     /// _withUnsafeGuaranteedRef, without the retain/release call a load of a class
-    /// reference costs; every G and P lives as long as the runtime.)
+    /// reference costs. The running G cannot be freed: the scavenger frees only dead Gs,
+    /// after a grace period (Scavenger.swift, "Free goroutines").)
     var currentRef: Unmanaged<Goroutine>?
     var current: Goroutine? {
         @inline(__always) get { currentRef?.takeUnretainedValue() }
@@ -63,11 +64,8 @@ final class Machine: @unchecked Sendable {
     var tid: Int32 = 0
     /// True for sysmon's M (no P, never runs goroutines).
     var isSysmon = false
-    /// Set when this M must end its thread after the current G exits (locked exit).
-    var exitThread = false
     /// The CPUs this thread is bound to now (placement), to skip redundant affinity calls.
     var boundCPUs: [Int32] = []
-    var inSyscallSinceNanoseconds: Int64 = 0
     /// cheaprand state (select's poll order), seeded from the OS (Select.swift).
     var random: UInt64 = freshRandomSeed()
     /// Set by startLockedM: the locked G is runnable and this M should run it.

@@ -61,6 +61,7 @@ final class Processor: @unchecked Sendable {
     var sysmonSyscallTick: UInt32 = 0
     var sysmonWhenNanoseconds: Int64 = 0
     var sysmonSyscallWhenNanoseconds: Int64 = 0
+    /// Its counters (Statistics.swift), bumped by its owner with a plain add.
     var stats = ProcessorStatistics()
     /// xorshift state for the steal order (Go's cheaprand).
     var stealRandom: UInt64
@@ -90,53 +91,4 @@ final class Processor: @unchecked Sendable {
 
     /// True when the P has nothing to run.
     var isEmpty: Bool { runQueue.isEmpty }
-}
-
-/// Counters kept per P without atomics (only the owning M writes them) and summed on demand.
-///
-/// Readable while the runtime runs: `Runtime.statistics()` reads them from any thread
-/// without a lock or an atomic. That is a relaxed read of each word (aligned 64-bit loads
-/// and stores do not tear on the platforms supported): a reader may see a counter a few
-/// increments behind, never a torn or invented value. The P's owner is the only writer
-/// (an idle P's counters are written only under sched.lock, by whoever hands the P on).
-struct ProcessorStatistics {
-    /// Goroutines created on this P (Go's newproc).
-    var spawned: UInt64 = 0
-    /// Steals that took at least one G from a victim (successes).
-    var steals: UInt64 = 0
-    /// runqsteal calls on a victim whose queue did not look empty (tried; >= steals).
-    var stealAttempts: UInt64 = 0
-    /// Gs moved by the successful steals (the one run at once and those queued here).
-    var stolenGoroutines: UInt64 = 0
-    var remoteSteals: UInt64 = 0
-    /// Local-queue overflows (each moves a batch to the global queue).
-    var globalOverflows: UInt64 = 0
-    /// Gs this P took from the global queue (globalGet: the one to run and the batch).
-    var globalQueueGets: UInt64 = 0
-    /// Goroutines started running on this P: context switches (Go's schedtick, counted
-    /// also where the time slice is inherited).
-    var schedules: UInt64 = 0
-    var remoteRuns: UInt64 = 0
-    var preemptionsHonoured: UInt64 = 0
-    var syscalls: UInt64 = 0
-    var syscallFastExits: UInt64 = 0
-    var freeListReuses: UInt64 = 0
-    /// Times an M holding (or being handed) this P started spinning.
-    var spinningStarts: UInt64 = 0
-    /// Goroutines that parked on this P (channel, select, mutex, WaitGroup, sleep, ...).
-    var goroutineParks: UInt64 = 0
-    /// Parked goroutines made runnable by code running on this P (goready).
-    var goroutineReadies: UInt64 = 0
-
-    mutating func add(_ o: ProcessorStatistics) {
-        spawned += o.spawned; steals += o.steals; stolenGoroutines += o.stolenGoroutines
-        stealAttempts += o.stealAttempts
-        remoteSteals += o.remoteSteals; globalOverflows += o.globalOverflows
-        globalQueueGets += o.globalQueueGets
-        schedules += o.schedules; remoteRuns += o.remoteRuns
-        preemptionsHonoured += o.preemptionsHonoured; syscalls += o.syscalls
-        syscallFastExits += o.syscallFastExits; freeListReuses += o.freeListReuses
-        spinningStarts += o.spinningStarts; goroutineParks += o.goroutineParks
-        goroutineReadies += o.goroutineReadies
-    }
 }

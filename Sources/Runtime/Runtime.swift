@@ -46,7 +46,7 @@ public enum Runtime {
             if stackBytes != 0 { gp.requestedStackBytes = min(stackBytes, s.maxStackBytes) }
             if isSystem { gp.isSystem = true }
             gp.spawnNode = p.node
-            p.stats.spawned += 1
+            p.stats[.goroutinesSpawned] += 1
             if !isSystem { _ = gb_add_relaxed_i64(s.liveUserGoroutines, 1) }
             gp.setStatus(.runnable)
             s.runqPut(p, gp, next: true)
@@ -235,45 +235,10 @@ public enum Runtime {
             let queued = p.runQueue.count + (p.runQueue.runnextItem != 0 ? 1 : 0)
             out.processors.append(ProcessorStatisticsSnapshot(id: p.id, ps, runQueueLength: queued))
         }
-        let g = Statistics.shared
-        out.goroutinesSpawned = st.spawned
-        out.schedules = st.schedules
-        out.steals = st.steals
-        out.stealAttempts = st.stealAttempts
-        out.stolenGoroutines = st.stolenGoroutines
-        out.remoteSteals = st.remoteSteals
-        out.remoteRuns = st.remoteRuns
-        out.globalOverflows = st.globalOverflows
-        out.globalQueuePuts = gb_load_relaxed_u64(s.globalPutCount)
-        out.globalQueueGets = st.globalQueueGets
-        out.spinningStarts = st.spinningStarts
+        out.processorTotals = st.snapshot
+        for c in GlobalCounter.allCases { out.globals[c.rawValue] = Statistics.shared[c] }
+        out.processorTotals[ProcessorCounter.goroutineReadies.rawValue] &+= out[.readiesWithoutProcessor]
         out.spinningMachines = Int(max(0, gb_load_acquire_i32(s.spinningCount)))
-        out.goroutineParks = st.goroutineParks
-        out.goroutineReadies = st.goroutineReadies + g.readiesWithoutProcessor.value
-        out.machineParks = g.machineParks.value
-        out.machineWakeups = g.machineWakeups.value
-        out.freeListReuses = st.freeListReuses
-        out.syscalls = st.syscalls
-        out.syscallFastExits = st.syscallFastExits
-        out.preemptionsHonoured = st.preemptionsHonoured
-        out.syscallSlowExits = g.syscallSlowExits.value
-        out.handoffs = g.handoffs.value
-        out.retakes = g.retakes.value
-        out.preemptionRequests = g.preemptionRequests.value
-        out.lockedHandoffs = g.lockedHandoffs.value
-        out.threadsCreated = g.threadsCreated.value
-        out.threadsExited = g.threadsExited.value
-        out.threadsParked = g.threadsParked.value
-        out.scavengerRuns = g.scavengerRuns.value
-        out.scavengedBytes = g.scavengedBytes.value
-        out.scavengerNanoseconds = g.scavengerNanoseconds.value
-        out.stopTheWorlds = g.stopTheWorlds.value
-        out.remoteWakeups = g.remoteWakeups.value
-        out.stacksCompacted = g.stacksCompacted.value
-        out.compactedStackBytes = g.compactedStackBytes.value
-        out.compactionReleasedBytes = g.compactionReleasedBytes.value
-        out.stacksRestored = g.stacksRestored.value
-        out.goroutinesFreed = g.goroutinesFreed.value
         return out
     }
 
@@ -312,7 +277,7 @@ nonisolated(unsafe) var pendingMaxStackBytes: Int? = nil
 func checkPreempt(_ gp: Goroutine) {
     if gp.preempt {
         gp.preempt = false
-        gp.m?.p?.stats.preemptionsHonoured += 1
+        gp.m?.p?.stats[.preemptions] += 1
         switchToScheduler(gp, .preempted)
     }
 }
@@ -323,10 +288,10 @@ func ready(_ gp: Goroutine, on p: Processor?, next: Bool) {
     schedRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { s in
         gp.casStatus(.waiting, .runnable)
         if let p {
-            p.stats.goroutineReadies &+= 1 // (`p` is the caller's own P)
+            p.stats[.goroutineReadies] &+= 1 // (`p` is the caller's own P)
             s.runqPut(p, gp, next: next)
         } else {
-            Statistics.shared.readiesWithoutProcessor.add(1)
+            Statistics.shared.add(.readiesWithoutProcessor)
             s.lock.lock()
             s.globalPut(gp)
             s.lock.unlock()
@@ -364,7 +329,8 @@ func park(_ gp: Goroutine, reason: WaitReason, unlocking lock: RuntimeLock?) {
 }
 
 /// Calls `body` with the running goroutine and its M, borrowed (no retain or release
-/// call: these live as long as the runtime); outside a goroutine, fails with `message`.
+/// call: an M lives as long as the runtime, and the scavenger frees only dead Gs);
+/// outside a goroutine, fails with `message`.
 @inline(__always)
 func withCurrentGoroutine<R>(orFail message: @autoclosure () -> String, _ body: (Goroutine, Machine) -> R) -> R {
     guard let raw = gb_get_machine() else { fatalUsage(message()) }

@@ -124,10 +124,6 @@ func startScavenger() {
     sched.scavengerID = Runtime.spawnGoroutine(stackBytes: 0, isSystem: true) { scavengerMain() }
 }
 
-/// Set by sysmon when the interval has passed; the scavenger sleeps on a system timer, so
-/// sysmon only needs it when a runtime with no timers pending must be woken.
-func wakeScavengerIfDue(_ now: Int64) {}
-
 func scavengerMain() {
     let s = sched!
     guard let gp = currentGoroutine() else { return }
@@ -168,15 +164,15 @@ func scavengeOnce(force: Bool) -> Int {
     let freed = freeGoroutinesAfterGracePeriod(s, force: force)
     // 5. The pages that freed goroutines and restored stacks' records left free inside
     //    malloc's arenas.
-    let restored = Statistics.shared.stacksRestored.value
+    let restored = Statistics.shared[.stacksRestored]
     if freed > 0 || restored &- st.restoredAtLastTrim >= 256 {
         _ = gb_malloc_trim()
         st.restoredAtLastTrim = restored
     }
     let elapsed = gb_nanotime() - start
-    Statistics.shared.scavengerRuns.add(1)
-    Statistics.shared.scavengedBytes.add(UInt64(released))
-    Statistics.shared.scavengerNanoseconds.add(UInt64(elapsed))
+    Statistics.shared.add(.scavengerRuns)
+    Statistics.shared.add(.scavengedBytes, UInt64(released))
+    Statistics.shared.add(.scavengerNanoseconds, UInt64(elapsed))
     if s.configuration.scavengeTrace {
         let line = "scav \(released >> 10) KiB released in \(elapsed / 1000) us, \(s.stacks.pooledCount) free stacks, \(s.configuration.scavengeRetainBytes >> 10) KiB retained, \(compaction.stacks) stacks compacted (\(compaction.keptBytes >> 10) KiB kept), \(freed) goroutines freed\n"
         line.withCString { _ = write(2, $0, strlen($0)) }
@@ -257,9 +253,9 @@ private func compactParkedStacks(_ s: Scheduler, force: Bool, deadline: Int64)
     }
     flushCompactions(&batch, s, &totals)
     if !force { st.cursor = index }
-    Statistics.shared.stacksCompacted.add(UInt64(totals.stacks))
-    Statistics.shared.compactedStackBytes.add(UInt64(totals.keptBytes))
-    Statistics.shared.compactionReleasedBytes.add(UInt64(totals.releasedBytes))
+    Statistics.shared.add(.stacksCompacted, UInt64(totals.stacks))
+    Statistics.shared.add(.compactedStackBytes, UInt64(totals.keptBytes))
+    Statistics.shared.add(.compactionReleasedBytes, UInt64(totals.releasedBytes))
     return totals
 }
 
@@ -391,7 +387,7 @@ func resumeParkedStack(_ gp: Goroutine) {
         UnsafeMutableRawPointer(bitPattern: r.sp)!.copyMemory(from: record.bytes, byteCount: r.liveBytes)
         record.deallocateRecord()
         gp.compactedStack = nil
-        Statistics.shared.stacksRestored.add(1)
+        Statistics.shared.add(.stacksRestored)
     }
     gp.parkedStackState = .none
 }
@@ -525,7 +521,7 @@ private func freeDetached(_ st: ScavengerState) -> Int {
         freeGoroutine(UnsafeMutableRawPointer(bitPattern: w)!)
         if k & 4095 == 4095 { Runtime.preemptionPoint() }
     }
-    Statistics.shared.goroutinesFreed.add(UInt64(words.count))
+    Statistics.shared.add(.goroutinesFreed, UInt64(words.count))
     return words.count
 }
 

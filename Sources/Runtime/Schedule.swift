@@ -91,8 +91,8 @@ func prefetchNextRunnable(_ p: Processor) {
 /// and a direct Gosched's, way in).
 @inline(__always)
 func takeAsRunning(_ gp: Goroutine, _ m: Machine, _ p: Processor) {
-    p.stats.schedules += 1
-    if gp.spawnNode != p.node { p.stats.remoteRuns += 1 }
+    p.stats[.schedules] += 1
+    if gp.spawnNode != p.node { p.stats[.remoteRuns] += 1 }
     // A CAS, not a store: a G that is not runnable here (a runtime bug: on two queues)
     // must fail loudly, never run twice on one stack.
     gp.casStatus(.runnable, .running)
@@ -127,7 +127,7 @@ func finishSwitch(_ s: Scheduler, _ m: Machine, _ gp: Goroutine, _ action: Switc
     /// The G has parked (Go's park_m before its unlockf): counted on its P (a parking G's
     /// M holds its P), waiting, off this M.
     @inline(__always) func parked() {
-        pRef?._withUnsafeGuaranteedRef { $0.stats.goroutineParks &+= 1 }
+        pRef?._withUnsafeGuaranteedRef { $0.stats[.goroutineParks] &+= 1 }
         gp.setStatus(.waiting)
         m.current = nil
         gp.m = nil
@@ -241,7 +241,7 @@ func exitGoroutine0(_ m: Machine, _ gp: Goroutine) -> Bool {
             while !s.isShuttingDown { m.park.sleep(); m.park.clear() }
             return true
         }
-        Statistics.shared.threadsExited.add(1)
+        Statistics.shared.add(.threadsExited)
         retireMachine(m)
         return true // not reached for other Ms
     }
@@ -264,12 +264,14 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
         p.timers.runDue(on: p, queue: s.timers)
         // 1. Fairness: every 61st tick, the global queue first (Go's number: a prime
         //    that is not too small, so neither queue starves).
-        if p.scheduleTick % 61 == 0 { s.placement.observeNode(of: p) }
-        if p.scheduleTick % 61 == 0 && gb_load_relaxed_i64(s.globalSize) > 0 {
-            s.lock.lock()
-            let gp = s.globalGet(p, max: 1)
-            s.lock.unlock()
-            if let gp { return (gp, false) }
+        if p.scheduleTick % 61 == 0 {
+            s.placement.observeNode(of: p)
+            if gb_load_relaxed_i64(s.globalSize) > 0 {
+                s.lock.lock()
+                let gp = s.globalGet(p, max: 1)
+                s.lock.unlock()
+                if let gp { return (gp, false) }
+            }
         }
         // 2. The local queue.
         if let (w, inherit) = p.runQueue.get() { return (Goroutine.from(word: w), inherit) }
@@ -287,7 +289,7 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
             if !m.spinning {
                 m.spinning = true
                 _ = gb_add_i32(s.spinningCount, 1)
-                p.stats.spinningStarts &+= 1
+                p.stats[.spinningStarts] &+= 1
             }
             if let gp = stealWork(m, p) { return (gp, false) }
             // The other Ps' due timers, onto our queue (Go's stealWork runs them too).
@@ -305,28 +307,25 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
         s.releaseP(m)
         s.idlePPut(p)
         s.lock.unlock()
-        let wasSpinning = m.spinning
         if m.spinning {
             m.spinning = false
             _ = gb_sub_i32(s.spinningCount, 1)
             // The re-check of step 3 of the protocol: the decrement above is sequentially
             // consistent with a submitter's enqueue-then-wakep.
             gb_fence_seq_cst()
-            if let p2 = anyPWithWork(s) {
-                _ = p2
+            if anyPHasWork(s) {
                 s.lock.lock()
                 if let ip = s.idlePGet() {
                     s.lock.unlock()
                     s.acquireP(m, ip)
                     m.spinning = true
                     _ = gb_add_i32(s.spinningCount, 1)
-                    ip.stats.spinningStarts &+= 1
+                    ip.stats[.spinningStarts] &+= 1
                     continue
                 }
                 s.lock.unlock()
             }
         }
-        _ = wasSpinning
         // Someone must wait for the timers: the first M to go idle while timers are
         // pending sleeps until the earliest one (Go lets it wait in netpoll).
         // Only user timers: the runtime's own (the scavenger's) are run by sysmon, and
@@ -345,11 +344,11 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
     }
 }
 
-/// True when some P has queued work (the spinner's re-check before parking).
-func anyPWithWork(_ s: Scheduler) -> Processor? {
-    for p in s.allP where !p.runQueue.isEmpty { return p }
-    if gb_load_relaxed_i64(s.globalSize) > 0 { return s.allP.first }
-    return nil
+/// True when some P's local queue or the global queue has work (the spinner's re-check
+/// before parking).
+func anyPHasWork(_ s: Scheduler) -> Bool {
+    for p in s.allP where !p.runQueue.isEmpty { return true }
+    return gb_load_relaxed_i64(s.globalSize) > 0
 }
 
 /// Go's stealWork: 4 rounds over the Ps in a random order (topology-aware: Ps on the same
@@ -363,13 +362,13 @@ func stealWork(_ m: Machine, _ p: Processor) -> Goroutine? {
         s.placement.forEachVictim(of: p, allP: s.allP) { victim in
             if s.isStopping { return true }
             if victim.runQueue.isEmpty { return false }
-            p.stats.stealAttempts &+= 1
+            p.stats[.stealAttempts] &+= 1
             var taken: UInt32 = 0
             if let w = p.runQueue.steal(from: victim.runQueue, stealRunNext: stealRunNext,
                                         victimRunning: victim.status == .running, taken: &taken) {
-                p.stats.steals += 1
-                p.stats.stolenGoroutines &+= UInt64(taken)
-                if victim.node != p.node { p.stats.remoteSteals += 1 }
+                p.stats[.steals] += 1
+                p.stats[.stolenGoroutines] &+= UInt64(taken)
+                if victim.node != p.node { p.stats[.remoteSteals] += 1 }
                 found = Goroutine.from(word: w)
                 return true
             }
@@ -400,7 +399,7 @@ func startLockedM(_ m: Machine, _ gp: Goroutine) {
     let s = sched!
     guard let lm = gp.lockedM else { return }
     let p = s.releaseP(m)
-    Statistics.shared.lockedHandoffs.add(1)
+    Statistics.shared.add(.lockedHandoffs)
     s.lock.lock()
     lm.nextP = p
     lm.pendingLockedRun = gp
@@ -409,7 +408,7 @@ func startLockedM(_ m: Machine, _ gp: Goroutine) {
         s.lockedIdleMCount -= 1
     }
     s.lock.unlock()
-    Statistics.shared.machineWakeups.add(1)
+    Statistics.shared.add(.machineWakeups)
     lm.park.wakeup()
 }
 
@@ -436,7 +435,7 @@ func stopLockedM(_ m: Machine) -> Bool {
             s.handoffP(s.releaseP(m))
         }
     }
-    Statistics.shared.machineParks.add(1)
+    Statistics.shared.add(.machineParks)
     s.lock.lock()
     if m.pendingLockedRun == nil {
         m.countedLockedIdle = true
@@ -575,8 +574,8 @@ func goschedDirect(_ gp: Goroutine, _ m: Machine) -> Bool {
 }
 
 // Out of line on purpose: parameters are borrowed (+0) for the whole body, so the
-// fields read from them need no retain/release (these objects live as long as the
-// runtime; a retain of one is still a call).
+// fields read from them need no retain/release (none of them can be freed while its
+// goroutine runs: the scavenger frees only dead Gs; a retain of one is still a call).
 @inline(never)
 func goschedDirect(_ gp: Goroutine, _ s: Scheduler, _ m: Machine, _ p: Processor) -> Bool {
     if p.timers.hasTimers { p.timers.runDue(on: p, queue: s.timers) }

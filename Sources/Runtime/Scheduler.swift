@@ -65,10 +65,6 @@ final class Scheduler: @unchecked Sendable {
     var globalQueue = WordRing(capacity: 1024)
     /// Length of the global queue; written under `lock`, read without it (a hint).
     let globalSize: UnsafeMutablePointer<Int64>
-    /// Gs ever put on the global queue (statistics); written under `lock` (a relaxed
-    /// load and store, no atomic add: the lock orders the writers), read without it.
-    /// The Gs taken from it are counted per P (ProcessorStatistics.globalQueueGets).
-    let globalPutCount: UnsafeMutablePointer<UInt64>
 
     // Ps.
     var allP: [Processor] = []
@@ -110,7 +106,6 @@ final class Scheduler: @unchecked Sendable {
     var maxStackBytes: Int
 
     // Stop-the-world.
-    let stopTheWorldLock = RuntimeLock()
     let gcWaiting: UnsafeMutablePointer<UInt32>
     var stopWait = 0
     let stopNote = Note()
@@ -140,7 +135,6 @@ final class Scheduler: @unchecked Sendable {
     init(configuration: RuntimeConfiguration, placement: PlacementBinding) {
         self.configuration = configuration
         globalSize = .allocate(capacity: 1); globalSize.initialize(to: 0)
-        globalPutCount = .allocate(capacity: 1); globalPutCount.initialize(to: 0)
         idlePCount = .allocate(capacity: 1); idlePCount.initialize(to: 0)
         spinningCount = .allocate(capacity: 1); spinningCount.initialize(to: 0)
         goidGenerator = .allocate(capacity: 1); goidGenerator.initialize(to: 0)
@@ -151,7 +145,7 @@ final class Scheduler: @unchecked Sendable {
         stacks = StackAllocator(standardBytes: configuration.standardStackBytes)
         maxStackBytes = configuration.maxStackBytes
         self.placement = placement
-        for o: AnyObject in [self, lock, allGLock, freeLock, stacks, stopTheWorldLock, stopNote,
+        for o: AnyObject in [self, lock, allGLock, freeLock, stacks, stopNote,
                              timers, timers.waiterNote, sysmonState, sysmonState.note,
                              worldMutex, scavenger, scavenger.mutex] { makeImmortal(o) }
     }
@@ -161,21 +155,22 @@ final class Scheduler: @unchecked Sendable {
 
     // MARK: - Global run queue (caller holds `lock`)
 
-    // (G words, not references: every G lives as long as the runtime, and a strong
+    // (G words, not references: a queued G is not dead, so the scavenger cannot free it
+    // (it frees only dead Gs, Scavenger.swift, "Free goroutines"), and a strong
     // load costs a retain/release call per queue operation. A put or get does not touch
     // the G: see WordRing.swift.)
     @inline(__always)
     func globalPut(_ gp: Goroutine) {
         globalQueue.pushBack(gp.word)
         gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
-        gb_store_relaxed_u64(globalPutCount, gb_load_relaxed_u64(globalPutCount) &+ 1)
+        Statistics.shared.addLocked(.globalQueuePuts)
     }
 
     @inline(__always)
     func globalPutHead(_ gp: Goroutine) {
         globalQueue.pushFront(gp.word)
         gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
-        gb_store_relaxed_u64(globalPutCount, gb_load_relaxed_u64(globalPutCount) &+ 1)
+        Statistics.shared.addLocked(.globalQueuePuts)
     }
 
     /// Go's globrunqget: one G to run now, and up to a fair share more into `p`'s queue.
@@ -198,7 +193,7 @@ final class Scheduler: @unchecked Sendable {
             taken += UInt64(more)
         }
         gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
-        p.stats.globalQueueGets &+= taken
+        p.stats[.globalQueueGets] &+= taken
         return Goroutine.from(word: first)
     }
 
@@ -208,7 +203,7 @@ final class Scheduler: @unchecked Sendable {
     @inline(__always)
     func runqPut(_ p: Processor, _ gp: Goroutine, next: Bool) {
         p.runQueue.put(gp.word, next: next) { batch in
-            p.stats.globalOverflows += 1
+            p.stats[.globalOverflows] += 1
             self.lock.lock()
             for w in batch { self.globalPut(Goroutine.from(word: w)) }
             self.lock.unlock()
@@ -246,7 +241,7 @@ final class Scheduler: @unchecked Sendable {
                     if let prev { prev.link = p.link } else { idleP = p.link }
                     p.link = nil
                     _ = gb_sub_i32(idlePCount, 1)
-                    if wanted != node { Statistics.shared.remoteWakeups.add(1) }
+                    if wanted != node { Statistics.shared.add(.remoteWakeups) }
                     return p
                 }
                 prev = p
@@ -311,10 +306,10 @@ final class Scheduler: @unchecked Sendable {
             }
         }
         // The P is ours or idle (both under this lock): its counters may be written here.
-        if spinning { p!.stats.spinningStarts &+= 1 }
+        if spinning { p!.stats[.spinningStarts] &+= 1 }
         let m = idleMGet()
         if m == nil {
-            let nm = newMachine(lockHeld: true)
+            let nm = newMachine()
             nm.spinning = spinning
             nm.nextP = p
             if !lockHeld { lock.unlock() }
@@ -324,13 +319,13 @@ final class Scheduler: @unchecked Sendable {
         m!.spinning = spinning
         m!.nextP = p
         if !lockHeld { lock.unlock() }
-        Statistics.shared.machineWakeups.add(1)
+        Statistics.shared.add(.machineWakeups)
         m!.park.wakeup()
     }
 
     /// A new M, counted and registered (caller holds `lock`). Past the limit the program
     /// fails as Go's does.
-    func newMachine(lockHeld: Bool) -> Machine {
+    func newMachine() -> Machine {
         if machineCount >= Scheduler.maxMachines {
             fatalThrow("thread exhaustion")
         }
@@ -338,7 +333,7 @@ final class Scheduler: @unchecked Sendable {
         let m = Machine(id: nextMachineID, isM0: false)
         machineCount += 1
         allM.append(m)
-        Statistics.shared.threadsCreated.add(1)
+        Statistics.shared.add(.machinesCreated)
         return m
     }
 
@@ -361,7 +356,7 @@ final class Scheduler: @unchecked Sendable {
     /// scavenger waits for this M to run again before it frees goroutines.
     func stopM(_ m: Machine, quiescent: Bool = false) -> Bool {
         precondition(m.p == nil, "stopm: M holds a P")
-        Statistics.shared.machineParks.add(1)
+        Statistics.shared.add(.machineParks)
         lock.lock()
         idleMPut(m)
         checkDead()
@@ -469,7 +464,7 @@ final class Scheduler: @unchecked Sendable {
                     // Only other nodes' Gs: reuse one, uncached.
                     globalFreeChanged()
                     freeLock.unlock()
-                    p.stats.freeListReuses += 1
+                    p.stats[.freeListReuses] += 1
                     return Goroutine.from(word: w)
                 }
             }
@@ -479,7 +474,7 @@ final class Scheduler: @unchecked Sendable {
         guard let w = p.freeList.popBack() else { return nil }
         // The next spawn's G: its first line is on its way while this one is set up.
         if let next = p.freeList.last { gb_prefetch_write(UnsafeRawPointer(bitPattern: next)) }
-        p.stats.freeListReuses += 1
+        p.stats[.freeListReuses] += 1
         return Goroutine.from(word: w)
     }
 

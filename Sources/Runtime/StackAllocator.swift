@@ -1,6 +1,6 @@
 // StackAllocator: goroutine stacks, each with a guard region that faults on overflow.
 //
-// The trade-off (DESIGN.md, "Stacks"): Swift cannot move a stack, so stacks do not grow
+// The trade-off: Swift cannot move a stack, so stacks do not grow
 // by copying as Go's do; each goroutine gets a fixed-size stack, committed lazily page by
 // page, so a goroutine pays only for the pages it touches. A million goroutines cannot
 // each have their own mapping (vm.max_map_count is 65,530 by default), so standard-size
@@ -356,13 +356,6 @@ final class StackAllocator: @unchecked Sendable {
     var reservations: [UInt] {
         lock.lock(); defer { lock.unlock() }
         return records.compactMap { $0.base == 0 ? nil : $0.base }
-    }
-
-    /// Standard stacks carved in the mapped reservations: each one pooled, in a P's cache
-    /// or held by a goroutine.
-    var carvedStandardStacks: Int {
-        lock.lock(); defer { lock.unlock() }
-        return records.reduce(0) { $0 + ($1.base == 0 ? 0 : $1.carved) }
     }
 }
 

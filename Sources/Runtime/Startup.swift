@@ -1,4 +1,4 @@
-// Start-up and shut-down, in the seed's order (DESIGN.md section 1):
+// Start-up and shut-down, in the order of Go's runtime.main (proc.go):
 //
 //   m0 and its g0 → the main goroutine (G1) runs on m0 and: sets the maximum stack size
 //   → starts sysmon → locks itself to m0 with a deferred unlock → checks that it runs on

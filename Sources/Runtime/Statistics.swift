@@ -1,208 +1,231 @@
 // Runtime statistics: counters for everything the workloads exist to measure.
+//
+// Every counter is declared once, as one case of `ProcessorCounter` (kept per P, without
+// atomics) or `GlobalCounter` (one process-wide atomic word). The case drives everything
+// else: the per-P storage and its sum (`ProcessorStatistics`), the snapshot
+// (`RuntimeStatistics` and `ProcessorStatisticsSnapshot`, read by subscript), the metric
+// name and unit of the result rows (`RuntimeStatistics.metrics`), and the reset at
+// `Runtime.run`. Adding a counter is adding a case (and the code that bumps it).
 import CRuntime
 
-/// A counter shared by all threads.
-public final class Counter: @unchecked Sendable {
-    let word: UnsafeMutablePointer<UInt64>
-    init() { word = .allocate(capacity: 1); word.initialize(to: 0) }
-    @inline(__always) func add(_ n: UInt64) { _ = gb_add_relaxed_u64(word, n) }
-    public var value: UInt64 { gb_load_relaxed_u64(word) }
-    func reset() { gb_store_relaxed_u64(word, 0) }
+/// What a counter counts in, from the end of its case name: `...Bytes` bytes,
+/// `...Nanoseconds` nanoseconds, anything else events.
+public enum CounterUnit: String, Sendable {
+    case count, bytes, ns
 }
 
-/// Process-wide counters (the per-P ones are summed in `Runtime.statistics()`).
+/// The metric name (the case name in snake case: `goroutinesSpawned` is
+/// `goroutines_spawned`) and unit of a counter, derived from its case name.
+public protocol RuntimeCounter: CaseIterable, RawRepresentable, Sendable where RawValue == Int, AllCases == [Self] {}
+
+extension RuntimeCounter {
+    public var metricName: String {
+        var out = ""
+        for ch in String(describing: self) {
+            if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
+        }
+        return out
+    }
+    public var unit: CounterUnit {
+        let name = String(describing: self)
+        return name.hasSuffix("Bytes") ? .bytes : name.hasSuffix("Nanoseconds") ? .ns : .count
+    }
+}
+
+/// Counters kept per P (`Processor.stats`): bumped on the hot paths (spawn, schedule, park,
+/// steal) by the P's owner with a plain add on the P's own memory. A P's totals are in
+/// `RuntimeStatistics.processors`; the runtime's totals add the Ps GOMAXPROCS removed.
+public enum ProcessorCounter: Int, RuntimeCounter {
+    /// Goroutines created (`go` statements, the runtime's own included; Go's newproc).
+    case goroutinesSpawned
+    /// Goroutines started running on a P: context switches (Go's schedtick, counted also
+    /// where the time slice is inherited).
+    case schedules
+    /// runqsteal calls on a victim whose queue looked non-empty (tried; >= steals).
+    case stealAttempts
+    /// Steals that took at least one G (succeeded).
+    case steals
+    /// Gs moved by successful steals (>= steals: a steal takes half of the victim's queue).
+    case stolenGoroutines
+    /// Steals from a P on another NUMA node.
+    case remoteSteals
+    /// Goroutines run on a P of another node than the one that spawned them.
+    case remoteRuns
+    /// Local-queue overflows (each moves half of the queue to the global queue).
+    case globalOverflows
+    /// Gs taken from the global run queue (one to run plus a batch for the local queue).
+    /// Once the queue is empty, equal to `GlobalCounter.globalQueuePuts`.
+    case globalQueueGets
+    /// Times an M started spinning (looking for work to steal).
+    case spinningStarts
+    /// Goroutine parks: channel, select, mutex, WaitGroup, sleep, the scavenger's wait.
+    case goroutineParks
+    /// Wake-ups of parked goroutines made on a P (goready). `RuntimeStatistics` adds
+    /// `GlobalCounter.readiesWithoutProcessor` to the total.
+    case goroutineReadies
+    /// Preemption requests honoured (the goroutine yielded).
+    case preemptions
+    /// System calls entered (Go's entersyscall).
+    case syscalls
+    /// System calls left with the P still there (exitsyscallfast).
+    case syscallFastExits
+    /// Spawns that reused a dead G from the P's free list.
+    case freeListReuses
+}
+
+/// Process-wide counters: slow paths (sysmon, the scavenger, M sleep and wake-up, thread
+/// creation), one relaxed atomic word each.
+public enum GlobalCounter: Int, RuntimeCounter {
+    /// Ms created (m0 not counted; sysmon's is). The `threads_created` row of the
+    /// workloads adds m0.
+    case machinesCreated
+    case threadsExited
+    /// Ms that left a system call with no P to take and parked (Go's exitsyscall0).
+    case threadsParked
+    /// Ps handed to another M (handoffp) by a system call or sysmon.
+    case handoffs
+    /// Ps taken back from an M in a system call by sysmon.
+    case retakes
+    /// Preemption requests made by sysmon.
+    case preemptionRequests
+    /// A P handed to the M of a locked goroutine (startLockedM).
+    case lockedHandoffs
+    /// System calls left without the P (exitsyscall's slow path).
+    case syscallSlowExits
+    /// Gs put on the global run queue: local-queue overflows, Gosched and preemption,
+    /// wake-ups without a P, system-call exits without a P, queues of Ps removed by
+    /// GOMAXPROCS, and Gs put back at its head by a direct Gosched. Written under
+    /// sched.lock (`Statistics.addLocked`).
+    case globalQueuePuts
+    case scavengerRuns
+    /// Bytes given back to the OS by the scavenger.
+    case scavengedBytes
+    /// Time the scavenger's passes took.
+    case scavengerNanoseconds
+    case stopTheWorlds
+    /// Wake-ups of an M on another NUMA node.
+    case remoteWakeups
+    /// Parked stacks the scavenger compacted (Scavenger.swift, "Parked stacks").
+    case stacksCompacted
+    /// The live bytes it kept of them (the rest of each stack went back to the OS).
+    case compactedStackBytes
+    /// Resident bytes the compacted stacks held before (also in scavengedBytes).
+    case compactionReleasedBytes
+    /// Compacted stacks copied back when their goroutine ran again.
+    case stacksRestored
+    /// Free goroutines (G objects) the scavenger gave back to the allocator
+    /// (Scavenger.swift, "Free goroutines").
+    case goroutinesFreed
+    /// Ms that went to sleep without a P: stopM (idle M) and stopLockedM (an M whose
+    /// locked goroutine waits).
+    case machineParks
+    /// Sleeping Ms woken to run: an idle M handed a P by startM (wakep, handoffp,
+    /// startTheWorld) and a locked M handed its G's P by startLockedM. Thread creations
+    /// are `machinesCreated`, not wake-ups.
+    case machineWakeups
+    /// Goroutine wake-ups made where no P was at hand (the timer waiter, sysmon): the G
+    /// goes to the global queue under sched.lock.
+    case readiesWithoutProcessor
+}
+
+/// The process-wide counters, one word each, a cache line apart (no false sharing
+/// between counters bumped by different threads).
 final class Statistics: @unchecked Sendable {
     static let shared = Statistics()
-    let threadsCreated = Counter()
-    let threadsExited = Counter()
-    let threadsParked = Counter()
-    let handoffs = Counter()
-    let retakes = Counter()
-    let preemptionRequests = Counter()
-    let lockedHandoffs = Counter()
-    let syscallSlowExits = Counter()
-    let scavengerRuns = Counter()
-    let scavengedBytes = Counter()
-    let scavengerNanoseconds = Counter()
-    let stopTheWorlds = Counter()
-    let remoteWakeups = Counter()
-    /// Parked stacks compacted by the scavenger, the live bytes it kept of them, and the
-    /// resident bytes their pages held (given back).
-    let stacksCompacted = Counter()
-    let compactedStackBytes = Counter()
-    let compactionReleasedBytes = Counter()
-    /// Compacted stacks copied back when their goroutine ran again.
-    let stacksRestored = Counter()
-    /// Free goroutines (G objects) the scavenger gave back to the allocator.
-    let goroutinesFreed = Counter()
-    /// Ms that went to sleep without a P: stopM (idle M) and stopLockedM (an M whose
-    /// locked goroutine waits). Slow paths (they take sched.lock), so an atomic is fine.
-    let machineParks = Counter()
-    /// Sleeping Ms woken to run: an idle M handed a P by startM (wakep, handoffp,
-    /// startTheWorld) and a locked M handed its G's P by startLockedM.
-    let machineWakeups = Counter()
-    /// Goroutine wake-ups made where no P was at hand (the timer waiter, sysmon): the G
-    /// goes to the global queue under sched.lock. The rest are counted per P.
-    let readiesWithoutProcessor = Counter()
+    private static let stride = 8
+    private let words: UnsafeMutablePointer<UInt64>
+
+    private init() {
+        let n = GlobalCounter.allCases.count * Self.stride
+        words = .allocate(capacity: n)
+        words.initialize(repeating: 0, count: n)
+    }
+
+    @inline(__always) func add(_ c: GlobalCounter, _ n: UInt64 = 1) {
+        _ = gb_add_relaxed_u64(words + c.rawValue * Self.stride, n)
+    }
+    /// A counter only written under one lock: a relaxed load and store, no atomic add.
+    @inline(__always) func addLocked(_ c: GlobalCounter, _ n: UInt64 = 1) {
+        let w = words + c.rawValue * Self.stride
+        gb_store_relaxed_u64(w, gb_load_relaxed_u64(w) &+ n)
+    }
+    subscript(_ c: GlobalCounter) -> UInt64 { gb_load_relaxed_u64(words + c.rawValue * Self.stride) }
 
     func reset() {
-        for c in [threadsCreated, threadsExited, threadsParked, handoffs, retakes,
-                  preemptionRequests, lockedHandoffs, syscallSlowExits, scavengerRuns,
-                  scavengedBytes, scavengerNanoseconds, stopTheWorlds, remoteWakeups,
-                  stacksCompacted, compactedStackBytes, compactionReleasedBytes, stacksRestored,
-                  goroutinesFreed, machineParks, machineWakeups, readiesWithoutProcessor] { c.reset() }
+        for c in GlobalCounter.allCases { gb_store_relaxed_u64(words + c.rawValue * Self.stride, 0) }
     }
+}
+
+/// One P's counters, without atomics (only the P's owner writes them), stored inline in
+/// the Processor: a bump is one add at a fixed offset of the P.
+///
+/// Readable while the runtime runs: `Runtime.statistics()` copies them from any thread
+/// without a lock or an atomic. That is a relaxed read of each word (aligned 64-bit loads
+/// and stores do not tear on the platforms supported): a reader may see a counter a few
+/// increments behind, never a torn or invented value. The P's owner is the only writer
+/// (an idle P's counters are written only under sched.lock, by whoever hands the P on).
+struct ProcessorStatistics {
+    /// Room for the counters: a literal (InlineArray's count is a generic argument), with
+    /// space to spare so that a new case needs no other change; `init` checks it.
+    private var values = InlineArray<32, UInt64>(repeating: 0)
+
+    init() { precondition(ProcessorCounter.allCases.count <= values.count, "ProcessorStatistics: too many counters") }
+
+    subscript(_ c: ProcessorCounter) -> UInt64 {
+        @inline(__always) get { values[c.rawValue] }
+        @inline(__always) set { values[c.rawValue] = newValue }
+    }
+
+    mutating func add(_ o: ProcessorStatistics) {
+        for c in ProcessorCounter.allCases { self[c] &+= o[c] }
+    }
+
+    var snapshot: [UInt64] { ProcessorCounter.allCases.map { self[$0] } }
 }
 
 /// One P's counters (`RuntimeStatistics.processors`), read while the runtime runs.
 public struct ProcessorStatisticsSnapshot: Sendable, Equatable {
     /// The P's id (0 ..< GOMAXPROCS).
     public var id: Int = 0
-    public var goroutinesSpawned: UInt64 = 0
-    /// Goroutines started running on this P (context switches).
-    public var schedules: UInt64 = 0
-    /// runqsteal calls on a victim that looked non-empty (tried).
-    public var stealAttempts: UInt64 = 0
-    /// Steals that took at least one G (succeeded).
-    public var steals: UInt64 = 0
-    /// Gs moved to this P by its steals.
-    public var stolenGoroutines: UInt64 = 0
-    public var remoteSteals: UInt64 = 0
-    public var remoteRuns: UInt64 = 0
-    /// Overflows of this P's local queue (each moves half of it to the global queue).
-    public var globalOverflows: UInt64 = 0
-    /// Gs this P took from the global queue.
-    public var globalQueueGets: UInt64 = 0
-    /// Times an M started spinning with this P.
-    public var spinningStarts: UInt64 = 0
-    /// Goroutines that parked while running on this P.
-    public var goroutineParks: UInt64 = 0
-    /// Parked goroutines made runnable by code running on this P.
-    public var goroutineReadies: UInt64 = 0
-    public var preemptionsHonoured: UInt64 = 0
-    public var syscalls: UInt64 = 0
-    public var syscallFastExits: UInt64 = 0
-    public var freeListReuses: UInt64 = 0
     /// Gs in the local queue when read (ring plus runnext; approximate while running).
     public var runQueueLength: Int = 0
+    var values = [UInt64](repeating: 0, count: ProcessorCounter.allCases.count)
 
     init(id: Int, _ st: ProcessorStatistics, runQueueLength: Int) {
         self.id = id
-        goroutinesSpawned = st.spawned
-        schedules = st.schedules
-        stealAttempts = st.stealAttempts
-        steals = st.steals
-        stolenGoroutines = st.stolenGoroutines
-        remoteSteals = st.remoteSteals
-        remoteRuns = st.remoteRuns
-        globalOverflows = st.globalOverflows
-        globalQueueGets = st.globalQueueGets
-        spinningStarts = st.spinningStarts
-        goroutineParks = st.goroutineParks
-        goroutineReadies = st.goroutineReadies
-        preemptionsHonoured = st.preemptionsHonoured
-        syscalls = st.syscalls
-        syscallFastExits = st.syscallFastExits
-        freeListReuses = st.freeListReuses
+        values = st.snapshot
         self.runQueueLength = runQueueLength
     }
 
     public init() {}
+
+    public subscript(_ c: ProcessorCounter) -> UInt64 { values[c.rawValue] }
 }
 
 /// A snapshot of the runtime's statistics, readable while the runtime runs (from a
-/// goroutine or any other thread: `Runtime.statistics()` takes no lock).
+/// goroutine or any other thread: `Runtime.statistics()` takes no lock). Read a counter
+/// with its case: `Runtime.statistics()[.steals]`.
 ///
 /// The totals include the Ps that GOMAXPROCS removed; `processors` lists the current Ps
 /// only. So while GOMAXPROCS never shrank, every per-P counter sums over `processors` to
 /// its total, except `goroutineReadies`, whose total also counts the wake-ups made
-/// without a P (the timer waiter's).
+/// without a P (`readiesWithoutProcessor`).
 public struct RuntimeStatistics: Sendable, Equatable {
-    /// Goroutines created (`go` statements, the runtime's own included).
-    public var goroutinesSpawned: UInt64 = 0
-    /// Goroutines started running on a P: context switches (Go's schedtick).
-    public var schedules: UInt64 = 0
-    /// Steals that took at least one G (succeeded).
-    public var steals: UInt64 = 0
-    /// runqsteal calls on a victim whose queue looked non-empty (tried; >= steals).
-    public var stealAttempts: UInt64 = 0
-    /// Gs moved by successful steals (>= steals: a steal takes half of the victim's queue).
-    public var stolenGoroutines: UInt64 = 0
-    public var remoteSteals: UInt64 = 0
-    public var remoteRuns: UInt64 = 0
-    public var globalOverflows: UInt64 = 0
-    /// Gs put on the global run queue: local-queue overflows, Gosched and preemption,
-    /// wake-ups without a P, system-call exits without a P, queues of Ps removed by
-    /// GOMAXPROCS, and Gs put back at its head by a direct Gosched.
-    public var globalQueuePuts: UInt64 = 0
-    /// Gs taken from the global run queue (one to run plus a batch for the local queue).
-    /// Once the queue is empty, equal to `globalQueuePuts`.
-    public var globalQueueGets: UInt64 = 0
-    /// Times an M started spinning (looking for work to steal).
-    public var spinningStarts: UInt64 = 0
+    var processorTotals = [UInt64](repeating: 0, count: ProcessorCounter.allCases.count)
+    var globals = [UInt64](repeating: 0, count: GlobalCounter.allCases.count)
     /// Ms spinning when the snapshot was taken (the scheduler's spinning count).
     public var spinningMachines: Int = 0
-    /// Goroutine parks: channel, select, mutex, WaitGroup, sleep, the scavenger's wait.
-    public var goroutineParks: UInt64 = 0
-    /// Wake-ups of parked goroutines (goready).
-    public var goroutineReadies: UInt64 = 0
-    /// Ms that went to sleep without a P (stopM, stopLockedM).
-    public var machineParks: UInt64 = 0
-    /// Sleeping Ms woken to run (startM for wakep, handoffp and startTheWorld;
-    /// startLockedM). Thread creations are `threadsCreated`, not wake-ups.
-    public var machineWakeups: UInt64 = 0
-    public var freeListReuses: UInt64 = 0
-    public var syscalls: UInt64 = 0
-    public var syscallFastExits: UInt64 = 0
-    public var syscallSlowExits: UInt64 = 0
-    public var handoffs: UInt64 = 0
-    public var retakes: UInt64 = 0
-    public var preemptionRequests: UInt64 = 0
-    public var preemptionsHonoured: UInt64 = 0
-    public var lockedHandoffs: UInt64 = 0
-    /// Ms created (m0 not counted; sysmon's is).
-    public var threadsCreated: UInt64 = 0
-    public var threadsExited: UInt64 = 0
-    /// Ms that left a system call with no P to take and parked (Go's exitsyscall0).
-    public var threadsParked: UInt64 = 0
-    public var scavengerRuns: UInt64 = 0
-    public var scavengedBytes: UInt64 = 0
-    public var scavengerNanoseconds: UInt64 = 0
-    public var stopTheWorlds: UInt64 = 0
-    public var remoteWakeups: UInt64 = 0
-    /// Parked stacks the scavenger compacted (Scavenger.swift, "Parked stacks").
-    public var stacksCompacted: UInt64 = 0
-    /// The live bytes it kept of them (the rest of each stack went back to the OS).
-    public var compactedStackBytes: UInt64 = 0
-    /// Resident bytes the compacted stacks held before (also in scavengedBytes).
-    public var compactionReleasedBytes: UInt64 = 0
-    /// Compacted stacks restored when their goroutine ran again.
-    public var stacksRestored: UInt64 = 0
-    /// Free goroutines the scavenger freed (Scavenger.swift, "Free goroutines").
-    public var goroutinesFreed: UInt64 = 0
     /// The current Ps' own counters, by P id.
     public var processors: [ProcessorStatisticsSnapshot] = []
 
     public init() {}
 
-    /// Name/value pairs for the result rows (names of docs/PROTOCOL.md). Ms created are
-    /// the row `threads_created` that the workloads add (m0 included).
-    public var metrics: [(String, UInt64)] {
-        [("steals", steals), ("remote_steals", remoteSteals), ("remote_runs", remoteRuns),
-         ("handoffs", handoffs), ("retakes", retakes), ("preemptions", preemptionsHonoured),
-         ("preemption_requests", preemptionRequests), ("syscalls", syscalls),
-         ("syscall_fast_exits", syscallFastExits), ("syscall_slow_exits", syscallSlowExits),
-         ("locked_handoffs", lockedHandoffs), ("threads_parked", threadsParked),
-         ("scavenger_runs", scavengerRuns), ("scavenged_bytes", scavengedBytes),
-         ("global_overflows", globalOverflows), ("free_list_reuses", freeListReuses),
-         ("stop_the_worlds", stopTheWorlds), ("remote_wakeups", remoteWakeups),
-         ("stacks_compacted", stacksCompacted), ("compacted_stack_bytes", compactedStackBytes),
-         ("stacks_restored", stacksRestored), ("goroutines_freed", goroutinesFreed),
-         ("goroutines_spawned", goroutinesSpawned), ("schedules", schedules),
-         ("steal_attempts", stealAttempts), ("stolen_goroutines", stolenGoroutines),
-         ("global_queue_puts", globalQueuePuts), ("global_queue_gets", globalQueueGets),
-         ("spinning_starts", spinningStarts), ("goroutine_parks", goroutineParks),
-         ("goroutine_readies", goroutineReadies), ("machine_parks", machineParks),
-         ("machine_wakeups", machineWakeups)]
+    public subscript(_ c: ProcessorCounter) -> UInt64 { processorTotals[c.rawValue] }
+    public subscript(_ c: GlobalCounter) -> UInt64 { globals[c.rawValue] }
+
+    /// One metric per counter, for the result rows (names of docs/PROTOCOL.md).
+    public var metrics: [(name: String, value: UInt64, unit: CounterUnit)] {
+        ProcessorCounter.allCases.map { ($0.metricName, self[$0], $0.unit) }
+            + GlobalCounter.allCases.map { ($0.metricName, self[$0], $0.unit) }
     }
 }

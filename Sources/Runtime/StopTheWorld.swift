@@ -7,7 +7,7 @@ extension Scheduler {
     /// P (stopForTheWorld). Returns with the world stopped and `worldMutex` held.
     func stopTheWorld() {
         worldMutex.lock()
-        Statistics.shared.stopTheWorlds.add(1)
+        Statistics.shared.add(.stopTheWorlds)
         let m = Machine.current!
         let myP = m.p!
         lock.lock()

@@ -35,7 +35,7 @@ func enterSyscall(_ gp: Goroutine, handOffNow: Bool) {
         fatal("entersyscall: no P (M\(gp.m?.id ?? -1) current=\(gp.m?.current?.id ?? -1) oldP=\(gp.m?.oldP?.id ?? -1) g=\(gp.id) status=\(gp.status) tls=\(Machine.current?.id ?? -1) tlsP=\(Machine.current?.p?.id ?? -1))")
     }
     gp.casStatus(.running, .syscall)
-    p.stats.syscalls += 1
+    p.stats[.syscalls] += 1
     _ = gb_add_u32(p.syscallTick, 1)
     m.oldP = p
     m.p = nil
@@ -46,7 +46,7 @@ func enterSyscall(_ gp: Goroutine, handOffNow: Bool) {
     // up the freeing of goroutines. exitSyscall ends it before anything else.
     if m.framesHoldOnly(gp) { m.enterQuiescentState() }
     if handOffNow {
-        Statistics.shared.handoffs.add(1)
+        Statistics.shared.add(.handoffs)
         p.setStatus(.idle)
         s.handoffP(p)
         return
@@ -76,7 +76,7 @@ func exitSyscall(_ gp: Goroutine) {
     if let oldP, oldP.casStatus(.syscall, .running) {
         m.p = oldP
         oldP.m = m
-        oldP.stats.syscallFastExits += 1
+        oldP.stats[.syscallFastExits] += 1
         gp.casStatus(.syscall, .running)
         checkPreempt(gp)
         return
@@ -88,13 +88,13 @@ func exitSyscall(_ gp: Goroutine) {
         s.lock.unlock()
         if let p {
             s.acquireP(m, p)
-            Statistics.shared.syscallSlowExits.add(1)
+            Statistics.shared.add(.syscallSlowExits)
             gp.casStatus(.syscall, .running)
             return
         }
     }
     // No P: to the global queue; this M parks (Go's exitsyscall0).
-    Statistics.shared.syscallSlowExits.add(1)
-    Statistics.shared.threadsParked.add(1)
+    Statistics.shared.add(.syscallSlowExits)
+    Statistics.shared.add(.threadsParked)
     switchToScheduler(gp, .syscallNoP)
 }

@@ -10,9 +10,6 @@ import Glibc
 final class SysmonState: @unchecked Sendable {
     let note = Note()
     var started = false
-    /// Nanoseconds sysmon slept last round (for tests and statistics).
-    var delayNanoseconds: Int64 = 0
-    var rounds: UInt64 = 0
 }
 
 /// Go's numbers: 20 µs at first, doubling after 50 idle rounds (1 ms of nothing), up to
@@ -28,7 +25,7 @@ enum SysmonTuning {
 func startSysmon() {
     let s = sched!
     s.lock.lock()
-    let m = s.newMachine(lockHeld: true)
+    let m = s.newMachine()
     m.isSysmon = true
     s.systemMCount += 1
     s.sysmonState.started = true
@@ -55,7 +52,6 @@ func sysmonMain(_ m: Machine) {
         if trace.isOn {
             sleep = max(SysmonTuning.minimumDelayNanoseconds, min(delay, trace.nanosecondsUntilDue(gb_nanotime())))
         }
-        st.delayNanoseconds = sleep
         // Asleep, sysmon holds no goroutine; awake, it reads running Gs from the Ps'
         // runningWord, which can name a G that is about to end: the fence orders the
         // store that ends its quiescent state before those loads (the scavenger's grace
@@ -66,14 +62,12 @@ func sysmonMain(_ m: Machine) {
         m.leaveQuiescentState()
         gb_fence_seq_cst()
         if s.isShuttingDown { break }
-        st.rounds += 1
         let now = gb_nanotime()
         // Timers nobody ran (every P busy with long-running goroutines).
         if !s.timers.waiterActive && s.timers.earliest <= now {
             s.timers.runDueEverywhere(on: nil)
         }
         if retake(now) > 0 { idle = 0 } else { idle += 1 }
-        wakeScavengerIfDue(now)
         if trace.isOn { schedtraceIfDue(&trace, now: gb_nanotime()) }
     }
     s.lock.lock()
@@ -101,7 +95,7 @@ func retake(_ now: Int64) -> Int {
                 let w = gb_load_acquire_uptr(p.runningWord)
                 if w != 0, case let gp = Goroutine.from(word: w), !gp.preempt {
                     gp.preempt = true
-                    Statistics.shared.preemptionRequests.add(1)
+                    Statistics.shared.add(.preemptionRequests)
                 }
             }
         }
@@ -120,8 +114,8 @@ func retake(_ now: Int64) -> Int {
                 continue
             }
             if p.casStatus(.syscall, .idle) {
-                Statistics.shared.retakes.add(1)
-                Statistics.shared.handoffs.add(1)
+                Statistics.shared.add(.retakes)
+                Statistics.shared.add(.handoffs)
                 n += 1
                 s.handoffP(p)
             }

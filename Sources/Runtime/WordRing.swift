@@ -7,7 +7,7 @@
 // the one before (the next address is in the G), and at GOMAXPROCS > 1 those Gs were last
 // written on another CPU or have left the cache: the walk costs a miss per G, serialised.
 // With the addresses in an array the walk is a copy, and the first touch of each G comes
-// when it is used, where it can be prefetched (RunQueue.prefetchNext, Scheduler.freeGet).
+// when it is used, where it can be prefetched (prefetchNextRunnable in Schedule.swift, Scheduler.freeGet).
 //
 // Not thread-safe: every ring has an owner (sched.lock, freeLock, or its P). Never freed:
 // its owners (the scheduler, the Ps) live as long as the process, as Go's do.

@@ -66,7 +66,8 @@ func recurse(depth: Int, until limit: Int) -> Int {
 }
 
 /// An opaque use of a frame (out of line and not inlinable: its effect is unknown to
-/// the caller's optimizer).
+/// the caller's optimizer). `@_optimize(none)`: the stores into the frame are kept, so
+/// every recursion level really uses its stack.
 @inline(never) @_optimize(none)
 func touchFrame(_ pointer: UnsafeMutablePointer<(UInt64, UInt64, UInt64, UInt64)>) {
     pointer.pointee.1 = pointer.pointee.1 &+ pointer.pointee.0

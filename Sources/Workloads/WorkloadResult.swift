@@ -132,8 +132,8 @@ func latencyHistogram(_ samples: UnsafePointer<Int64>, count: Int) -> Histogram<
 /// The runtime's statistics as metrics (swift engine).
 func runtimeMetrics() -> [Metric] {
     let st = Runtime.statistics()
-    var out = st.metrics.map { Metric($0.0, Double($0.1), $0.0.hasSuffix("bytes") ? "bytes" : "count", "none") }
-    out.append(Metric("threads_created", Double(st.threadsCreated + 1), "count", "lower"))
+    var out = st.metrics.map { Metric($0.name, Double($0.value), $0.unit.rawValue, "none") }
+    out.append(Metric("threads_created", Double(st[.machinesCreated] + 1), "count", "lower"))
     return out
 }
 

@@ -11,11 +11,11 @@ final class GomaxprocsTests: XCTestCase {
         var stopsBefore: UInt64 = 0, stopsAfter: UInt64 = 0
         var procsAfter = 0
         RuntimeTestSupport.run(procs: 2) {
-            stopsBefore = Runtime.statistics().stopTheWorlds
+            stopsBefore = Runtime.statistics()[.stopTheWorlds]
             results.append(Runtime.gomaxprocs(0))
             results.append(Runtime.gomaxprocs(-1))
             results.append(Runtime.gomaxprocs(Int.min))
-            stopsAfter = Runtime.statistics().stopTheWorlds
+            stopsAfter = Runtime.statistics()[.stopTheWorlds]
             procsAfter = sched!.gomaxprocs
         }
         XCTAssertEqual(results, [2, 2, 2], "GOMAXPROCS(n <= 0) returns the current setting")

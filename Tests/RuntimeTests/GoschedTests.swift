@@ -65,8 +65,8 @@ final class GoschedTests: XCTestCase {
             }
             _ = done.receive()
         }
-        XCTAssertLessThan(after.schedules - before.schedules, 100,
-                          "a lone goroutine's 10,000 Gosched calls switched: \(after.schedules - before.schedules)")
+        XCTAssertLessThan(after[.schedules] - before[.schedules], 100,
+                          "a lone goroutine's 10,000 Gosched calls switched: \(after[.schedules] - before[.schedules])")
     }
 
     /// Yielding into goroutines that have never run (their context is made by execute)
@@ -176,7 +176,7 @@ final class GoschedTests: XCTestCase {
                 wg.done()
             }
             wg.wait()
-            handoffs = Runtime.statistics().lockedHandoffs - before.lockedHandoffs
+            handoffs = Runtime.statistics()[.lockedHandoffs] - before[.lockedHandoffs]
         }
         XCTAssertEqual(rounds, 500)
         XCTAssertEqual(changes, 0)

@@ -35,8 +35,8 @@ final class SchedulerTests: XCTestCase {
         }
         XCTAssertEqual(completed, 2000)
         XCTAssertEqual(processorsUsed, [0, 1], "both Ps ran goroutines of the burst")
-        XCTAssertGreaterThan(statistics.steals + statistics.globalOverflows, 0, "\(statistics)")
-        XCTAssertEqual(statistics.goroutinesSpawned, 2001, "2,000 spawns plus the scavenger")
+        XCTAssertGreaterThan(statistics[.steals] + statistics[.globalOverflows], 0, "\(statistics)")
+        XCTAssertEqual(statistics[.goroutinesSpawned], 2001, "2,000 spawns plus the scavenger")
     }
 
     func testIdlePStealsTheQueueOfABusyP() {
@@ -61,7 +61,7 @@ final class SchedulerTests: XCTestCase {
             mainP = myP.id
             let thief = s.allP.first { $0 !== myP }!
             before = Runtime.statistics()
-            thiefStealsBefore = thief.stats.steals
+            thiefStealsBefore = thief.stats[.steals]
             for _ in 0..<count {
                 go {
                     lock.lock()
@@ -77,11 +77,11 @@ final class SchedulerTests: XCTestCase {
             while done.value < Int64(count) && gb_nanotime() < deadline {}
             completed = done.value
             after = Runtime.statistics()
-            thiefStealsAfter = thief.stats.steals
+            thiefStealsAfter = thief.stats[.steals]
         }
         XCTAssertEqual(completed, Int64(count), "every goroutine ran while main held its P")
-        XCTAssertEqual(after.globalOverflows, before.globalOverflows, "nothing went through the global queue")
-        XCTAssertGreaterThan(after.steals, before.steals, "\(after)")
+        XCTAssertEqual(after[.globalOverflows], before[.globalOverflows], "nothing went through the global queue")
+        XCTAssertGreaterThan(after[.steals], before[.steals], "\(after)")
         XCTAssertGreaterThan(thiefStealsAfter, thiefStealsBefore, "the idle P counted the steals")
         XCTAssertFalse(threads.contains(mainThread), "a stolen goroutine ran on main's thread")
         XCTAssertFalse(processors.contains(mainP), "a goroutine ran on main's P")
@@ -164,7 +164,7 @@ final class SchedulerTests: XCTestCase {
             }
             statistics = Runtime.statistics()
         }
-        XCTAssertGreaterThan(statistics.freeListReuses, 4000, "\(statistics)")
+        XCTAssertGreaterThan(statistics[.freeListReuses], 4000, "\(statistics)")
         XCTAssertEqual(ids.count, 5000, "every spawn gets a new goroutine id, also when its G is reused")
     }
 
@@ -283,7 +283,7 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(previousValues, expectedPrevious, "gomaxprocs returns the previous setting")
         XCTAssertEqual(finalProcs, [1, 3, 2, 4, 1, 2, 3, 1, 4, 2][29 % 10])
         XCTAssertEqual(live, 1, "NumGoroutine after every worker finished; goroutines: \(states)")
-        XCTAssertGreaterThanOrEqual(statistics.stopTheWorlds, 30)
+        XCTAssertGreaterThanOrEqual(statistics[.stopTheWorlds], 30)
     }
 
     func testLockOSThreadKeepsTheThreadAndExcludesOthers() {
@@ -393,8 +393,8 @@ final class SchedulerTests: XCTestCase {
             }
             wg.wait()
             expectedExits = UInt64(threads.filter { $0 != m0Thread }.count)
-            _ = RuntimeTestSupport.waitInGoroutine(seconds: 5) { Runtime.statistics().threadsExited >= expectedExits }
-            threadsExited = Runtime.statistics().threadsExited
+            _ = RuntimeTestSupport.waitInGoroutine(seconds: 5) { Runtime.statistics()[.threadsExited] >= expectedExits }
+            threadsExited = Runtime.statistics()[.threadsExited]
             // The runtime goes on with fresh threads.
             let after = WaitGroup()
             for _ in 0..<100 { after.add(1); go { after.done() } }

@@ -116,10 +116,10 @@ final class StackCompactionTests: XCTestCase {
         XCTAssertEqual(intact, n, "every goroutine found its frame intact")
         XCTAssertEqual(received, n * (n + 1) / 2, "every goroutine received one distinct value")
         guard supported else { throw XCTSkip("parked-stack compaction is not available here (sanitizer, ucontext or no lightweight guards); resumption was checked") }
-        XCTAssertGreaterThanOrEqual(after.stacksCompacted - before.stacksCompacted, UInt64(n), "\(after)")
-        XCTAssertGreaterThan(after.compactedStackBytes - before.compactedStackBytes, UInt64(n * 3072), "each kept its 3 KiB frame")
-        XCTAssertGreaterThanOrEqual(restored.stacksRestored - before.stacksRestored, UInt64(n))
-        XCTAssertGreaterThanOrEqual(after.compactionReleasedBytes - before.compactionReleasedBytes, UInt64(n * 16384),
+        XCTAssertGreaterThanOrEqual(after[.stacksCompacted] - before[.stacksCompacted], UInt64(n), "\(after)")
+        XCTAssertGreaterThan(after[.compactedStackBytes] - before[.compactedStackBytes], UInt64(n * 3072), "each kept its 3 KiB frame")
+        XCTAssertGreaterThanOrEqual(restored[.stacksRestored] - before[.stacksRestored], UInt64(n))
+        XCTAssertGreaterThanOrEqual(after[.compactionReleasedBytes] - before[.compactionReleasedBytes], UInt64(n * 16384),
                                     "each stack had four pages or more resident (12 KiB touched below its frame)")
         XCTAssertGreaterThan(residentDrop, n * 8192, "net of the records, memory went back")
     }
@@ -188,9 +188,9 @@ final class StackCompactionTests: XCTestCase {
             // All parked (the sleepers have a second): compact them all.
             _ = RuntimeTestSupport.waitInGoroutine(seconds: 10) { parked.value == Int64(9 * perKind + 1) }
             Runtime.sleep(nanoseconds: 20_000_000)
-            let before = Runtime.statistics().stacksCompacted
+            let before = Runtime.statistics()[.stacksCompacted]
             Runtime.scavenge()
-            compacted = Runtime.statistics().stacksCompacted - before
+            compacted = Runtime.statistics()[.stacksCompacted] - before
             // Wake them all.
             var sent: [Int] = []
             for _ in 0..<perKind { sent.append(sendCh.receive()!.index) }
@@ -278,8 +278,8 @@ final class StackCompactionTests: XCTestCase {
         XCTAssertEqual(bad, 0, "frames intact across every park")
         XCTAssertEqual(wrongValues, 0, "every value arrived intact")
         guard supported else { throw XCTSkip("parked-stack compaction is not available here; the ping-pong was checked") }
-        XCTAssertGreaterThan(stats.stacksCompacted, 0, "\(stats)")
-        XCTAssertGreaterThan(stats.stacksRestored, 0, "\(stats)")
+        XCTAssertGreaterThan(stats[.stacksCompacted], 0, "\(stats)")
+        XCTAssertGreaterThan(stats[.stacksRestored], 0, "\(stats)")
     }
 
     /// The periodic scavenger compacts goroutines parked since its previous pass, without
@@ -299,9 +299,9 @@ final class StackCompactionTests: XCTestCase {
                 }
             }
             _ = RuntimeTestSupport.waitInGoroutine(seconds: 10) {
-                Runtime.statistics().stacksCompacted >= 100 || !supported
+                Runtime.statistics()[.stacksCompacted] >= 100 || !supported
             }
-            compacted = Runtime.statistics().stacksCompacted
+            compacted = Runtime.statistics()[.stacksCompacted]
             ch.close()
             wg.wait()
             intact = Int(good.value)
@@ -344,17 +344,17 @@ final class StackCompactionTests: XCTestCase {
                     let before = Runtime.statistics()
                     Runtime.scavenge()
                     Runtime.scavenge() // a batch left for a later pass by the grace period
-                    freed = Runtime.statistics().goroutinesFreed - before.goroutinesFreed
+                    freed = Runtime.statistics()[.goroutinesFreed] - before[.goroutinesFreed]
                     residentDrop = rss - residentBytes()
                     s.allGLock.lock(); countAfterFree = s.allGoroutines.count; s.allGLock.unlock()
-                    reuses = Runtime.statistics().freeListReuses
+                    reuses = Runtime.statistics()[.freeListReuses]
                 }
             }
             // Every G in the list still knows its index (the removals kept it consistent).
             s.allGLock.lock()
             for (i, g) in s.allGoroutines.enumerated() where g.allIndex != i { sums.append(-i) }
             s.allGLock.unlock()
-            reuses = Runtime.statistics().freeListReuses - reuses
+            reuses = Runtime.statistics()[.freeListReuses] - reuses
         }
         XCTAssertEqual(sums, Array(repeating: n * (n - 1) / 2, count: 3), "every burst ran every goroutine once, frames intact")
         XCTAssertGreaterThanOrEqual(countAfterBurst, n)
@@ -389,13 +389,13 @@ final class StackCompactionTests: XCTestCase {
             }
             _ = RuntimeTestSupport.waitInGoroutine(seconds: 10) { started.value == 1 }
             Runtime.sleep(nanoseconds: 5_000_000)
-            let before = Runtime.statistics().goroutinesFreed
+            let before = Runtime.statistics()[.goroutinesFreed]
             Runtime.scavenge() // waits up to 100 ms for the grace period, in vain
-            freedWhileBusy = Runtime.statistics().goroutinesFreed - before
+            freedWhileBusy = Runtime.statistics()[.goroutinesFreed] - before
             stop.store(1)
             ended.wait()
             Runtime.scavenge()
-            freedAfter = Runtime.statistics().goroutinesFreed - before
+            freedAfter = Runtime.statistics()[.goroutinesFreed] - before
         }
         XCTAssertEqual(freedWhileBusy, 0, "nothing freed while an M was busy since the detach")
         XCTAssertGreaterThan(freedAfter, 500, "freed once it passed a quiescent point")

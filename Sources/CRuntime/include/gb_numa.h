@@ -17,9 +17,6 @@ int gb_numa_available(void);
 /// caller can size its loops over nodes; node numbers can have holes.
 int gb_numa_max_node(void);
 
-/// The highest CPU number the kernel may ever report, plus one (the configured CPUs).
-int gb_numa_configured_cpus(void);
-
 /// The node of a CPU, or -1 when the CPU does not exist (numa_node_of_cpu).
 int gb_numa_node_of_cpu(int cpu);
 

@@ -28,6 +28,10 @@ int gb_release_pages(void *addr, size_t len);
 /// Resident bytes of [addr, addr+len), from mincore(2).
 size_t gb_resident_bytes(void *addr, size_t len);
 
+/// The current stack pointer of the caller (approximately: its frame address):
+/// setMaxStack places a running goroutine's new guard below it (StackAllocator.swift).
+uintptr_t gb_stack_pointer(void);
+
 /// Parked-stack compaction (Runtime/Scavenger.swift): the scavenger keeps the live bytes of
 /// a long-parked goroutine's stack elsewhere and turns the stack's pages into a
 /// lightweight guard region, so that they are given back and any access to them before
@@ -81,9 +85,6 @@ void gb_signals_install(void);
 /// Gives the calling thread an alternate signal stack (once per thread), so that the
 /// handler can run when the goroutine stack is exhausted.
 int gb_signal_stack_install(void);
-
-/// The current stack pointer of the caller (approximately: the address of a local).
-uintptr_t gb_stack_pointer(void);
 
 /// Writes a message to standard error and exits with `status`, without running atexit
 /// handlers or Swift's runtime: the way Go's fatal errors end a process.

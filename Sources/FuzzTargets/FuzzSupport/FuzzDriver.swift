@@ -131,6 +131,7 @@ public func selectorAndText(_ bytes: UnsafeRawBufferPointer) -> (selector: UInt8
 #if GOBENCH_FUZZ
 /// libFuzzer's driver (compiler-rt FuzzerDriver.cpp): parses libFuzzer's flags from the
 /// command line and runs the fuzzing loop with `callback` as the entry point.
+/// `@_silgen_name`: a C function of libFuzzer's runtime, which has no header to import.
 @_silgen_name("LLVMFuzzerRunDriver")
 func LLVMFuzzerRunDriver(
     _ argc: UnsafeMutablePointer<CInt>,
@@ -143,6 +144,7 @@ private let fuzzerCallback: @convention(c) (UnsafeRawPointer?, Int) -> CInt = { 
 #endif
 
 /// libFuzzer's entry point: one input, checked; 0 keeps it eligible for the corpus.
+/// `@_cdecl`: libFuzzer calls it by this C name.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func LLVMFuzzerTestOneInput(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     FuzzDriver.checkOne(UnsafeRawBufferPointer(start: count == 0 ? nil : start, count: count))
