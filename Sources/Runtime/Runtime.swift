@@ -19,7 +19,7 @@ public enum Runtime {
     /// maximum is the limit a stack may grow to). The new G goes to the spawning P's
     /// runnext, then wakep (Go's newproc).
     public static func spawn(stackBytes: Int, _ body: __owned @escaping () -> Void) {
-        spawnGoroutine(stackBytes: stackBytes, isSystem: false, body)
+        inRuntime { spawnGoroutine(stackBytes: stackBytes, isSystem: false, body) }
     }
 
     /// Go's newproc; a system goroutine (the scavenger) is not counted by NumGoroutine.
@@ -63,8 +63,10 @@ public enum Runtime {
         Unmanaged<Machine>.fromOpaque(raw)._withUnsafeGuaranteedRef { m in
             guard let gpRef = m.currentRef else { return }
             gpRef._withUnsafeGuaranteedRef { gp in
-                if goschedDirect(gp, m) { return }
-                switchToScheduler(gp, .yield)
+                let saved = runtimeEnter(gp)
+                // (gp's M, not m: taking a lost P back may have moved gp)
+                if !goschedDirect(gp, gp.m.unsafelyUnwrapped) { switchToScheduler(gp, .yield) }
+                runtimeLeave(gp, saved)
             }
         }
     }
@@ -74,7 +76,11 @@ public enum Runtime {
     @inline(__always)
     public static func preemptionPoint() {
         guard let gp = currentGoroutine() else { return }
-        checkPreempt(gp)
+        if gp.preempt {
+            let saved = runtimeEnter(gp)
+            checkPreempt(gp)
+            runtimeLeave(gp, saved)
+        }
     }
 
     /// Go's Goexit: runs the goroutine's pending defers, then ends it. Other goroutines
@@ -86,6 +92,7 @@ public enum Runtime {
         guard let gp = currentGoroutine() else {
             fatalUsage("fatal error: runtime.Goexit called outside a goroutine")
         }
+        _ = runtimeEnter(gp) // for good: the goroutine ends in the runtime
         if gp.exiting { goexit1(gp) }
         gp.exiting = true
         runDefers(gp)
@@ -130,7 +137,10 @@ public enum Runtime {
     /// Go's LockOSThread: the calling goroutine runs only on its current thread, and no
     /// other goroutine runs there, until as many UnlockOSThread calls.
     public static func lockOSThread() {
-        guard let gp = currentGoroutine(), let m = gp.m else { return }
+        guard let gp = currentGoroutine() else { return }
+        let saved = runtimeEnter(gp)
+        defer { runtimeLeave(gp, saved) }
+        guard let m = gp.m else { return }
         if gp.lockedExternal == UInt32.max { Runtime.panic("LockOSThread nesting overflow") }
         gp.lockedExternal += 1
         m.lockedG = gp
@@ -139,6 +149,8 @@ public enum Runtime {
 
     public static func unlockOSThread() {
         guard let gp = currentGoroutine() else { return }
+        let saved = runtimeEnter(gp)
+        defer { runtimeLeave(gp, saved) }
         if gp.lockedExternal == 0 { return }
         gp.lockedExternal -= 1
         dropLockIfUnlocked(gp)
@@ -184,7 +196,9 @@ public enum Runtime {
         guard let s = sched else { return 0 }
         let old = s.gomaxprocs
         if n <= 0 || n == old { return old }
-        if currentGoroutine() == nil { fatalUsage("runtime: GOMAXPROCS(n) outside a goroutine") }
+        guard let gp = currentGoroutine() else { fatalUsage("runtime: GOMAXPROCS(n) outside a goroutine") }
+        let saved = runtimeEnter(gp)
+        defer { runtimeLeave(gp, saved) }
         s.stopTheWorld()
         s.lock.lock()
         let runnable = s.resizeProcessors(n, caller: Machine.current!)
@@ -206,6 +220,8 @@ public enum Runtime {
             _ = nanosleep(&ts, nil)
             return
         }
+        let saved = runtimeEnter(gp)
+        defer { runtimeLeave(gp, saved) }
         if nanoseconds <= 0 { checkPreempt(gp); return }
         gp.waitReason = .sleep
         switchToScheduler(gp, .sleep(until: gb_nanotime() + nanoseconds))
@@ -267,6 +283,14 @@ public enum Runtime {
         out.compactionReleasedBytes = g.compactionReleasedBytes.value
         out.stacksRestored = g.stacksRestored.value
         out.goroutinesFreed = g.goroutinesFreed.value
+        out.asyncPreemptions = g.asyncPreemptions.value
+        out.untrackedBlockingHandoffs = g.untrackedBlockingHandoffs.value
+        out.preemptionSignals = g.preemptionSignals.value
+        out.asyncPreemptRefusalsInRuntime = gb_preempt_refusals(0)
+        out.asyncPreemptRefusalsInSignalHandler = gb_preempt_refusals(1)
+        out.asyncPreemptRefusalsOffStack = gb_preempt_refusals(2)
+        out.asyncPreemptRefusalsInLibrary = gb_preempt_refusals(3)
+        out.asyncPreemptRefusalsStale = gb_preempt_refusals(4)
         return out
     }
 

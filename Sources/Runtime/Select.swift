@@ -89,6 +89,8 @@ extension Runtime {
     @discardableResult
     public static func select(_ cases: [SelectCase], default defaultCase: (() -> Void)? = nil) -> Int {
         guard let gp = currentGoroutine() else { fatalUsage("runtime: select outside a goroutine") }
+        let saved = runtimeEnter(gp) // (Preemption.swift)
+        defer { runtimeLeave(gp, saved) }
         checkPreempt(gp)
         if cases.isEmpty {
             if let defaultCase { defaultCase(); return -1 }

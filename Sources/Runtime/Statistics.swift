@@ -44,13 +44,22 @@ final class Statistics: @unchecked Sendable {
     /// Goroutine wake-ups made where no P was at hand (the timer waiter, sysmon): the G
     /// goes to the global queue under sched.lock. The rest are counted per P.
     let readiesWithoutProcessor = Counter()
+    /// Forced preemptions: goroutines whose thread gave its P up in the preemption signal's
+    /// handler (Preemption.swift).
+    let asyncPreemptions = Counter()
+    /// Ps released by the handler while their thread was blocked in the kernel without a
+    /// Runtime.syscall (untracked blocking).
+    let untrackedBlockingHandoffs = Counter()
+    /// Preemption signals sysmon sent (forced preemptions and blocking checks).
+    let preemptionSignals = Counter()
 
     func reset() {
         for c in [threadsCreated, threadsExited, threadsParked, handoffs, retakes,
                   preemptionRequests, lockedHandoffs, syscallSlowExits, scavengerRuns,
                   scavengedBytes, scavengerNanoseconds, stopTheWorlds, remoteWakeups,
                   stacksCompacted, compactedStackBytes, compactionReleasedBytes, stacksRestored,
-                  goroutinesFreed, machineParks, machineWakeups, readiesWithoutProcessor] { c.reset() }
+                  goroutinesFreed, machineParks, machineWakeups, readiesWithoutProcessor,
+                  asyncPreemptions, untrackedBlockingHandoffs, preemptionSignals] { c.reset() }
     }
 }
 
@@ -180,6 +189,21 @@ public struct RuntimeStatistics: Sendable, Equatable {
     public var stacksRestored: UInt64 = 0
     /// Free goroutines the scavenger freed (Scavenger.swift, "Free goroutines").
     public var goroutinesFreed: UInt64 = 0
+    /// Forced preemptions (Preemption.swift): goroutines that ran 10 ms without a runtime
+    /// call and whose thread gave its P up in the preemption signal's handler.
+    public var asyncPreemptions: UInt64 = 0
+    /// Ps handed off because their thread blocked in the kernel without Runtime.syscall.
+    public var untrackedBlockingHandoffs: UInt64 = 0
+    /// Preemption signals sysmon sent.
+    public var preemptionSignals: UInt64 = 0
+    /// Signals the handler refused, by reason: inside the runtime, inside a signal
+    /// handler, off the goroutine's stack, in a shared library, stale (per process, not
+    /// reset by Runtime.run).
+    public var asyncPreemptRefusalsInRuntime: UInt64 = 0
+    public var asyncPreemptRefusalsInSignalHandler: UInt64 = 0
+    public var asyncPreemptRefusalsOffStack: UInt64 = 0
+    public var asyncPreemptRefusalsInLibrary: UInt64 = 0
+    public var asyncPreemptRefusalsStale: UInt64 = 0
     /// The current Ps' own counters, by P id.
     public var processors: [ProcessorStatisticsSnapshot] = []
 
@@ -190,7 +214,8 @@ public struct RuntimeStatistics: Sendable, Equatable {
     public var metrics: [(String, UInt64)] {
         [("steals", steals), ("remote_steals", remoteSteals), ("remote_runs", remoteRuns),
          ("handoffs", handoffs), ("retakes", retakes), ("preemptions", preemptionsHonoured),
-         ("preemption_requests", preemptionRequests), ("syscalls", syscalls),
+         ("preemption_requests", preemptionRequests), ("async_preemptions", asyncPreemptions),
+         ("syscalls", syscalls),
          ("syscall_fast_exits", syscallFastExits), ("syscall_slow_exits", syscallSlowExits),
          ("locked_handoffs", lockedHandoffs), ("threads_parked", threadsParked),
          ("scavenger_runs", scavengerRuns), ("scavenged_bytes", scavengedBytes),

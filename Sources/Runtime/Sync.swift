@@ -45,7 +45,7 @@ public final class WaitGroup: @unchecked Sendable {
     public func add(_ delta: Int) {
         let v = gb_add_i64(counter, Int64(delta))
         if v < 0 { Runtime.panic("sync: negative WaitGroup counter") }
-        if v == 0 { wakeAll() }
+        if v == 0 { inRuntime { wakeAll() } }
     }
 
     @inline(__always)
@@ -62,6 +62,8 @@ public final class WaitGroup: @unchecked Sendable {
     /// Parks until the counter is zero.
     public func wait() {
         guard let gp = currentGoroutine() else { fatalUsage("runtime: WaitGroup.wait outside a goroutine") }
+        let saved = runtimeEnter(gp) // (Preemption.swift)
+        defer { runtimeLeave(gp, saved) }
         checkPreempt(gp)
         lock.lock()
         // Checked under the lock: a done() that reaches zero after this takes the lock
@@ -105,6 +107,8 @@ public final class GoMutex: @unchecked Sendable {
 
     private func lockSlow() {
         guard let gp = currentGoroutine() else { fatalUsage("runtime: Mutex.lock outside a goroutine") }
+        let saved = runtimeEnter(gp) // (Preemption.swift)
+        defer { runtimeLeave(gp, saved) }
         var wokenBefore = false
         var spins = 0
         while true {
@@ -147,6 +151,10 @@ public final class GoMutex: @unchecked Sendable {
     }
 
     private func unlockSlow() {
+        inRuntime { unlockSlowNow() } // (Preemption.swift)
+    }
+
+    private func unlockSlowNow() {
         queueLock.lock()
         if let g = waiters.popFront() {
             _ = gb_sub_u64(state, 2)

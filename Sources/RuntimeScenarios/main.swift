@@ -285,7 +285,7 @@ let scenarios: [Scenario] = [
         }
         for step in Runtime.startupTrace { writeStandardOutput("trace: \(step)") }
     },
-]
+] + preemptionScenarios
 
 let arguments = CommandLine.arguments
 let usage = "usage: runtime-scenarios NAME (one of: \(scenarios.map(\.name).joined(separator: ", ")))"

@@ -13,5 +13,6 @@
 #include "gb_goroutine.h"
 #include "gb_thread.h"
 #include "gb_atomic.h"
+#include "gb_preempt.h"
 
 #endif
