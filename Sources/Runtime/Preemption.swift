@@ -314,7 +314,7 @@ func sleepAfterShutdown(_ s: Scheduler, _ m: Machine) -> Never {
     s.lock.lock()
     s.machineCount -= 1
     s.lock.unlock()
-    let word = UnsafeMutablePointer<UInt32>(&m.preemptRecord.pointee.padding)
+    let word = UnsafeMutableRawPointer(m.preemptRecord).advanced(by: 12).assumingMemoryBound(to: UInt32.self) // (padding)
     while true { _ = gb_futex_wait(word, gb_load_relaxed_u32(word), -1) }
 }
 

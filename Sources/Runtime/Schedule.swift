@@ -102,7 +102,7 @@ func takeAsRunning(_ gp: Goroutine, _ m: Machine, _ p: Processor) {
     gp.preempt = false
     m.current = gp
     gp.m = m
-    gb_store_relaxed_uptr(p.runningMachineWord, UInt(bitPattern: Unmanaged.passUnretained(m).toOpaque()))
+    gb_store_release_uptr(p.runningMachineWord, UInt(bitPattern: Unmanaged.passUnretained(m).toOpaque()))
     gb_store_release_uptr(p.runningWord, gp.word) // pairs with sysmon's load-acquire
     gb_set_current_stack(gp.stackRecord)
 }
