@@ -16,8 +16,9 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-// si_value of the runtime's own SIGURG: this tag in the top 16 bits, the kind in bits
-// 32-47, sysmon's view of the P's schedule tick in the low 32.
+// si_value of the runtime's own SIGURG: this tag in the top 16 bits, the P's id plus one
+// in bits 36-47, the kind in bits 32-35, sysmon's view of the P's schedule tick in the
+// low 32.
 #define GB_PREEMPT_TAG 0x6762ULL  /* "gb" */
 
 static gb_preempt_callback preempt_callback = NULL;
@@ -104,7 +105,8 @@ static void preempt_handler(int sig, siginfo_t *info, void *uctx) {
     }
     int saved_errno = errno;
     __atomic_add_fetch(&handled, 1, __ATOMIC_RELAXED);
-    uint32_t kind = (uint32_t)((value >> 32) & 0xffff);
+    uint32_t kind = (uint32_t)((value >> 32) & 0xf);
+    uint32_t processor = (uint32_t)((value >> 36) & 0xfff);
     uint32_t tick = (uint32_t)value;
     gb_preempt_record *r = thread_record;
     ucontext_t *uc = (ucontext_t *)uctx;
@@ -123,7 +125,7 @@ static void preempt_handler(int sig, siginfo_t *info, void *uctx) {
         int in_syscall = at_syscall(pc);
         if (!in_syscall && !in_program_text(pc)) {
             refuse(3);
-        } else if (preempt_callback == NULL || preempt_callback(kind, tick, in_syscall) == 0) {
+        } else if (preempt_callback == NULL || preempt_callback(kind, processor, tick, in_syscall) == 0) {
             refuse(4);
         }
     }
@@ -153,14 +155,14 @@ void gb_preempt_attach(gb_preempt_record *record) {
     thread_record = record;
 }
 
-int gb_preempt_signal(int32_t tid, uint32_t kind, uint32_t tick) {
+int gb_preempt_signal(int32_t tid, uint32_t kind, uint32_t processor, uint32_t tick) {
     siginfo_t info;
     memset(&info, 0, sizeof info);
     info.si_signo = SIGURG;
     info.si_code = SI_QUEUE;
     info.si_pid = getpid();
     info.si_uid = getuid();
-    info.si_value.sival_ptr = (void *)(uintptr_t)((GB_PREEMPT_TAG << 48) | ((uint64_t)(kind & 0xffff) << 32) | tick);
+    info.si_value.sival_ptr = (void *)(uintptr_t)((GB_PREEMPT_TAG << 48) | ((uint64_t)(processor & 0xfff) << 36) | ((uint64_t)(kind & 0xf) << 32) | tick);
     if (syscall(SYS_rt_tgsigqueueinfo, getpid(), tid, SIGURG, &info) != 0) return errno;
     return 0;
 }

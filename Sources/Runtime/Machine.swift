@@ -25,6 +25,9 @@ enum SwitchAction {
     /// A direct Gosched that could not switch straight to the next G: the G is already on
     /// the global queue and sched.lock is held; g0 marks it runnable and unlocks.
     case yieldQueued
+    /// The runtime shut down while the G ran without a P after a forced preemption: it is
+    /// abandoned (as Go's goroutines are when main returns) and g0 goes on to end the M.
+    case abandon
 }
 
 final class Machine: @unchecked Sendable {

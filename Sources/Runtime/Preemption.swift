@@ -64,7 +64,11 @@
 //
 // A stop-the-world meanwhile takes the P from the `syscall` status (stopTheWorld, or the
 // handler's own check, as enterSyscall's), and the G waits on the global queue until the
-// world restarts. Deadlock detection stays right: until sysmon queues the G, the M counts
+// world restarts. If the runtime shuts down (main returned) while the thread waits, no P
+// comes: the handler returns, the goroutine runs on without a P, and its next runtime
+// entry abandons it and gives the thread back to g0, so that the M ends and m0 returns
+// from Runtime.run. (A goroutine that never enters the runtime again keeps its thread, as
+// a spinner does in a runtime without preemption; Go exits the process instead.) Deadlock detection stays right: until sysmon queues the G, the M counts
 // as running (the G is runnable); after, it counts as a locked idle M (the G is on a run
 // queue, which checkDead sees), as a locked M waiting for its G does.
 //
@@ -104,7 +108,8 @@
 //   waits for a P, as if the thread were descheduled by the OS: other threads that need it
 //   block in the kernel, and their Ps are handed off as below).
 //
-// Refusals are counted by reason (RuntimeStatistics.asyncPreemptRefusals).
+// Refusals are counted by reason (RuntimeStatistics.asyncPreemptRefusalsInRuntime and the
+// four after it).
 //
 // # Untracked blocking
 //
@@ -112,7 +117,7 @@
 // M's thread used no CPU time over that round (clock_gettime on the thread's CPU clock, one
 // system call), sysmon reads the thread's state from /proc/self/task/TID/stat, and when it
 // is 'S' (sleeping) or 'D' (uninterruptible) sends the same signal asking "are you
-// blocked?". The CPU clock is the cheap filter (a thread that runs is never read from
+// blocked?" (the CPU clock is read at most every 500 µs per P). The CPU clock is the cheap filter (a thread that runs is never read from
 // /proc); the state letter is the reliable one (a runnable thread that the OS has not given
 // a CPU also used no CPU time, but is 'R'). Both only for Ps whose tick is stuck, and once
 // per stuck tick. The handler then finds the interrupted instruction at (or just after) a
@@ -204,6 +209,12 @@ func inRuntime<R>(_ body: () throws -> R) rethrows -> R {
 @inline(never)
 func reacquireLostP(_ gp: Goroutine, _ m: Machine) {
     gb_store_relaxed_u32(&m.preemptRecord.pointee.lost, 0)
+    if schedRef.unsafelyUnwrapped._withUnsafeGuaranteedRef({ $0.isShuttingDown }) {
+        // Preempted when the runtime shut down (asyncPreemptHandler): abandoned here.
+        m.action = .abandon
+        _ = gb_context_switch(gp.context, m.g0, nil)
+        fatal("preempt: abandoned goroutine \(gp.id) resumed")
+    }
     exitSyscall(gp)
 }
 
@@ -212,14 +223,16 @@ func reacquireLostP(_ gp: Goroutine, _ m: Machine) {
 /// Installs the SIGURG handler (once per process) unless GODEBUG=asyncpreemptoff=1 and
 /// the blocking hand-off are both off.
 func installPreemption() {
-    gb_preempt_install({ kind, tick, inSyscall in asyncPreemptHandler(kind: kind, tick: tick, inSyscall: inSyscall != 0) })
+    gb_preempt_install({ kind, processor, tick, inSyscall in
+        asyncPreemptHandler(kind: kind, processor: processor, tick: tick, inSyscall: inSyscall != 0)
+    })
 }
 
 /// The Swift half of the handler: the C half checked that the thread runs a goroutine's
 /// own code, on its stack, outside any signal handler and (unless in a system call) in
 /// the program's own text. Only atomics, futexes, sched.lock and fields of objects that
 /// live as long as the runtime: nothing allocates, nothing is released for good.
-func asyncPreemptHandler(kind: UInt32, tick: UInt32, inSyscall: Bool) -> Int32 {
+func asyncPreemptHandler(kind: UInt32, processor: UInt32, tick: UInt32, inSyscall: Bool) -> Int32 {
     guard let raw = gb_get_machine(), let sref = schedRef else { return 0 }
     let m = Unmanaged<Machine>.fromOpaque(raw).takeUnretainedValue()
     let s = sref.takeUnretainedValue()
@@ -232,7 +245,9 @@ func asyncPreemptHandler(kind: UInt32, tick: UInt32, inSyscall: Bool) -> Int32 {
         if inSyscall || kind != UInt32(GB_PREEMPT_KIND_PREEMPT) || m.p != nil || gp.status != .syscall { return 0 }
     } else {
         guard let p = m.p, m.oldP == nil, p.status == .running, gp.status == .running else { return 0 }
-        if kind == UInt32(GB_PREEMPT_KIND_PREEMPT) && !inSyscall && p.scheduleTick != tick { return 0 } // yielded since
+        // (A signal about another P, or about a slice that ended since: stale.)
+        if kind == UInt32(GB_PREEMPT_KIND_PREEMPT) && !inSyscall
+            && ((processor != 0 && processor != UInt32(p.id + 1)) || p.scheduleTick != tick) { return 0 }
         if !inSyscall && kind != UInt32(GB_PREEMPT_KIND_PREEMPT) { return 0 } // running after all
         releasePLikeSyscall(s, m, p, gp)
         if inSyscall {
@@ -261,7 +276,19 @@ func asyncPreemptHandler(kind: UInt32, tick: UInt32, inSyscall: Bool) -> Int32 {
         if ready { break }
         m.park.sleep()
         m.park.clear()
-        if s.isShuttingDown { sleepAfterShutdown(s, m) }
+        if s.isShuttingDown {
+            // No P will come: the goroutine goes on without one, and its next runtime
+            // entry gives the thread back to g0 (reacquireLostP), so that the M ends (and
+            // m0 returns from Runtime.run).
+            gb_store_relaxed_u32(&rec.pointee.lost, 1)
+            if m.lockedForPreemption {
+                m.lockedForPreemption = false
+                gp.lockedM = nil
+                m.lockedG = nil
+            }
+            m.leaveQuiescentState()
+            return 1
+        }
     }
     s.lock.lock()
     m.pendingLockedRun = nil
@@ -308,16 +335,6 @@ func releasePLikeSyscall(_ s: Scheduler, _ m: Machine, _ p: Processor, _ gp: Gor
     }
 }
 
-/// The runtime shut down while this thread waited for a P: its goroutine is abandoned
-/// (as Go's are when main returns); the thread stops counting and sleeps for good.
-func sleepAfterShutdown(_ s: Scheduler, _ m: Machine) -> Never {
-    s.lock.lock()
-    s.machineCount -= 1
-    s.lock.unlock()
-    let word = UnsafeMutableRawPointer(m.preemptRecord).advanced(by: 12).assumingMemoryBound(to: UInt32.self) // (padding)
-    while true { _ = gb_futex_wait(word, gb_load_relaxed_u32(word), -1) }
-}
-
 // MARK: - sysmon's side
 
 /// Per-P view that sysmon keeps for forced preemption and blocking checks (sysmon only).
@@ -328,6 +345,7 @@ struct PreemptView {
     var blockedCheckedTick: UInt32 = 0
     var blockedChecked = false
     var lastSignalNanoseconds: Int64 = 0
+    var cpuSampledAt: Int64 = 0
 }
 
 /// sysmon, for each Ps whose tick has not moved since its last round (`stuckSince`: when
@@ -342,22 +360,25 @@ func sysmonCheckStuck(_ s: Scheduler, _ p: Processor, tick: UInt32, requestedBef
     if view.tick != tick || view.machineWord != mw {
         view = PreemptView(tick: tick, machineWord: mw, lastSignalNanoseconds: view.lastSignalNanoseconds)
         view.cpuNanoseconds = gb_thread_cpu_nanoseconds(m.cpuClock)
+        view.cpuSampledAt = now
         return false
     }
     if requestedBefore && s.configuration.asyncPreemption {
         if now - view.lastSignalNanoseconds >= 1_000_000 {
             view.lastSignalNanoseconds = now
-            preemptMachine(m, kind: UInt32(GB_PREEMPT_KIND_PREEMPT), tick: tick)
+            preemptMachine(m, kind: UInt32(GB_PREEMPT_KIND_PREEMPT), processor: p, tick: tick)
         }
         return true
     }
-    if !view.blockedChecked {
+    // (At most one CPU-clock read per P every 500 µs: sysmon's rounds can be 20 µs apart.)
+    if !view.blockedChecked && now - view.cpuSampledAt >= 500_000 {
+        view.cpuSampledAt = now
         let cpu = gb_thread_cpu_nanoseconds(m.cpuClock)
         if cpu >= 0 && cpu == view.cpuNanoseconds {
             view.blockedChecked = true
             let state = gb_thread_state(m.tid)
             if state == CChar(UInt8(ascii: "S")) || state == CChar(UInt8(ascii: "D")) {
-                preemptMachine(m, kind: UInt32(GB_PREEMPT_KIND_BLOCKED), tick: tick)
+                preemptMachine(m, kind: UInt32(GB_PREEMPT_KIND_BLOCKED), processor: p, tick: tick)
             }
         } else {
             view.cpuNanoseconds = cpu
@@ -367,10 +388,11 @@ func sysmonCheckStuck(_ s: Scheduler, _ p: Processor, tick: UInt32, requestedBef
 }
 
 /// Sends the runtime's SIGURG to `m`'s thread (Go's preemptM).
-func preemptMachine(_ m: Machine, kind: UInt32, tick: UInt32) {
+func preemptMachine(_ m: Machine, kind: UInt32, processor p: Processor?, tick: UInt32) {
     if m.tid == 0 { return }
     Statistics.shared.preemptionSignals.add(1)
-    _ = gb_preempt_signal(m.tid, kind, tick)
+    let id = p.map { UInt32($0.id + 1) } ?? 0
+    _ = gb_preempt_signal(m.tid, kind, id < 4096 ? id : 0, tick)
 }
 
 /// sysmon: finishes the hand-offs that handlers asked for (the G to the global queue,
@@ -408,7 +430,7 @@ func finishHandoffs(_ s: Scheduler, _ machines: [Machine]) -> Int {
                 m.sysmonLostCPUNanoseconds = cpu
             } else if cpu - m.sysmonLostCPUNanoseconds >= SysmonTuning.forcePreemptNanoseconds {
                 m.sysmonLostCPUNanoseconds = cpu - SysmonTuning.forcePreemptNanoseconds + 1_000_000 // again in 1 ms
-                preemptMachine(m, kind: UInt32(GB_PREEMPT_KIND_PREEMPT), tick: 0)
+                preemptMachine(m, kind: UInt32(GB_PREEMPT_KIND_PREEMPT), processor: nil, tick: 0)
             }
         } else {
             m.sysmonLostCPUNanoseconds = -1

@@ -187,6 +187,9 @@ func finishSwitch(_ s: Scheduler, _ m: Machine, _ gp: Goroutine, _ action: Switc
         gp.m = nil
         s.lock.unlock() // taken by goschedDirect; from here gp may run elsewhere
         s.wakeP()
+    case .abandon:
+        m.current = nil
+        gp.m = nil
     case .none:
         fatal("schedule: goroutine \(gp.id) switched to g0 without an action")
     }

@@ -190,4 +190,19 @@ let preemptionScenarios: [Scenario] = [
             writeStandardError("untrackedBlockingHandoffs=\(st.untrackedBlockingHandoffs) signals=\(st.preemptionSignals)")
         }
     },
+    Scenario(name: "shutdown-with-preempted-goroutine",
+             summary: "library mode, GOMAXPROCS 1: main returns while a spinner waits, preempted, for a P; Runtime.run returns") {
+        var configuration = RuntimeConfiguration(procs: 1)
+        configuration.exitProcessWhenMainReturns = false
+        Runtime.run(configuration) {
+            go {
+                spin(milliseconds: 200) // preempted on m0 while main sleeps
+                Runtime.gosched() // the runtime has shut down: abandoned here
+                writeStandardOutput("abandoned goroutine resumed")
+            }
+            Runtime.sleep(nanoseconds: 30_000_000)
+            writeStandardOutput("main returning")
+        }
+        writeStandardOutput("Runtime.run returned")
+    },
 ]

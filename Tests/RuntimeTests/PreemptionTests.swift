@@ -73,6 +73,13 @@ final class PreemptionTests: XCTestCase {
                                                "blocking hand-off counted"], r.standardError)
     }
 
+    /// main returns (library mode) while a goroutine preempted on m0 waits for a P: the
+    /// goroutine is abandoned at its next runtime call and Runtime.run returns.
+    func testShutdownWithPreemptedGoroutine() throws {
+        let r = try run("shutdown-with-preempted-goroutine")
+        XCTAssertEqual(r.standardOutputLines, ["main returning", "Runtime.run returned"], r.standardError)
+    }
+
     /// A bad GODEBUG value is one line on standard error and exit status 2.
     func testBadGodebugValue() throws {
         let r = try RuntimeTestSupport.runScenario("spinner-bounded", environment: ["GODEBUG": "asyncpreemptoff=yes"], timeoutSeconds: 30)

@@ -42,7 +42,8 @@ static inline void gb_preempt_leave(gb_preempt_record *r, uint32_t saved) {
 /// The Swift half of the handler: called on the interrupted thread, in the handler, once
 /// the C checks passed. `in_syscall`: the thread was blocked in (or had just left) a
 /// system call. Returns 1 when it acted (P handed off), 0 when it refused.
-typedef int32_t (*gb_preempt_callback)(uint32_t kind, uint32_t tick, int32_t in_syscall);
+/// `processor`: the id of the P sysmon looked at, plus one (0: any).
+typedef int32_t (*gb_preempt_callback)(uint32_t kind, uint32_t processor, uint32_t tick, int32_t in_syscall);
 
 /// Installs the SIGURG handler (once per process; a handler installed before is chained
 /// to for every SIGURG that is not the runtime's) and the callback.
@@ -50,8 +51,9 @@ void gb_preempt_install(gb_preempt_callback callback);
 /// The calling thread's record (an M's thread, at its start), and its signal mask now:
 /// the handler refuses when the interrupted code blocks more (inside a signal handler).
 void gb_preempt_attach(gb_preempt_record *record);
-/// Sends the runtime's SIGURG to thread `tid` of this process. Returns 0 or an errno.
-int gb_preempt_signal(int32_t tid, uint32_t kind, uint32_t tick);
+/// Sends the runtime's SIGURG to thread `tid` of this process, about P `processor` (its id
+/// plus one, below 4096; 0: any) seen at schedule tick `tick`. Returns 0 or an errno.
+int gb_preempt_signal(int32_t tid, uint32_t kind, uint32_t processor, uint32_t tick);
 /// Handler refusals so far, by reason (index: 0 inside the runtime, 1 inside a signal
 /// handler, 2 not on the goroutine's stack, 3 in code outside the program's own text
 /// (a shared library: libc, the Swift runtime), 4 stale or refused by the Swift side).
