@@ -280,12 +280,9 @@ func asyncPreemptHandler(kind: UInt32, processor: UInt32, tick: UInt32, inSyscal
             // No P will come: the goroutine goes on without one, and its next runtime
             // entry gives the thread back to g0 (reacquireLostP), so that the M ends (and
             // m0 returns from Runtime.run).
+            // The G stays locked to this M: sysmon may have queued it, and an M that
+            // finds it there must hand this M its P, never run it itself.
             gb_store_relaxed_u32(&rec.pointee.lost, 1)
-            if m.lockedForPreemption {
-                m.lockedForPreemption = false
-                gp.lockedM = nil
-                m.lockedG = nil
-            }
             m.leaveQuiescentState()
             return 1
         }
