@@ -132,6 +132,16 @@ static void preempt_handler(int sig, siginfo_t *info, void *uctx) {
     errno = saved_errno;
 }
 
+uint32_t gb_runtime_enter(void) {
+    gb_preempt_record *r = thread_record;
+    return r == NULL ? 0 : gb_preempt_enter(r);
+}
+
+void gb_runtime_leave(uint32_t saved) {
+    gb_preempt_record *r = thread_record;
+    if (r != NULL) gb_preempt_leave(r, saved);
+}
+
 void gb_preempt_install(gb_preempt_callback callback) {
     static int installed = 0;
     __atomic_store_n(&preempt_callback, callback, __ATOMIC_RELEASE);

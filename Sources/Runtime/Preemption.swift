@@ -49,7 +49,10 @@
 //    sysmon sends the runtime's SIGURG to the M's thread (preemptMachine below), and again
 //    every round while the request stands (sysmon's delay is capped at 1 ms meanwhile).
 // 2. The handler (gb_preempt.c, then asyncPreemptHandler below) refuses unless the thread
-//    runs a goroutine's own code (see "Where the handler refuses"). Otherwise it does what
+//    runs a goroutine's own code (see "Where the handler refuses"). When nothing else is
+//    queued for the P (its local queue and the global queue are empty, no stop-the-world),
+//    the goroutine only starts a new time slice, as Go's scheduler would run it again at
+//    once: a hand-off would cost thread wake-ups for nothing. Otherwise it does what
 //    entersyscall does: the G's status and the P's status become `syscall`, the P is the
 //    M's oldP; it locks the G to the M if it was not locked, publishes the hand-off in the
 //    M's record (`handoff` = 1) and wakes sysmon. Then it sleeps on the M's park note,
@@ -181,33 +184,42 @@ import Glibc
 /// Entering the runtime from a goroutine (`gp` runs on its M): clears the M's `user` word
 /// and, if the handler released the P while the thread was blocked, takes one back first.
 /// Returns what runtimeLeave needs.
+/// (Calls into C with no reference counting: the goroutine paths of the runtime borrow
+/// every object, see Machine.currentRef.)
 @inline(__always)
 func runtimeEnter(_ gp: Goroutine) -> UInt32 {
-    guard let m = gp.m else { return 0 }
-    let saved = gb_preempt_enter(m.preemptRecord)
-    if saved & 2 != 0 { reacquireLostP(gp, m) }
+    let saved = gb_runtime_enter()
+    if saved & 2 != 0 { reacquireLostP(gp) }
     return saved
 }
 
 /// Leaving the runtime back to the goroutine's code (on whichever M it runs now).
 @inline(__always)
 func runtimeLeave(_ gp: Goroutine, _ saved: UInt32) {
-    if saved & 1 != 0, let m = gp.m { gb_preempt_leave(m.preemptRecord, 1) }
+    if saved & 1 != 0 { gb_runtime_leave(1) }
 }
 
 /// Runs `body` as runtime code for the running goroutine (see "Where the handler refuses").
 @inline(__always)
 func inRuntime<R>(_ body: () throws -> R) rethrows -> R {
-    guard let gp = currentGoroutine() else { return try body() }
-    let saved = runtimeEnter(gp)
-    defer { runtimeLeave(gp, saved) }
+    let saved = gb_runtime_enter()
+    if saved & 2 != 0 { reacquireLostPHere() }
+    defer { if saved & 1 != 0 { gb_runtime_leave(1) } }
     return try body()
+}
+
+/// reacquireLostP for the running goroutine.
+@inline(never)
+func reacquireLostPHere() {
+    guard let gp = currentGoroutine() else { return }
+    reacquireLostP(gp)
 }
 
 /// The handler released the P while the thread was blocked in the kernel: take one back,
 /// as a system call's return does (Go's exitsyscall).
 @inline(never)
-func reacquireLostP(_ gp: Goroutine, _ m: Machine) {
+func reacquireLostP(_ gp: Goroutine) {
+    guard let m = gp.m else { fatal("preempt: goroutine \(gp.id) without an M") }
     gb_store_relaxed_u32(&m.preemptRecord.pointee.lost, 0)
     if schedRef.unsafelyUnwrapped._withUnsafeGuaranteedRef({ $0.isShuttingDown }) {
         // Preempted when the runtime shut down (asyncPreemptHandler): abandoned here.
@@ -249,6 +261,13 @@ func asyncPreemptHandler(kind: UInt32, processor: UInt32, tick: UInt32, inSyscal
         if kind == UInt32(GB_PREEMPT_KIND_PREEMPT) && !inSyscall
             && ((processor != 0 && processor != UInt32(p.id + 1)) || p.scheduleTick != tick) { return 0 }
         if !inSyscall && kind != UInt32(GB_PREEMPT_KIND_PREEMPT) { return 0 } // running after all
+        if !inSyscall && !s.isStopping && p.runQueue.isEmpty && gb_load_relaxed_i64(s.globalSize) == 0 {
+            // Nothing else wants this P (Go would reschedule the same G at once): a new
+            // time slice instead of a hand-off, which would cost a thread wake-up or two.
+            gp.preempt = false
+            p.scheduleTick &+= 1
+            return 0
+        }
         releasePLikeSyscall(s, m, p, gp)
         if inSyscall {
             // Untracked blocking: the call goes on without the P; sysmon hands it off.
@@ -452,7 +471,7 @@ extension Runtime {
 /// Runs `body`, the program's own code, on the main goroutine `gp` as a user goroutine's
 /// body runs (preemptible), then enters the runtime again (the P back if it was lost).
 func runAsUserCode(_ gp: Goroutine, _ body: () -> Void) {
-    if let m = gp.m { gb_preempt_leave(m.preemptRecord, 1) }
+    gb_runtime_leave(1)
     body()
     _ = runtimeEnter(gp)
 }

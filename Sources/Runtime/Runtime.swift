@@ -64,8 +64,8 @@ public enum Runtime {
             guard let gpRef = m.currentRef else { return }
             gpRef._withUnsafeGuaranteedRef { gp in
                 let saved = runtimeEnter(gp)
-                // (gp's M, not m: taking a lost P back may have moved gp)
-                if !goschedDirect(gp, gp.m.unsafelyUnwrapped) { switchToScheduler(gp, .yield) }
+                // (Taking a lost P back may have moved gp off m: then the full path.)
+                if saved & 2 != 0 || !goschedDirect(gp, m) { switchToScheduler(gp, .yield) }
                 runtimeLeave(gp, saved)
             }
         }

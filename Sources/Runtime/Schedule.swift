@@ -508,7 +508,7 @@ func goroutineMain(_ arg: UnsafeMutableRawPointer) {
     resumeAfterSwitch(gp) // (goschedDirect never starts a fresh G; kept for safety)
     // A user goroutine's body and defers are its own code, which the runtime may preempt
     // asynchronously (Preemption.swift); the runtime's goroutines never are.
-    if !gp.isSystem && !gp.isMain { gb_preempt_leave(gp.m!.preemptRecord, 1) }
+    if !gp.isSystem && !gp.isMain { gb_runtime_leave(1) }
     runGoroutineBody(gp)
     _ = runtimeEnter(gp) // the P back if it was lost, before goexit uses it
     goexit1(gp)

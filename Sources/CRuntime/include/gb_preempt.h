@@ -39,6 +39,14 @@ static inline void gb_preempt_leave(gb_preempt_record *r, uint32_t saved) {
     __atomic_store_n(&r->user, saved & 1, __ATOMIC_RELAXED);
 }
 
+/// gb_preempt_enter and gb_preempt_leave on the calling thread's record (an M's; none:
+/// 0 and nothing). Out of line on purpose, as gb_get_machine: a goroutine may leave the
+/// runtime on another thread than it entered, and an inlined thread-local address would
+/// be the old thread's. A call is also cheaper than the reference counting a Swift load
+/// of the running M costs.
+uint32_t gb_runtime_enter(void) __attribute__((noinline));
+void gb_runtime_leave(uint32_t saved) __attribute__((noinline));
+
 /// The Swift half of the handler: called on the interrupted thread, in the handler, once
 /// the C checks passed. `in_syscall`: the thread was blocked in (or had just left) a
 /// system call. Returns 1 when it acted (P handed off), 0 when it refused.
