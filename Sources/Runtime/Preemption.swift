@@ -84,8 +84,9 @@
 //
 // - `user` in the M's record (gb_preempt_record) is 1 only while a user goroutine runs its
 //   own code. Every public entry point that touches a P, a runtime lock or switches
-//   clears it on entry and restores it on exit (runtimeEnter / runtimeLeave: an inline
-//   load and store, no atomic read-modify-write, no fence: the handler runs on the same
+//   clears it on entry and restores it on exit
+//   (runtimeEnter / runtimeLeave: two out-of-line C calls on the thread's record, a load
+//   and a store each, no atomic read-modify-write, no fence: the handler runs on the same
 //   thread, so a signal fence orders them against it). g0 (the scheduler), sysmon, the
 //   runtime's own goroutines (the scavenger) and the main goroutine's start-up never set
 //   it. A goroutine switches out only from inside the runtime and resumes inside it, so
@@ -153,8 +154,9 @@
 //
 // # What the signal costs and who sees it
 //
-// Nothing when nothing spins: runtimeEnter / runtimeLeave are a load and two stores to the
-// M's record per entry point; sysmon reads a P's tick as before and looks at thread CPU
+// Nothing when nothing spins: runtimeEnter / runtimeLeave are two calls of a few
+// instructions per entry point (a Swift load of the goroutine's M would cost a retain and a
+// release); sysmon reads a P's tick as before and looks at thread CPU
 // clocks only for Ps whose tick is stuck. The signal is sent with rt_tgsigqueueinfo and a
 // tag in si_value; the handler (SA_SIGINFO | SA_ONSTACK | SA_RESTART) passes every other
 // SIGURG to the handler that was installed before the runtime's, so a program that uses
