@@ -125,7 +125,9 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
     /// Sending on a closed channel panics, as in Go.
     public func send(_ value: Element) {
         withCurrentGoroutine(orFail: "runtime: channel send outside a goroutine") { gp, _ in
+            let saved = runtimeEnter(gp) // (Preemption.swift)
             send(value, gp)
+            runtimeLeave(gp, saved)
         }
     }
 
@@ -193,6 +195,10 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
 
     /// Sends without blocking (a select with one send case and a default).
     public func trySend(_ value: Element) -> Bool {
+        inRuntime { trySendNow(value) }
+    }
+
+    private func trySendNow(_ value: Element) -> Bool {
         lock.lock()
         if trySendLocked(value) { return true }
         lock.unlock()
@@ -205,7 +211,10 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
     /// drained, as Go's `v, ok := <-c`.
     public func receiveWithOK() -> (Element?, Bool) {
         withCurrentGoroutine(orFail: "runtime: channel receive outside a goroutine") { gp, _ in
-            receiveWithOK(gp)
+            let saved = runtimeEnter(gp) // (Preemption.swift)
+            let r = receiveWithOK(gp)
+            runtimeLeave(gp, saved)
+            return r
         }
     }
 
@@ -295,6 +304,10 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
 
     /// Receives without blocking: nil when nothing is ready (and the channel is open).
     public func tryReceive() -> (Element?, Bool)? {
+        inRuntime { tryReceiveNow() }
+    }
+
+    private func tryReceiveNow() -> (Element?, Bool)? {
         lock.lock()
         if let r = tryReceiveLocked() { return r }
         lock.unlock()
@@ -306,6 +319,10 @@ public final class Channel<Element>: ChannelBase, @unchecked Sendable {
     /// Closes the channel: waiting receivers get (nil, false), waiting senders panic.
     /// Closing twice panics, as in Go.
     public func close() {
+        inRuntime { closeNow() }
+    }
+
+    private func closeNow() {
         lock.lock()
         if closed {
             lock.unlock()

@@ -25,6 +25,9 @@ enum SwitchAction {
     /// A direct Gosched that could not switch straight to the next G: the G is already on
     /// the global queue and sched.lock is held; g0 marks it runnable and unlocks.
     case yieldQueued
+    /// The runtime shut down while the G ran without a P after a forced preemption: it is
+    /// abandoned (as Go's goroutines are when main returns) and g0 goes on to end the M.
+    case abandon
 }
 
 final class Machine: @unchecked Sendable {
@@ -84,6 +87,18 @@ final class Machine: @unchecked Sendable {
     var executedWord: UInt = 0
     /// True when the running G is the one g0 executed: g0's frames hold no other G.
     @inline(__always) func framesHoldOnly(_ gp: Goroutine) -> Bool { executedWord == gp.word }
+    /// Asynchronous preemption and untracked blocking (Preemption.swift): whether the
+    /// thread runs a goroutine's own code, whether its signal handler released the P, and
+    /// the hand-off it asks sysmon to finish.
+    let preemptRecord: UnsafeMutablePointer<gb_preempt_record>
+    /// The thread's CPU-time clock (gb_thread_cpu_clock), read by sysmon; -1 before the
+    /// thread starts.
+    var cpuClock: Int32 = -1
+    /// Set by the preemption handler when it locked the goroutine to this M for the time
+    /// it waits for a P (the goroutine was not locked): undone when it runs again.
+    var lockedForPreemption = false
+    /// sysmon's view of this M while its goroutine runs without a P (Preemption.swift).
+    var sysmonLostCPUNanoseconds: Int64 = -1
 
     init(id: Int64, isM0: Bool) {
         self.id = id
@@ -95,6 +110,8 @@ final class Machine: @unchecked Sendable {
         quiescentWord = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
             .bindMemory(to: UInt64.self, capacity: 1)
         quiescentWord.initialize(to: 1)
+        preemptRecord = .allocate(capacity: 1)
+        preemptRecord.initialize(to: gb_preempt_record())
         makeImmortal(self)
         makeImmortal(park)
     }
@@ -129,5 +146,7 @@ final class Machine: @unchecked Sendable {
     func attachToThread() {
         gb_set_machine(Unmanaged.passUnretained(self).toOpaque())
         tid = gb_gettid()
+        cpuClock = gb_thread_cpu_clock()
+        gb_preempt_attach(preemptRecord)
     }
 }

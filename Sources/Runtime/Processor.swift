@@ -36,6 +36,10 @@ final class Processor: @unchecked Sendable {
     /// The G running on this P (its word, 0: none), for sysmon and stop-the-world to ask
     /// it to yield without reading the owner's fields.
     let runningWord: UnsafeMutablePointer<UInt>
+    /// The M running `runningWord`'s G (its word), for sysmon's forced preemption.
+    let runningMachineWord: UnsafeMutablePointer<UInt> = {
+        let p = UnsafeMutablePointer<UInt>.allocate(capacity: 1); p.initialize(to: 0); return p
+    }()
     /// Incremented at every system call (Go's syscalltick): sysmon's retake uses it.
     let syscallTick: UnsafeMutablePointer<UInt32>
     /// Dead Gs ready for reuse (Go's p.gFree), as words, the newest at the back

@@ -19,7 +19,7 @@ public enum Runtime {
     /// maximum is the limit a stack may grow to). The new G goes to the spawning P's
     /// runnext, then wakep (Go's newproc).
     public static func spawn(stackBytes: Int, _ body: __owned @escaping () -> Void) {
-        spawnGoroutine(stackBytes: stackBytes, isSystem: false, body)
+        inRuntime { spawnGoroutine(stackBytes: stackBytes, isSystem: false, body) }
     }
 
     /// Go's newproc; a system goroutine (the scavenger) is not counted by NumGoroutine.
@@ -63,8 +63,10 @@ public enum Runtime {
         Unmanaged<Machine>.fromOpaque(raw)._withUnsafeGuaranteedRef { m in
             guard let gpRef = m.currentRef else { return }
             gpRef._withUnsafeGuaranteedRef { gp in
-                if goschedDirect(gp, m) { return }
-                switchToScheduler(gp, .yield)
+                let saved = runtimeEnter(gp)
+                // (Taking a lost P back may have moved gp off m: then the full path.)
+                if saved & 2 != 0 || !goschedDirect(gp, m) { switchToScheduler(gp, .yield) }
+                runtimeLeave(gp, saved)
             }
         }
     }
@@ -74,7 +76,11 @@ public enum Runtime {
     @inline(__always)
     public static func preemptionPoint() {
         guard let gp = currentGoroutine() else { return }
-        checkPreempt(gp)
+        if gp.preempt {
+            let saved = runtimeEnter(gp)
+            checkPreempt(gp)
+            runtimeLeave(gp, saved)
+        }
     }
 
     /// Go's Goexit: runs the goroutine's pending defers, then ends it. Other goroutines
@@ -86,6 +92,7 @@ public enum Runtime {
         guard let gp = currentGoroutine() else {
             fatalUsage("fatal error: runtime.Goexit called outside a goroutine")
         }
+        _ = runtimeEnter(gp) // for good: the goroutine ends in the runtime
         if gp.exiting { goexit1(gp) }
         gp.exiting = true
         runDefers(gp)
@@ -136,7 +143,10 @@ public enum Runtime {
     /// Go's LockOSThread: the calling goroutine runs only on its current thread, and no
     /// other goroutine runs there, until as many UnlockOSThread calls.
     public static func lockOSThread() {
-        guard let gp = currentGoroutine(), let m = gp.m else { return }
+        guard let gp = currentGoroutine() else { return }
+        let saved = runtimeEnter(gp)
+        defer { runtimeLeave(gp, saved) }
+        guard let m = gp.m else { return }
         if gp.lockedExternal == UInt32.max { Runtime.panic("LockOSThread nesting overflow") }
         TemplateThread.lockingThread() // new Ms' threads come from a clean thread (TemplateThread.swift)
         gp.lockedExternal += 1
@@ -146,6 +156,8 @@ public enum Runtime {
 
     public static func unlockOSThread() {
         guard let gp = currentGoroutine() else { return }
+        let saved = runtimeEnter(gp)
+        defer { runtimeLeave(gp, saved) }
         if gp.lockedExternal == 0 { return }
         gp.lockedExternal -= 1
         dropLockIfUnlocked(gp)
@@ -191,7 +203,9 @@ public enum Runtime {
         guard let s = sched else { return 0 }
         let old = s.gomaxprocs
         if n <= 0 || n == old { return old }
-        if currentGoroutine() == nil { fatalUsage("runtime: GOMAXPROCS(n) outside a goroutine") }
+        guard let gp = currentGoroutine() else { fatalUsage("runtime: GOMAXPROCS(n) outside a goroutine") }
+        let saved = runtimeEnter(gp)
+        defer { runtimeLeave(gp, saved) }
         s.stopTheWorld()
         s.lock.lock()
         let runnable = s.resizeProcessors(n, caller: Machine.current!)
@@ -213,6 +227,8 @@ public enum Runtime {
             _ = nanosleep(&ts, nil)
             return
         }
+        let saved = runtimeEnter(gp)
+        defer { runtimeLeave(gp, saved) }
         if nanoseconds <= 0 { checkPreempt(gp); return }
         gp.waitReason = .sleep
         switchToScheduler(gp, .sleep(until: gb_nanotime() + nanoseconds))
@@ -239,6 +255,12 @@ public enum Runtime {
         for c in GlobalCounter.allCases { out.globals[c.rawValue] = Statistics.shared[c] }
         out.processorTotals[ProcessorCounter.goroutineReadies.rawValue] &+= out[.readiesWithoutProcessor]
         out.spinningMachines = Int(max(0, gb_load_acquire_i32(s.spinningCount)))
+        // The handler's refusals are counted in C, where a signal handler may count.
+        for (i, c) in [GlobalCounter.asyncPreemptRefusalsInRuntime, .asyncPreemptRefusalsInSignalHandler,
+                       .asyncPreemptRefusalsOffStack, .asyncPreemptRefusalsInLibrary,
+                       .asyncPreemptRefusalsStale].enumerated() {
+            out.globals[c.rawValue] = gb_preempt_refusals(Int32(i))
+        }
         return out
     }
 

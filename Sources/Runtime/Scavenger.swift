@@ -187,7 +187,7 @@ extension Runtime {
     @discardableResult
     public static func scavenge() -> Int {
         guard currentGoroutine() != nil, sched != nil else { return 0 }
-        return scavengeOnce(force: true)
+        return inRuntime { scavengeOnce(force: true) }
     }
 
     /// True when the scavenger can compact parked stacks in this process (see

@@ -71,6 +71,7 @@ func execute(_ m: Machine, _ gp: Goroutine, inheritTime: Bool) {
     prefetchNextRunnable(p)
     _ = gb_context_switch(m.g0, gp.context, nil)
     gb_set_current_stack(nil)
+    gb_preempt_leave(m.preemptRecord, 0) // g0 is the runtime (Preemption.swift)
 }
 
 /// The G this P will most likely run next: its first lines (the object's header, the
@@ -101,6 +102,7 @@ func takeAsRunning(_ gp: Goroutine, _ m: Machine, _ p: Processor) {
     gp.preempt = false
     m.current = gp
     gp.m = m
+    gb_store_release_uptr(p.runningMachineWord, UInt(bitPattern: Unmanaged.passUnretained(m).toOpaque()))
     gb_store_release_uptr(p.runningWord, gp.word) // pairs with sysmon's load-acquire
     gb_set_current_stack(gp.stackRecord)
 }
@@ -184,6 +186,9 @@ func finishSwitch(_ s: Scheduler, _ m: Machine, _ gp: Goroutine, _ action: Switc
         gp.m = nil
         s.lock.unlock() // taken by goschedDirect; from here gp may run elsewhere
         s.wakeP()
+    case .abandon:
+        m.current = nil
+        gp.m = nil
     case .none:
         fatal("schedule: goroutine \(gp.id) switched to g0 without an action")
     }
@@ -506,7 +511,11 @@ func releaseForShutdown(_ m: Machine) {
 func goroutineMain(_ arg: UnsafeMutableRawPointer) {
     let gp = Unmanaged<Goroutine>.fromOpaque(arg).takeUnretainedValue()
     resumeAfterSwitch(gp) // (goschedDirect never starts a fresh G; kept for safety)
+    // A user goroutine's body and defers are its own code, which the runtime may preempt
+    // asynchronously (Preemption.swift); the runtime's goroutines never are.
+    if !gp.isSystem && !gp.isMain { gb_runtime_leave(1) }
     runGoroutineBody(gp)
+    _ = runtimeEnter(gp) // the P back if it was lost, before goexit uses it
     goexit1(gp)
 }
 

@@ -274,6 +274,8 @@ extension Runtime {
 
     static func selectCases(_ cases: UnsafeBufferPointer<SelectCase>, _ defaultCase: (() -> Void)?) -> Int {
         guard let gp = currentGoroutine() else { fatalUsage("runtime: select outside a goroutine") }
+        let saved = runtimeEnter(gp) // (Preemption.swift)
+        defer { runtimeLeave(gp, saved) }
         checkPreempt(gp)
         if cases.isEmpty {
             if let defaultCase { defaultCase(); return -1 }

@@ -37,6 +37,9 @@ public struct RuntimeConfiguration: Sendable {
     /// Print Go's schedtrace line on standard error every this many milliseconds, from
     /// sysmon (GOBENCH_SCHEDTRACE=MS, or Go's GODEBUG=schedtrace=MS); 0: off.
     public var schedtraceMilliseconds = 0
+    /// Forced (signal) preemption of goroutines that run 10 ms without a runtime call
+    /// (Preemption.swift); GODEBUG=asyncpreemptoff=1 turns it off, as in Go.
+    public var asyncPreemption = true
     public var contextBackend: ContextBackend = .assembly
     /// `none`, `compact`, `spread` or `nodes=0,1`.
     public var placement = "none"
@@ -66,8 +69,8 @@ public struct RuntimeConfiguration: Sendable {
     }
 
     /// Reads GOMAXPROCS, GOBENCH_SCAVENGE, GOBENCH_MAXSTACK, GOBENCH_STACK_SIZE,
-    /// GOBENCH_CONTEXT, GOBENCH_PLACEMENT, GOBENCH_SCHEDTRACE and GODEBUG's scavtrace=1
-    /// and schedtrace=MS over `self`.
+    /// GOBENCH_CONTEXT, GOBENCH_PLACEMENT, GOBENCH_SCHEDTRACE and GODEBUG's scavtrace,
+    /// schedtrace and asyncpreemptoff over `self`.
     public mutating func applyEnvironment(_ env: [String: String]) throws {
         if let v = env["GOMAXPROCS"] {
             guard let n = Int(v.trimmingASCII(" ")), n > 0 else {
@@ -108,13 +111,21 @@ public struct RuntimeConfiguration: Sendable {
             placement = v
         }
         if let v = env["GODEBUG"] {
-            for part in v.split(separator: ",") where part.hasPrefix("scavtrace=") {
-                scavengeTrace = part.dropFirst("scavtrace=".count) != "0"
-            }
-            // Go's parsedebugvars: the last schedtrace=X wins, a value that is not a
-            // number is ignored, X <= 0 is off.
-            for part in v.split(separator: ",") where part.hasPrefix("schedtrace=") {
-                if let n = Int32(part.dropFirst("schedtrace=".count)) { schedtraceMilliseconds = max(0, Int(n)) }
+            // Go's parsedebugvars: comma-separated key=value pairs, the last one of a key
+            // wins, keys the runtime does not know are ignored. A value of a known key that
+            // is not a whole number is bad input here (Go ignores it silently).
+            for part in v.split(separator: ",", omittingEmptySubsequences: true) {
+                guard let eq = part.firstIndex(of: "=") else { continue }
+                let key = part[..<eq], value = part[part.index(after: eq)...]
+                guard ["scavtrace", "schedtrace", "asyncpreemptoff"].contains(key) else { continue }
+                guard let n = Int32(value) else {
+                    throw Error(description: "runtime: invalid GODEBUG \"\(v)\": \(key)=\(value) is not a whole number")
+                }
+                switch key {
+                case "scavtrace": scavengeTrace = n != 0
+                case "schedtrace": schedtraceMilliseconds = max(0, Int(n)) // X <= 0 is off
+                default: asyncPreemption = n == 0
+                }
             }
         }
         if let v = env["GOBENCH_SCHEDTRACE"] { // wins over GODEBUG=schedtrace
@@ -266,6 +277,7 @@ extension Runtime {
             fatalUsage("runtime: unknown context back end")
         }
         gb_signals_install()
+        installPreemption()
         _ = gb_signal_stack_install()
         Traceback.configureFromEnvironment() // GOTRACEBACK (Traceback.swift)
         var config = configuration
@@ -376,8 +388,9 @@ func runtimeMain(_ main: @escaping () -> Void) {
     startupTraceEvents.append("scavenger g\(s.scavengerID)")
     // 6. The init functions.
     let inits = registeredInits
+    let gp = currentGoroutine()!
     for (i, f) in inits.enumerated() {
-        f()
+        runAsUserCode(gp, f)
         startupTraceEvents.append("init \(i)")
     }
     // 7. The deferred unlock is no longer needed: unlock now.
@@ -385,7 +398,7 @@ func runtimeMain(_ main: @escaping () -> Void) {
     Runtime.unlockOSThreadInternal()
     startupTraceEvents.append("unlock m0")
     startupTraceEvents.append("main")
-    main()
+    runAsUserCode(gp, main)
     startupTraceEvents.append("main returned")
     // 8. A goroutine that is panicking is printing its message: let it finish.
     while gb_load_acquire_i64(s.panickingCount) > 0 { Runtime.gosched() }

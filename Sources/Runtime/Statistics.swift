@@ -126,6 +126,22 @@ public enum GlobalCounter: Int, RuntimeCounter {
     /// Goroutine wake-ups made where no P was at hand (the timer waiter, sysmon): the G
     /// goes to the global queue under sched.lock.
     case readiesWithoutProcessor
+    /// Goroutines preempted by signal (Preemption.swift): the thread gave its P up.
+    case asyncPreemptions
+    /// Ps handed off from a thread blocked in the kernel outside Runtime.syscall
+    /// (Preemption.swift, "Untracked blocking").
+    case untrackedBlockingHandoffs
+    /// Preemption signals sysmon sent.
+    case preemptionSignals
+    /// Signals the handler refused, by reason (Preemption.swift): inside the runtime,
+    /// inside a signal handler, off the goroutine's stack, in a library's code, stale.
+    /// The handler counts them in C (`gb_preempt_refusals`), which `Runtime.statistics()`
+    /// copies here.
+    case asyncPreemptRefusalsInRuntime
+    case asyncPreemptRefusalsInSignalHandler
+    case asyncPreemptRefusalsOffStack
+    case asyncPreemptRefusalsInLibrary
+    case asyncPreemptRefusalsStale
 }
 
 /// The process-wide counters, one word each, a cache line apart (no false sharing

@@ -48,7 +48,7 @@ public final class WaitGroup: @unchecked Sendable {
     public func add(_ delta: Int) {
         let v = gb_add_i64(counter, Int64(delta))
         if v < 0 { Runtime.panic("sync: negative WaitGroup counter") }
-        if v == 0 { wakeAll() }
+        if v == 0 { inRuntime { wakeAll() } }
     }
 
     @inline(__always)
@@ -65,6 +65,8 @@ public final class WaitGroup: @unchecked Sendable {
     /// Parks until the counter is zero.
     public func wait() {
         guard let gp = currentGoroutine() else { fatalUsage("runtime: WaitGroup.wait outside a goroutine") }
+        let saved = runtimeEnter(gp) // (Preemption.swift)
+        defer { runtimeLeave(gp, saved) }
         checkPreempt(gp)
         lock.lock()
         // Checked under the lock: a done() that reaches zero after this takes the lock
@@ -170,6 +172,10 @@ public final class GoMutex: @unchecked Sendable {
 
     private func lockSlow() {
         if gb_get_machine() == nil { fatalUsage("runtime: Mutex.lock outside a goroutine") }
+        // Runtime code from here (Preemption.swift, "Where the handler refuses").
+        let saved = gb_runtime_enter()
+        if saved & 2 != 0 { reacquireLostPHere() }
+        defer { if saved & 1 != 0 { gb_runtime_leave(1) } }
         var waitStart: Int64 = 0
         var starving = false
         var awoke = false
@@ -240,6 +246,10 @@ public final class GoMutex: @unchecked Sendable {
     }
 
     private func unlockSlow(_ value: UInt64) {
+        inRuntime { unlockSlowNow(value) } // (Preemption.swift)
+    }
+
+    private func unlockSlowNow(_ value: UInt64) {
         if (value &+ GoMutex.locked) & GoMutex.locked == 0 {
             fatalThrow("sync: unlock of unlocked mutex")
         }

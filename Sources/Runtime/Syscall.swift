@@ -12,8 +12,9 @@ extension Runtime {
     @inline(__always)
     public static func syscall<T>(_ body: () throws -> T) rethrows -> T {
         guard let gp = currentGoroutine() else { return try body() }
+        let saved = runtimeEnter(gp)
         enterSyscall(gp, handOffNow: false)
-        defer { exitSyscall(gp) }
+        defer { exitSyscall(gp); runtimeLeave(gp, saved) }
         return try body()
     }
 
@@ -21,8 +22,9 @@ extension Runtime {
     /// at once instead of waiting for sysmon.
     public static func blockingSyscall<T>(_ body: () throws -> T) rethrows -> T {
         guard let gp = currentGoroutine() else { return try body() }
+        let saved = runtimeEnter(gp)
         enterSyscall(gp, handOffNow: true)
-        defer { exitSyscall(gp) }
+        defer { exitSyscall(gp); runtimeLeave(gp, saved) }
         return try body()
     }
 }

@@ -1,6 +1,8 @@
 // sysmon: the system monitor on its own M without a P (Go's sysmon). It catches what the
 // scheduler misses: Ps stuck in system calls (retake and hand off), goroutines running
-// too long (ask them to yield), overdue timers, and the scavenger's schedule; and it prints
+// too long (ask them to yield, then force it with a signal), threads blocked in the kernel
+// without a Runtime.syscall (Preemption.swift), overdue timers, and the scavenger's
+// schedule; and it prints
 // the schedtrace line when GOBENCH_SCHEDTRACE asks for it (Schedtrace.swift).
 import CRuntime
 #if canImport(Glibc)
@@ -10,6 +12,10 @@ import Glibc
 final class SysmonState: @unchecked Sendable {
     let note = Note()
     var started = false
+    /// Per P id: what forced preemption and the blocking check saw (Preemption.swift).
+    var preemptViews: [Int: PreemptView] = [:]
+    /// A forced preemption is pending: the next round comes within 1 ms.
+    var preemptPending = false
 }
 
 /// Go's numbers: 20 µs at first, doubling after 50 idle rounds (1 ms of nothing), up to
@@ -49,6 +55,7 @@ func sysmonMain(_ m: Machine) {
         // out of its deep sleep, so a trace can be up to 10 ms late there; here a short
         // interval is kept too). At least the minimum delay: the first line is due at once.
         var sleep = delay
+        if st.preemptPending { sleep = min(sleep, 1_000_000) }
         if trace.isOn {
             sleep = max(SysmonTuning.minimumDelayNanoseconds, min(delay, trace.nanosecondsUntilDue(gb_nanotime())))
         }
@@ -76,14 +83,19 @@ func sysmonMain(_ m: Machine) {
     retireMachine(m)
 }
 
-/// Go's retake: hand off Ps blocked in system calls, preempt long-running goroutines.
+/// Go's retake: hand off Ps blocked in system calls, preempt long-running goroutines
+/// (asking first, then with a signal: Preemption.swift), hand off Ps whose threads block
+/// in the kernel unseen, and finish the hand-offs that preempted threads asked for.
 /// Returns how many Ps were retaken.
 func retake(_ now: Int64) -> Int {
     let s = sched!
+    let st = s.sysmonState
     s.lock.lock()
     let ps = s.allP
+    let machines = s.allM
     s.lock.unlock()
-    var n = 0
+    var n = finishHandoffs(s, machines)
+    var pending = false
     for p in ps {
         let status = p.status
         if status == .running || status == .syscall {
@@ -91,12 +103,26 @@ func retake(_ now: Int64) -> Int {
             if p.sysmonScheduleTick != t {
                 p.sysmonScheduleTick = t
                 p.sysmonWhenNanoseconds = now
-            } else if status == .running && p.sysmonWhenNanoseconds + SysmonTuning.forcePreemptNanoseconds <= now {
-                let w = gb_load_acquire_uptr(p.runningWord)
-                if w != 0, case let gp = Goroutine.from(word: w), !gp.preempt {
-                    gp.preempt = true
-                    Statistics.shared.add(.preemptionRequests)
+            } else if status == .running {
+                var requestedBefore = false
+                if p.sysmonWhenNanoseconds + SysmonTuning.forcePreemptNanoseconds <= now {
+                    let w = gb_load_acquire_uptr(p.runningWord)
+                    if w != 0, case let gp = Goroutine.from(word: w) {
+                        if !gp.preempt {
+                            gp.preempt = true
+                            Statistics.shared.add(.preemptionRequests)
+                            // The next round, within 1 ms, forces it if not honoured.
+                            if s.configuration.asyncPreemption { pending = true }
+                        } else {
+                            requestedBefore = true // and not honoured since a round before
+                        }
+                    }
                 }
+                var view = st.preemptViews[p.id] ?? PreemptView()
+                if sysmonCheckStuck(s, p, tick: t, requestedBefore: requestedBefore, now: now, view: &view) {
+                    pending = true
+                }
+                st.preemptViews[p.id] = view
             }
         }
         if status == .syscall {
@@ -121,5 +147,6 @@ func retake(_ now: Int64) -> Int {
             }
         }
     }
+    st.preemptPending = pending
     return n
 }

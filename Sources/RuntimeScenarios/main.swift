@@ -300,7 +300,7 @@ let scenarios: [Scenario] = [
         }
         for step in Runtime.startupTrace { writeStandardOutput("trace: \(step)") }
     },
-]
+] + preemptionScenarios
 
 // MARK: - gosem: tracebacks, panic chains, template thread, setMaxStack, Mutex starvation
 

@@ -55,12 +55,12 @@ final class SchedtraceTests: XCTestCase {
         XCTAssertEqual(try configuration(["GOBENCH_SCHEDTRACE": "1000"]).schedtraceMilliseconds, 1000)
         XCTAssertEqual(try configuration(["GOBENCH_SCHEDTRACE": " 10 "]).schedtraceMilliseconds, 10)
         XCTAssertEqual(try configuration(["GOBENCH_SCHEDTRACE": "0"]).schedtraceMilliseconds, 0)
-        // Go's GODEBUG=schedtrace=X, among other GODEBUG settings; bad or negative: off,
-        // as Go ignores them.
+        // Go's GODEBUG=schedtrace=X, among other GODEBUG settings; negative: off, as in Go;
+        // not a number: bad input (Go ignores it; here one line and exit 2).
         XCTAssertEqual(try configuration(["GODEBUG": "schedtrace=500"]).schedtraceMilliseconds, 500)
         XCTAssertEqual(try configuration(["GODEBUG": "scavtrace=1,schedtrace=20"]).schedtraceMilliseconds, 20)
         XCTAssertTrue(try configuration(["GODEBUG": "scavtrace=1,schedtrace=20"]).scavengeTrace)
-        XCTAssertEqual(try configuration(["GODEBUG": "schedtrace=x"]).schedtraceMilliseconds, 0)
+        XCTAssertThrowsError(try configuration(["GODEBUG": "schedtrace=x"]))
         XCTAssertEqual(try configuration(["GODEBUG": "schedtrace=-4"]).schedtraceMilliseconds, 0)
         // GOBENCH_SCHEDTRACE wins, 0 included.
         XCTAssertEqual(try configuration(["GODEBUG": "schedtrace=20", "GOBENCH_SCHEDTRACE": "30"]).schedtraceMilliseconds, 30)

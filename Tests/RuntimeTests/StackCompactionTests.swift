@@ -373,7 +373,9 @@ final class StackCompactionTests: XCTestCase {
     func testNoGoroutineIsFreedBeforeEveryMachinePassedAQuiescentPoint() throws {
         guard immortalObjectsCanBeFreed || !immortalObjectsWork else { throw XCTSkip("goroutines are not freed here") }
         var freedWhileBusy: UInt64 = 99, freedAfter: UInt64 = 0
-        RuntimeTestSupport.run(procs: 2, configure: { $0.scavengeRetainGoroutines = 10 }) {
+        // (Forced preemption off: a preempted M sleeps in a quiescent state, as in a system
+        // call, and the loop below must keep its M busy.)
+        RuntimeTestSupport.run(procs: 2, configure: { $0.scavengeRetainGoroutines = 10; $0.asyncPreemption = false }) {
             let wg = WaitGroup(), hold = Channel<Int>()
             wg.add(1000)
             for _ in 0..<1000 { go { _ = hold.receive(); wg.done() } } // a thousand Gs at once

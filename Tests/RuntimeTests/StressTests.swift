@@ -36,7 +36,10 @@ enum StressOperation: CaseIterable {
          pipeSyscall, blockingSyscallPair, lockOSThread, goexit, gomaxprocs,
          /// A scavenger pass (Runtime.scavenge) in the middle of the traffic: free stacks
          /// and goroutines given back, parked goroutines' stacks compacted and restored.
-         scavenge
+         scavenge,
+         /// A loop with no runtime call for 5 to 25 ms: sysmon preempts it with a signal
+         /// past 10 ms (Runtime/Preemption.swift).
+         spin
 }
 
 /// Counters and checks shared by every goroutine of one stress run.
@@ -283,7 +286,7 @@ final class StressTests: XCTestCase {
         let table: [(StressOperation, Int)] = [
             (.spawnChild, 12), (.gosched, 12), (.channelPair, 12), (.selectPair, 10), (.sharedChannel, 10),
             (.mutex, 12), (.sleep, 8), (.pipeSyscall, 6), (.blockingSyscallPair, 4), (.lockOSThread, 6),
-            (.goexit, 1), (.gomaxprocs, state.allowGomaxprocs ? 1 : 0), (.scavenge, 1),
+            (.goexit, 1), (.gomaxprocs, state.allowGomaxprocs ? 1 : 0), (.scavenge, 1), (.spin, 2),
         ]
         let enabled = table.filter { state.enabledOperations.contains("\($0.0)") && $0.1 > 0 }
         if enabled.isEmpty { return .gosched }
@@ -400,6 +403,11 @@ final class StressTests: XCTestCase {
             Runtime.gomaxprocs(random.below(4) + 1)
         case .scavenge:
             Runtime.scavenge()
+        case .spin:
+            let end = gb_nanotime() + Int64(5 + random.below(21)) * 1_000_000
+            var x: UInt64 = 0
+            while gb_nanotime() < end { x &+= 1 }
+            if x == 0 { Runtime.gosched() } // (uses x: the loop is not dead code)
         }
     }
 

@@ -14,5 +14,6 @@
 #include "gb_thread.h"
 #include "gb_atomic.h"
 #include "gb_traceback.h"
+#include "gb_preempt.h"
 
 #endif
