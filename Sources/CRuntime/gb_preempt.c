@@ -182,6 +182,10 @@ uint64_t gb_preempt_refusals(int reason) {
     return __atomic_load_n(&refusals[reason], __ATOMIC_RELAXED);
 }
 
+void gb_preempt_refusals_reset(void) {
+    for (int i = 0; i < 5; i++) __atomic_store_n(&refusals[i], 0, __ATOMIC_RELAXED);
+}
+
 uint64_t gb_preempt_signals_handled(void) { return __atomic_load_n(&handled, __ATOMIC_RELAXED); }
 
 int32_t gb_thread_cpu_clock(void) {

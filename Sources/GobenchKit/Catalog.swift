@@ -220,7 +220,7 @@ public enum Catalog {
             parameters: [
                 .init("n", "500000", .integer(minimum: 1, maximum: maxCount), "Gosched calls per goroutine"),
                 .init("mode", "pairs", .choice(["pairs", "lone"]),
-                      "pairs: two goroutines per P, so that a Gosched finds another goroutine to run; lone: two in all, at GOMAXPROCS >= 2 each may be alone on its P and its Gosched returns at once"),
+                      "pairs: two goroutines per P, so that a Gosched finds another goroutine to run; lone: two in all, at GOMAXPROCS >= 2 each may be alone on its P, where its Gosched takes itself back from the global queue"),
             ],
             engines: all3, procs: .swept, sweepsScavenge: false, sweepsPlacement: true,
             sweepParameters: ["n": "200000"]),
@@ -252,7 +252,7 @@ public enum Catalog {
             ],
             engines: runtimeOnly, procs: .forced(1), sweepsScavenge: false, sweepsPlacement: false,
             sweepParameters: [:],
-            notComparable: "the swift hog has a cooperative preemption point in its loop; Go's makes no runtime call and is preempted by signal"),
+            caveat: "the hog's loop: a compute kernel and an atomic load (swift) vs a non-blocking receive (go); neither is preempted but by signal"),
         WorkloadSpec(
             name: "syscall-heavy",
             summary: "goroutines making blocking system calls",

@@ -259,7 +259,7 @@ public enum Runtime {
         for (i, c) in [GlobalCounter.asyncPreemptRefusalsInRuntime, .asyncPreemptRefusalsInSignalHandler,
                        .asyncPreemptRefusalsOffStack, .asyncPreemptRefusalsInLibrary,
                        .asyncPreemptRefusalsStale].enumerated() {
-            out.globals[c.rawValue] = gb_preempt_refusals(Int32(i))
+            out.globals[c.rawValue] &+= gb_preempt_refusals(Int32(i))
         }
         return out
     }

@@ -590,16 +590,23 @@ func goschedDirect(_ gp: Goroutine, _ s: Scheduler, _ m: Machine, _ p: Processor
     if p.timers.hasTimers { p.timers.runDue(on: p, queue: s.timers) }
     let runQueue = p.runQueue
     if s.isStopping || s.isShuttingDown { return false }
-    if runQueue.isEmpty && gb_load_relaxed_i64(s.globalSize) == 0 {
-        // Nothing else to run here: Go would put gp on the global queue and take it
-        // straight back (findRunnable looks at the global queue before stealing); the
-        // outcome without the round trip.
-        return true
-    }
     s.lock.lock()
     if s.isStopping || s.isShuttingDown {
         s.lock.unlock()
         return false
+    }
+    if runQueue.isEmpty && gb_load_relaxed_i64(s.globalSize) == 0 {
+        // Nothing else to run here: Go puts gp on the global queue and schedule() takes
+        // it straight back (findRunnable looks at the global queue before stealing). The
+        // same queue work under the same lock, without the two switches through g0: the
+        // put and the get are made (and counted), and gp runs on.
+        p.scheduleTick &+= 1
+        s.globalPut(gp)
+        let back = s.globalGet(p, max: 1)
+        precondition(back?.word == gp.word,
+                     "goschedDirect: the global queue's head is not the G just put on the empty queue")
+        s.lock.unlock()
+        return true
     }
     // The next G first, then gp onto the global queue: a batch from the global queue
     // goes to our local queue, where other Ms steal without the lock, and must never

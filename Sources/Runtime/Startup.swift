@@ -273,6 +273,7 @@ extension Runtime {
         if sched != nil { fatalUsage("runtime: Runtime.run called while a runtime is running") }
         startupTraceEvents = []
         Statistics.shared.reset()
+        gb_preempt_refusals_reset()
         if gb_context_set_backend(configuration.contextBackend == .assembly ? Int32(GB_CONTEXT_ASM) : Int32(GB_CONTEXT_UCONTEXT)) != 0 {
             fatalUsage("runtime: unknown context back end")
         }

@@ -135,8 +135,8 @@ public enum GlobalCounter: Int, RuntimeCounter {
     case preemptionSignals
     /// Signals the handler refused, by reason (Preemption.swift): inside the runtime,
     /// inside a signal handler, off the goroutine's stack, in a library's code, stale.
-    /// The handler counts them in C (`gb_preempt_refusals`), which `Runtime.statistics()`
-    /// copies here.
+    /// The handler counts them in C (`gb_preempt_refusals`, where a signal handler may
+    /// count), which `Runtime.statistics()` adds here; both are reset at `Runtime.run`.
     case asyncPreemptRefusalsInRuntime
     case asyncPreemptRefusalsInSignalHandler
     case asyncPreemptRefusalsOffStack

@@ -7,8 +7,8 @@ enum SwitchWorkloads {
     /// Goroutines that each call Gosched n times (ops = all the calls). `mode=pairs`: two
     /// goroutines per P (2 x GOMAXPROCS), so that a yield always finds another goroutine to
     /// switch to; `mode=lone`: two goroutines in all, so that at GOMAXPROCS >= 2 each can
-    /// be alone on its P, where a Gosched finds nothing else to run (returns at once here;
-    /// Go queues the G and takes it straight back). Same structure as the Go peer: the
+    /// be alone on its P, where a Gosched finds nothing else to run (both runtimes queue the
+    /// G on the global queue and take it straight back). Same structure as the Go peer: the
     /// clock starts, the goroutines are spawned, main waits on a WaitGroup, the clock stops.
     static func goschedPingPong(_ p: Parameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n")
@@ -113,8 +113,7 @@ enum SwitchWorkloads {
             var i = 0
             while !stop.flag.load(ordering: .relaxed) {
                 x = computeKernel(seed: x, rounds: 100)
-                i += 1
-                hogCooperativePreemptionPoint()
+                i += 1 // no runtime call: only asynchronous preemption stops the hog
             }
             Sink.shared.add(x)
             hogDone.send(i)
@@ -144,14 +143,4 @@ enum SwitchWorkloads {
         _ = hogDone.receive()
         return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + runtimeMetrics())
     }
-}
-
-/// The pingpong-hog hog's one runtime call per loop iteration: a cooperative preemption
-/// point, the only place where this runtime can stop the hog until it preempts goroutines
-/// asynchronously. Go's hog makes no such call (Go preempts it by signal), so until this
-/// function is removed the two engines' hogs differ and the catalog marks pingpong-hog not
-/// comparable (`Catalog.swift`, `comparability`). Remove it, and that mark, together.
-@inline(__always)
-func hogCooperativePreemptionPoint() {
-    Runtime.preemptionPoint()
 }

@@ -18,13 +18,9 @@ final class WorkloadShapeTests: XCTestCase {
     }
 
     /// mode=pairs: two goroutines per P, so that a yield finds another goroutine to switch
-    /// to, through the global queue (a Gosched with nothing else to run returns at once and
-    /// puts nothing there). At GOMAXPROCS 1 the two alternate and every call switches: the
-    /// global-queue puts equal the calls. At GOMAXPROCS >= 2 a P that takes a batch from
-    /// the global queue keeps the spare goroutine in its local queue, where a yield on the
-    /// other P cannot see it, so some calls find nothing (measured here: 75-95% switch on a
-    /// loaded 2-CPU machine; Go takes the G straight back in the same case). The test asks
-    /// for most calls to switch, against almost none in mode=lone at GOMAXPROCS 2.
+    /// to. Every Gosched goes through the global queue, as Go's does (a Gosched with nothing
+    /// else to run puts the G there and takes it straight back): the global-queue puts
+    /// equal the calls at every GOMAXPROCS.
     func testEveryGoschedOfPairsSwitches() throws {
         let n = 5000
         let one = try metrics("gosched-pingpong", procs: 1, ["n": "\(n)", "mode": "pairs"])
@@ -37,8 +33,11 @@ final class WorkloadShapeTests: XCTestCase {
             let m = try metrics("gosched-pingpong", procs: procs, ["n": "\(n)", "mode": "pairs"])
             let calls = Double(2 * procs * n)
             XCTAssertEqual(m["ops"], calls, "procs \(procs)")
-            XCTAssertGreaterThanOrEqual(m["global_queue_puts"] ?? 0, 0.5 * calls,
-                                        "procs \(procs): most Gosched calls must switch")
+            // Every call goes through the global queue, as Go's; a few more puts may come
+            // from the start (main's first run, a spawner's overflow).
+            let puts = m["global_queue_puts"] ?? 0
+            XCTAssertTrue(puts >= calls && puts <= calls + Double(4 * procs),
+                          "procs \(procs): every Gosched must go through the global queue, \(puts) puts for \(calls) calls")
         }
     }
 
@@ -53,7 +52,8 @@ final class WorkloadShapeTests: XCTestCase {
     /// the pair inside the timed section.
     func testPingPongHogIsPreemptedInsideTheSection() throws {
         let m = try metrics("pingpong-hog", procs: 1, ["n": "200000"])
-        XCTAssertGreaterThan(m["preemptions"] ?? 0, 0, "the hog must have run and been preempted: \(m)")
+        // The hog makes no runtime call: only a forced (signal) preemption stops it.
+        XCTAssertGreaterThan(m["async_preemptions"] ?? 0, 0, "the hog must have run and been preempted by signal: \(m)")
         XCTAssertGreaterThanOrEqual(m["wall_seconds"] ?? 0, 0.02, "the hog held the P for at least one slice")
     }
 

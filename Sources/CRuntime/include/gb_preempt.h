@@ -66,6 +66,8 @@ int gb_preempt_signal(int32_t tid, uint32_t kind, uint32_t processor, uint32_t t
 /// handler, 2 not on the goroutine's stack, 3 in code outside the program's own text
 /// (a shared library: libc, the Swift runtime), 4 stale or refused by the Swift side).
 uint64_t gb_preempt_refusals(int reason);
+/// Zeroes the refusal counts (at each Runtime.run, with the other statistics).
+void gb_preempt_refusals_reset(void);
 /// Signals the handler took as the runtime's (acted on or refused).
 uint64_t gb_preempt_signals_handled(void);
 
