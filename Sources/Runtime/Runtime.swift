@@ -282,7 +282,13 @@ public enum Runtime {
         }
         let old = s.maxStackBytes
         s.maxStackBytes = bytes
-        if currentGoroutine() != nil { StackAllocator.applyMaxStackToRunningGoroutines(s, bytes) }
+        if let gp = currentGoroutine() {
+            // Runtime code (Preemption.swift): a P lost meanwhile is taken back first, and
+            // no forced preemption lands while the world is stopped for the guards.
+            let saved = runtimeEnter(gp)
+            defer { runtimeLeave(gp, saved) }
+            StackAllocator.applyMaxStackToRunningGoroutines(s, bytes)
+        }
         return old
     }
 
