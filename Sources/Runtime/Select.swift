@@ -73,14 +73,15 @@ public struct SelectCase {
     let operation: any SelectOperation
 
     /// A receive case: `handler(value, ok)`; ok is false when the channel is closed. A nil
-    /// channel makes a case that never fires, as in Go.
-    public static func receive<T>(_ c: Channel<T>?, _ handler: @escaping (T?, Bool) -> Void = { _, _ in }) -> SelectCase {
+    /// channel makes a case that never fires, as in Go. Without a handler the received
+    /// value is dropped in place (no T? is made and no closure is called).
+    public static func receive<T>(_ c: Channel<T>?, _ handler: ((T?, Bool) -> Void)? = nil) -> SelectCase {
         SelectCase(channel: c, operation: ReceiveOperation<T>(handler: handler))
     }
 
     /// A send case: sends `value`; `handler` runs when it was sent. A closed channel
     /// panics, as in Go; a nil channel makes a case that never fires.
-    public static func send<T>(_ c: Channel<T>?, _ value: T, _ handler: @escaping () -> Void = {}) -> SelectCase {
+    public static func send<T>(_ c: Channel<T>?, _ value: T, _ handler: (() -> Void)? = nil) -> SelectCase {
         SelectCase(channel: c, operation: SendOperation<T>(value: value, handler: handler))
     }
 }
@@ -101,22 +102,28 @@ protocol SelectOperation {
 }
 
 struct ReceiveOperation<T>: SelectOperation {
-    let handler: (T?, Bool) -> Void
+    /// nil: no handler, the value is destroyed where it lies (in unspecialized generic
+    /// code, making a T? to pass costs a lookup of Optional<T>'s metadata).
+    let handler: ((T?, Bool) -> Void)?
 
     var isSend: Bool { false }
 
     func complete(_ c: ChannelBase, _ unlockAll: () -> Void) -> Bool {
         let ch = unsafeDowncast(c, to: Channel<T>.self)
-        return withUnsafeTemporaryAllocation(of: T.self, capacity: 1) { slot in
-            let dst = slot.baseAddress!
+        // A raw stack slot: in unspecialized generic code a typed temporary allocation
+        // looks up the metadata of UnsafeMutableBufferPointer<T> on every call. (Pass 1
+        // does not park, so the slot may be on the G's stack.)
+        let size = Swift.max(MemoryLayout<T>.size, 1), alignment = MemoryLayout<T>.alignment
+        return withUnsafeTemporaryAllocation(byteCount: size, alignment: alignment) { raw in
+            let dst = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: T.self)
             switch ch.takeLocked(into: dst) {
             case .took(let wake):
                 unlockAll()
                 if let wake { readyFromHere(wake) }
-                handler(dst.move(), true)
+                if let handler { handler(dst.move(), true) } else { dst.deinitialize(count: 1) }
             case .closed:
                 unlockAll()
-                handler(nil, false)
+                handler?(nil, false)
             case .wouldBlock:
                 return false
             }
@@ -133,17 +140,17 @@ struct ReceiveOperation<T>: SelectOperation {
     func finish(_ w: Waiter, fired: Bool) {
         guard fired else { return }
         if w.success {
-            let v = w.element!.assumingMemoryBound(to: T.self).move()
-            handler(v, true)
+            let p = w.element!.assumingMemoryBound(to: T.self)
+            if let handler { handler(p.move(), true) } else { p.deinitialize(count: 1) }
         } else {
-            handler(nil, false)
+            handler?(nil, false)
         }
     }
 }
 
 struct SendOperation<T>: SelectOperation {
     let value: T
-    let handler: () -> Void
+    let handler: (() -> Void)?
 
     var isSend: Bool { true }
 
@@ -156,10 +163,10 @@ struct SendOperation<T>: SelectOperation {
         case .handedTo(let g):
             unlockAll()
             readyFromHere(g)
-            handler()
+            handler?()
         case .buffered:
             unlockAll()
-            handler()
+            handler?()
         case .wouldBlock:
             return false
         }
@@ -179,7 +186,7 @@ struct SendOperation<T>: SelectOperation {
         w.element!.assumingMemoryBound(to: T.self).deinitialize(count: 1)
         guard fired else { return }
         if !w.success { Runtime.panic("send on closed channel") }
-        handler()
+        handler?()
     }
 }
 
