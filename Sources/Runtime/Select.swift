@@ -120,10 +120,10 @@ struct ReceiveOperation<T>: SelectOperation {
             case .took(let wake):
                 unlockAll()
                 if let wake { readyFromHere(wake) }
-                if let handler { handler(dst.move(), true) } else { dst.deinitialize(count: 1) }
+                if let handler { ReceiveOperation.deliver(handler, dst) } else { dst.deinitialize(count: 1) }
             case .closed:
                 unlockAll()
-                handler?(nil, false)
+                if let handler { ReceiveOperation.deliverClosed(handler) }
             case .wouldBlock:
                 return false
             }
@@ -141,10 +141,23 @@ struct ReceiveOperation<T>: SelectOperation {
         guard fired else { return }
         if w.success {
             let p = w.element!.assumingMemoryBound(to: T.self)
-            if let handler { handler(p.move(), true) } else { p.deinitialize(count: 1) }
-        } else {
-            handler?(nil, false)
+            if let handler { ReceiveOperation.deliver(handler, p) } else { p.deinitialize(count: 1) }
+        } else if let handler {
+            ReceiveOperation.deliverClosed(handler)
         }
+    }
+
+    // Out of line: the T? they make needs Optional<T>'s metadata, a lookup in
+    // unspecialized code that a case without a handler does not pay (inlined, the lookup
+    // is hoisted to the caller's entry).
+    @inline(never)
+    static func deliver(_ handler: (T?, Bool) -> Void, _ p: UnsafeMutablePointer<T>) {
+        handler(p.move(), true)
+    }
+
+    @inline(never)
+    static func deliverClosed(_ handler: (T?, Bool) -> Void) {
+        handler(nil, false)
     }
 }
 
