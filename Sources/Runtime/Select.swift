@@ -51,9 +51,14 @@
 //
 // What a select still costs beyond Go's (perf, README "select"): the operation's methods
 // are unspecialized generic code (the Runtime module is not specialized for the caller's
-// element types, where Go compiles each select for its own), so a receive looks up the
-// metadata of Optional<T> to call its handler, and the existential payload is copied by
-// its value witnesses; the retains and releases of the handler closures remain.
+// element types, where Go compiles each select for its own). Unspecialized code looks up
+// the metadata of any generic type it names (Optional<T>, UnsafeMutableBufferPointer<T>)
+// on every call, so pass 1 names none: its receive slot is a raw stack allocation, and
+// the T? a handler takes is made out of line (ReceiveOperation.deliver), so a case
+// without a handler (nil, the default) makes no T? and calls no closure. A receive with a
+// handler still pays one Optional<T> lookup when it fires; the existential payload is
+// copied by its value witnesses at each method call, and the handler closures' retains
+// and releases remain.
 //
 // ## Randomness (Go's cheaprand)
 //
