@@ -75,19 +75,39 @@ import Synchronization
 public struct SelectCase {
     /// nil: a case that never fires (Go's nil channel).
     let channel: ChannelBase?
-    let operation: any SelectOperation
+    /// A var only so that select can open it in place, as inout, when `inline`; nothing
+    /// writes it after the case is made.
+    var operation: any SelectOperation
+    /// Whether the operation lies in the existential's inline buffer (it does when it fits
+    /// in three words and is bitwise-takable, as every operation with a send value of up
+    /// to 8 bytes). Only then does select open it in place (SE-0352, an inout existential
+    /// is opened without a copy); a borrow through an unsafe address copies the
+    /// existential out by its value witnesses. A boxed one is not opened as inout: that
+    /// would copy a shared box and write the copy into the caller's case, which other
+    /// goroutines may be reading; it is borrowed through a copy, a retain of its box.
+    let inline: Bool
+
+    init<Op: SelectOperation>(channel: ChannelBase?, _ op: Op) {
+        self.channel = channel
+        var existential: any SelectOperation = op
+        // Made here, the box (if any) is this case's alone: the inout look copies nothing.
+        inline = withUnsafeMutablePointer(to: &existential) { container in
+            addressOfOperation(&container.pointee) == UnsafeRawPointer(container)
+        }
+        operation = existential
+    }
 
     /// A receive case: `handler(value, ok)`; ok is false when the channel is closed. A nil
     /// channel makes a case that never fires, as in Go. Without a handler the received
     /// value is dropped in place (no T? is made and no closure is called).
     public static func receive<T>(_ c: Channel<T>?, _ handler: ((T?, Bool) -> Void)? = nil) -> SelectCase {
-        SelectCase(channel: c, operation: ReceiveOperation<T>(handler: handler))
+        SelectCase(channel: c, ReceiveOperation<T>(handler: handler))
     }
 
     /// A send case: sends `value`; `handler` runs when it was sent. A closed channel
     /// panics, as in Go; a nil channel makes a case that never fires.
     public static func send<T>(_ c: Channel<T>?, _ value: T, _ handler: (() -> Void)? = nil) -> SelectCase {
-        SelectCase(channel: c, operation: SendOperation<T>(value: value, handler: handler))
+        SelectCase(channel: c, SendOperation<T>(value: value, handler: handler))
     }
 }
 
@@ -241,6 +261,32 @@ extension Waiter {
     }
 }
 
+/// Where an opened operation lies (the start of the existential's inline buffer when it
+/// is stored inline).
+private func addressOfOperation<Op: SelectOperation>(_ op: inout Op) -> UnsafeRawPointer {
+    withUnsafeMutablePointer(to: &op) { UnsafeRawPointer($0) }
+}
+
+// The operation's methods on an existential opened in place (SE-0352 opens an inout
+// existential without copying it): only for a case whose operation is inline.
+@inline(__always)
+private func completeCase<Op: SelectOperation>(_ op: inout Op, _ c: ChannelBase, _ unlockAll: () -> Void) -> Bool {
+    op.complete(c, unlockAll)
+}
+
+@inline(__always)
+private func enqueueCase<Op: SelectOperation>(_ op: inout Op, _ c: ChannelBase, _ w: Waiter) {
+    op.enqueue(c, w)
+}
+
+@inline(__always)
+private func caseIsSend<Op: SelectOperation>(_ op: inout Op) -> Bool { op.isSend }
+
+@inline(__always)
+private func finishCase<Op: SelectOperation>(_ op: inout Op, _ w: Waiter, fired: Bool) {
+    op.finish(w, fired: fired)
+}
+
 extension Runtime {
     /// Go's select. Returns the index of the case that ran, or -1 for `default`.
     /// With no cases and no default, blocks forever (`select {}`).
@@ -353,6 +399,10 @@ extension Runtime {
                                      _ lockCount: Int, _ defaultCase: (() -> Void)?) -> Int {
         // Through the base pointer: the cases are read in place, never copied.
         let base = cases.baseAddress.unsafelyUnwrapped
+        // The operations are opened where they lie, as inout (nothing writes them): a
+        // borrow through an unsafe address copies the existential out by its value
+        // witnesses and destroys the copy after the call.
+        let operations = UnsafeMutablePointer(mutating: base)
         // Borrowed references (the cases hold the channels, the G its waiters): no retain
         // or release per case and pass.
         @inline(__always) func channel(_ k: Int) -> Unmanaged<ChannelBase> {
@@ -372,7 +422,10 @@ extension Runtime {
         lockAll()
         for k in 0..<count {
             let i = pollOrder[k]
-            if base[i].operation.complete(base[i].channel.unsafelyUnwrapped, unlockAll) { return i }
+            let c = base[i].channel.unsafelyUnwrapped
+            if base[i].inline ? completeCase(&operations[i].operation, c, unlockAll) : base[i].operation.complete(c, unlockAll) {
+                return i
+            }
         }
         if let defaultCase {
             unlockAll()
@@ -392,7 +445,9 @@ extension Runtime {
                 w.selectDone = done
                 w.caseIndex = i
                 w.success = false
-                channel(k)._withUnsafeGuaranteedRef { base[i].operation.enqueue($0, w) }
+                channel(k)._withUnsafeGuaranteedRef { c in
+                    if base[i].inline { enqueueCase(&operations[i].operation, c, w) } else { base[i].operation.enqueue(c, w) }
+                }
             }
         }
         gp.wokenBy = nil
@@ -412,7 +467,8 @@ extension Runtime {
         for k in 0..<count {
             if k > 0 { w = next(w) }
             if w.toOpaque() != fired.toOpaque() {
-                let isSend = base[lockOrder[k]].operation.isSend
+                let j = lockOrder[k]
+                let isSend = base[j].inline ? caseIsSend(&operations[j].operation) : base[j].operation.isSend
                 channel(k)._withUnsafeGuaranteedRef { c in
                     w._withUnsafeGuaranteedRef { w in
                         if isSend { c.senders.remove(w) } else { c.receivers.remove(w) }
@@ -430,7 +486,8 @@ extension Runtime {
                 w.selectDone = nil
                 w.channel = nil
                 if !isFired {
-                    base[lockOrder[k]].operation.finish(w, fired: false)
+                    let j = lockOrder[k]
+                    if base[j].inline { finishCase(&operations[j].operation, w, fired: false) } else { base[j].operation.finish(w, fired: false) }
                     w.element = nil
                 }
             }
@@ -438,7 +495,7 @@ extension Runtime {
         return fired._withUnsafeGuaranteedRef { fired in
             let index = fired.caseIndex
             fired.caseIndex = -1
-            base[index].operation.finish(fired, fired: true)
+            if base[index].inline { finishCase(&operations[index].operation, fired, fired: true) } else { base[index].operation.finish(fired, fired: true) }
             fired.element = nil
             return index
         }
