@@ -56,9 +56,9 @@
 // on every call, so pass 1 names none: its receive slot is a raw stack allocation, and
 // the T? a handler takes is made out of line (ReceiveOperation.deliver), so a case
 // without a handler (nil, the default) makes no T? and calls no closure. A receive with a
-// handler still pays one Optional<T> lookup when it fires; the existential payload is
-// copied by its value witnesses at each method call, and the handler closures' retains
-// and releases remain.
+// handler still pays one Optional<T> lookup when it fires. The operations are opened in
+// place (SelectCase.inline), not copied out by their value witnesses, unless boxed; the
+// handler closures' retains and releases, and the witness calls themselves, remain.
 //
 // ## Randomness (Go's cheaprand)
 //
