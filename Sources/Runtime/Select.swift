@@ -51,9 +51,14 @@
 //
 // What a select still costs beyond Go's (perf, README "select"): the operation's methods
 // are unspecialized generic code (the Runtime module is not specialized for the caller's
-// element types, where Go compiles each select for its own), so a receive looks up the
-// metadata of Optional<T> to call its handler, and the existential payload is copied by
-// its value witnesses; the retains and releases of the handler closures remain.
+// element types, where Go compiles each select for its own). Unspecialized code looks up
+// the metadata of any generic type it names (Optional<T>, UnsafeMutableBufferPointer<T>)
+// on every call, so pass 1 names none: its receive slot is a raw stack allocation, and
+// the T? a handler takes is made out of line (ReceiveOperation.deliver), so a case
+// without a handler (nil, the default) makes no T? and calls no closure. A receive with a
+// handler still pays one Optional<T> lookup when it fires. The operations are opened in
+// place (SelectCase.inline), not copied out by their value witnesses, unless boxed; the
+// handler closures' retains and releases, and the witness calls themselves, remain.
 //
 // ## Randomness (Go's cheaprand)
 //
@@ -70,18 +75,39 @@ import Synchronization
 public struct SelectCase {
     /// nil: a case that never fires (Go's nil channel).
     let channel: ChannelBase?
-    let operation: any SelectOperation
+    /// A var only so that select can open it in place, as inout, when `inline`; nothing
+    /// writes it after the case is made.
+    var operation: any SelectOperation
+    /// Whether the operation lies in the existential's inline buffer (it does when it fits
+    /// in three words and is bitwise-takable, as every operation with a send value of up
+    /// to 8 bytes). Only then does select open it in place (SE-0352, an inout existential
+    /// is opened without a copy); a borrow through an unsafe address copies the
+    /// existential out by its value witnesses. A boxed one is not opened as inout: that
+    /// would copy a shared box and write the copy into the caller's case, which other
+    /// goroutines may be reading; it is borrowed through a copy, a retain of its box.
+    let inline: Bool
+
+    init<Op: SelectOperation>(channel: ChannelBase?, _ op: Op) {
+        self.channel = channel
+        var existential: any SelectOperation = op
+        // Made here, the box (if any) is this case's alone: the inout look copies nothing.
+        inline = withUnsafeMutablePointer(to: &existential) { container in
+            addressOfOperation(&container.pointee) == UnsafeRawPointer(container)
+        }
+        operation = existential
+    }
 
     /// A receive case: `handler(value, ok)`; ok is false when the channel is closed. A nil
-    /// channel makes a case that never fires, as in Go.
-    public static func receive<T>(_ c: Channel<T>?, _ handler: @escaping (T?, Bool) -> Void = { _, _ in }) -> SelectCase {
-        SelectCase(channel: c, operation: ReceiveOperation<T>(handler: handler))
+    /// channel makes a case that never fires, as in Go. Without a handler the received
+    /// value is dropped in place (no T? is made and no closure is called).
+    public static func receive<T>(_ c: Channel<T>?, _ handler: ((T?, Bool) -> Void)? = nil) -> SelectCase {
+        SelectCase(channel: c, ReceiveOperation<T>(handler: handler))
     }
 
     /// A send case: sends `value`; `handler` runs when it was sent. A closed channel
     /// panics, as in Go; a nil channel makes a case that never fires.
-    public static func send<T>(_ c: Channel<T>?, _ value: T, _ handler: @escaping () -> Void = {}) -> SelectCase {
-        SelectCase(channel: c, operation: SendOperation<T>(value: value, handler: handler))
+    public static func send<T>(_ c: Channel<T>?, _ value: T, _ handler: (() -> Void)? = nil) -> SelectCase {
+        SelectCase(channel: c, SendOperation<T>(value: value, handler: handler))
     }
 }
 
@@ -101,22 +127,28 @@ protocol SelectOperation {
 }
 
 struct ReceiveOperation<T>: SelectOperation {
-    let handler: (T?, Bool) -> Void
+    /// nil: no handler, the value is destroyed where it lies (in unspecialized generic
+    /// code, making a T? to pass costs a lookup of Optional<T>'s metadata).
+    let handler: ((T?, Bool) -> Void)?
 
     var isSend: Bool { false }
 
     func complete(_ c: ChannelBase, _ unlockAll: () -> Void) -> Bool {
         let ch = unsafeDowncast(c, to: Channel<T>.self)
-        return withUnsafeTemporaryAllocation(of: T.self, capacity: 1) { slot in
-            let dst = slot.baseAddress!
+        // A raw stack slot: in unspecialized generic code a typed temporary allocation
+        // looks up the metadata of UnsafeMutableBufferPointer<T> on every call. (Pass 1
+        // does not park, so the slot may be on the G's stack.)
+        let size = Swift.max(MemoryLayout<T>.size, 1), alignment = MemoryLayout<T>.alignment
+        return withUnsafeTemporaryAllocation(byteCount: size, alignment: alignment) { raw in
+            let dst = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: T.self)
             switch ch.takeLocked(into: dst) {
             case .took(let wake):
                 unlockAll()
                 if let wake { readyFromHere(wake) }
-                handler(dst.move(), true)
+                if let handler { ReceiveOperation.deliver(handler, dst) } else { dst.deinitialize(count: 1) }
             case .closed:
                 unlockAll()
-                handler(nil, false)
+                if let handler { ReceiveOperation.deliverClosed(handler) }
             case .wouldBlock:
                 return false
             }
@@ -133,17 +165,30 @@ struct ReceiveOperation<T>: SelectOperation {
     func finish(_ w: Waiter, fired: Bool) {
         guard fired else { return }
         if w.success {
-            let v = w.element!.assumingMemoryBound(to: T.self).move()
-            handler(v, true)
-        } else {
-            handler(nil, false)
+            let p = w.element!.assumingMemoryBound(to: T.self)
+            if let handler { ReceiveOperation.deliver(handler, p) } else { p.deinitialize(count: 1) }
+        } else if let handler {
+            ReceiveOperation.deliverClosed(handler)
         }
+    }
+
+    // Out of line: the T? they make needs Optional<T>'s metadata, a lookup in
+    // unspecialized code that a case without a handler does not pay (inlined, the lookup
+    // is hoisted to the caller's entry).
+    @inline(never)
+    static func deliver(_ handler: (T?, Bool) -> Void, _ p: UnsafeMutablePointer<T>) {
+        handler(p.move(), true)
+    }
+
+    @inline(never)
+    static func deliverClosed(_ handler: (T?, Bool) -> Void) {
+        handler(nil, false)
     }
 }
 
 struct SendOperation<T>: SelectOperation {
     let value: T
-    let handler: () -> Void
+    let handler: (() -> Void)?
 
     var isSend: Bool { true }
 
@@ -156,10 +201,10 @@ struct SendOperation<T>: SelectOperation {
         case .handedTo(let g):
             unlockAll()
             readyFromHere(g)
-            handler()
+            handler?()
         case .buffered:
             unlockAll()
-            handler()
+            handler?()
         case .wouldBlock:
             return false
         }
@@ -179,7 +224,7 @@ struct SendOperation<T>: SelectOperation {
         w.element!.assumingMemoryBound(to: T.self).deinitialize(count: 1)
         guard fired else { return }
         if !w.success { Runtime.panic("send on closed channel") }
-        handler()
+        handler?()
     }
 }
 
@@ -214,6 +259,32 @@ extension Waiter {
         spare = s
         return s
     }
+}
+
+/// Where an opened operation lies (the start of the existential's inline buffer when it
+/// is stored inline).
+private func addressOfOperation<Op: SelectOperation>(_ op: inout Op) -> UnsafeRawPointer {
+    withUnsafeMutablePointer(to: &op) { UnsafeRawPointer($0) }
+}
+
+// The operation's methods on an existential opened in place (SE-0352 opens an inout
+// existential without copying it): only for a case whose operation is inline.
+@inline(__always)
+private func completeCase<Op: SelectOperation>(_ op: inout Op, _ c: ChannelBase, _ unlockAll: () -> Void) -> Bool {
+    op.complete(c, unlockAll)
+}
+
+@inline(__always)
+private func enqueueCase<Op: SelectOperation>(_ op: inout Op, _ c: ChannelBase, _ w: Waiter) {
+    op.enqueue(c, w)
+}
+
+@inline(__always)
+private func caseIsSend<Op: SelectOperation>(_ op: inout Op) -> Bool { op.isSend }
+
+@inline(__always)
+private func finishCase<Op: SelectOperation>(_ op: inout Op, _ w: Waiter, fired: Bool) {
+    op.finish(w, fired: fired)
 }
 
 extension Runtime {
@@ -330,6 +401,10 @@ extension Runtime {
                                      _ lockCount: Int, _ defaultCase: (() -> Void)?) -> Int {
         // Through the base pointer: the cases are read in place, never copied.
         let base = cases.baseAddress.unsafelyUnwrapped
+        // The operations are opened where they lie, as inout (nothing writes them): a
+        // borrow through an unsafe address copies the existential out by its value
+        // witnesses and destroys the copy after the call.
+        let operations = UnsafeMutablePointer(mutating: base)
         // Borrowed references (the cases hold the channels, the G its waiters): no retain
         // or release per case and pass.
         @inline(__always) func channel(_ k: Int) -> Unmanaged<ChannelBase> {
@@ -349,7 +424,10 @@ extension Runtime {
         lockAll()
         for k in 0..<count {
             let i = pollOrder[k]
-            if base[i].operation.complete(base[i].channel.unsafelyUnwrapped, unlockAll) { return i }
+            let c = base[i].channel.unsafelyUnwrapped
+            if base[i].inline ? completeCase(&operations[i].operation, c, unlockAll) : base[i].operation.complete(c, unlockAll) {
+                return i
+            }
         }
         if let defaultCase {
             unlockAll()
@@ -369,7 +447,9 @@ extension Runtime {
                 w.selectDone = done
                 w.caseIndex = i
                 w.success = false
-                channel(k)._withUnsafeGuaranteedRef { base[i].operation.enqueue($0, w) }
+                channel(k)._withUnsafeGuaranteedRef { c in
+                    if base[i].inline { enqueueCase(&operations[i].operation, c, w) } else { base[i].operation.enqueue(c, w) }
+                }
             }
         }
         gp.wokenBy = nil
@@ -389,7 +469,8 @@ extension Runtime {
         for k in 0..<count {
             if k > 0 { w = next(w) }
             if w.toOpaque() != fired.toOpaque() {
-                let isSend = base[lockOrder[k]].operation.isSend
+                let j = lockOrder[k]
+                let isSend = base[j].inline ? caseIsSend(&operations[j].operation) : base[j].operation.isSend
                 channel(k)._withUnsafeGuaranteedRef { c in
                     w._withUnsafeGuaranteedRef { w in
                         if isSend { c.senders.remove(w) } else { c.receivers.remove(w) }
@@ -407,7 +488,8 @@ extension Runtime {
                 w.selectDone = nil
                 w.channel = nil
                 if !isFired {
-                    base[lockOrder[k]].operation.finish(w, fired: false)
+                    let j = lockOrder[k]
+                    if base[j].inline { finishCase(&operations[j].operation, w, fired: false) } else { base[j].operation.finish(w, fired: false) }
                     w.element = nil
                 }
             }
@@ -415,7 +497,7 @@ extension Runtime {
         return fired._withUnsafeGuaranteedRef { fired in
             let index = fired.caseIndex
             fired.caseIndex = -1
-            base[index].operation.finish(fired, fired: true)
+            if base[index].inline { finishCase(&operations[index].operation, fired, fired: true) } else { base[index].operation.finish(fired, fired: true) }
             fired.element = nil
             return index
         }

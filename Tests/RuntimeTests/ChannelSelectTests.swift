@@ -331,4 +331,37 @@ final class ChannelSelectTests: XCTestCase {
         }
         XCTAssertEqual(got, (0..<100).flatMap { [$0, 1000 + $0] })
     }
+
+    func testCaseOperationIsOpenedInPlaceOnlyWhenInline() {
+        // A send of up to 8 bytes, and every receive, fit the existential's inline buffer;
+        // a larger send value is boxed, and select must not open that box as inout.
+        struct Big { var a = 1, b = 2, c = 3 }
+        XCTAssertTrue(SelectCase.send(Channel<Int>(), 1).inline)
+        XCTAssertTrue(SelectCase.send(Channel<AnyObject>(), NSObject()) { }.inline)
+        XCTAssertTrue(SelectCase.receive(Channel<Big>()) { _, _ in }.inline)
+        XCTAssertFalse(SelectCase.send(Channel<String>(), "a string").inline)
+        XCTAssertFalse(SelectCase.send(Channel<Big>(), Big()).inline)
+    }
+
+    func testOneArrayOfBoxedCasesSharedByManyGoroutines() {
+        // The same array (one buffer, the boxes shared) selected by four goroutines at
+        // once: every value arrives intact, and the array is unchanged.
+        struct Big: Equatable { var a = 1, b = 2, c = 3, e = "four" }
+        var bad = 0, total = 0
+        RuntimeTestSupport.run(procs: 2) {
+            let bigs = Channel<Big>(), strings = Channel<String>()
+            let shared: [SelectCase] = [.send(bigs, Big()), .send(strings, "a string")]
+            let wg = WaitGroup()
+            wg.add(4)
+            for _ in 0..<4 { go { for _ in 0..<250 { Runtime.select(shared) }; wg.done() } }
+            for _ in 0..<1000 {
+                Runtime.select(.receive(bigs) { v, _ in if v != Big() { bad += 1 } },
+                               .receive(strings) { v, _ in if v != "a string" { bad += 1 } })
+                total += 1
+            }
+            wg.wait()
+        }
+        XCTAssertEqual(bad, 0)
+        XCTAssertEqual(total, 1000)
+    }
 }
