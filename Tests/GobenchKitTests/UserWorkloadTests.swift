@@ -359,15 +359,16 @@ final class UserWorkloadTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("cannot create \(fake)/gobench/gobench-"), r.stderr)
     }
 
-    /// A CPU-bound benchmark under a small quota is throttled and slower per op than without.
-    /// (On this shared 2-core machine an unlimited run rarely gets a whole CPU, so the test
-    /// uses quota 0.05, which binds even when the machine is loaded 20 deep (2 CPUs shared by 20 runnable threads give each 0.1); the README has the 0.5 figure.)
+    /// A CPU-bound benchmark under a small quota is throttled and slower per op than without:
+    /// at quota 0.05 always (it binds even when 20 runnable threads share the 2 CPUs, giving
+    /// each 0.1), and at quota 0.5 as much slower as the unlimited run's share of a CPU over
+    /// 0.5 (twice on an idle machine; below 0.65 of a CPU that check is skipped).
     func testQuotaThrottlesACPUBoundBenchmark() throws {
         try Self.requireGo()
         _ = try Self.requireCgroup()
         let csv = temporaryFile("quota.csv")
         let r = try Self.gobench(["sweep", "--go-test", Self.fixture, "--bench", "SerialSpin", "--benchtime", "300ms",
-                                  "--procs", "2", "--reps", "3", "--cpu-quota", "none,0.05", "-o", csv])
+                                  "--procs", "2", "--reps", "3", "--cpu-quota", "none,0.5,0.05", "-o", csv])
         XCTAssertEqual(r.status, 0, r.stderr)
         let rows = try ResultsCSV.read(path: csv)
         func median(_ quota: String, _ metric: String) -> Double? {
@@ -380,6 +381,20 @@ final class UserWorkloadTests: XCTestCase {
         XCTAssertGreaterThan(limited / free, 1.5, "ns/op at quota 0.05: \(limited), without: \(free)")
         // Go's default inside a 0.05-CPU group on this machine: max(2, ceil(0.05)) capped at the CPUs.
         XCTAssertEqual(median("0.05", "default_gomaxprocs"), Double(min(2, MachineProbe.affinityCPUCount())))
+        // Quota 0.5: the CPU the unlimited runs got (user + system over wall time, of the
+        // whole test process) says whether half a CPU is a limit at all.
+        let freeCPU = (median("none", "user_cpu_seconds") ?? 0) + (median("none", "sys_cpu_seconds") ?? 0)
+        let freeShare = freeCPU / (median("none", "wall_seconds") ?? .infinity)
+        guard freeShare >= 0.65 else {
+            throw XCTSkip("the unlimited runs got \(freeShare) of a CPU: a 0.5 quota hardly binds on a machine this loaded")
+        }
+        // A run that had a share s of a CPU takes s / 0.5 times as long under the quota
+        // (about twice as long on an idle machine).
+        let half = try XCTUnwrap(median("0.5", "ns_per_op"))
+        let expected = freeShare / 0.5
+        XCTAssertGreaterThan(try XCTUnwrap(median("0.5", "nr_throttled")), 0)
+        XCTAssertEqual(half / free, expected, accuracy: 0.3 * expected,
+                       "ns/op at quota 0.5: \(half), without: \(free) (with \(freeShare) of a CPU)")
     }
 
     /// SIGKILL of gobench mid-run leaves its cgroup (and the child in it); the next run that
