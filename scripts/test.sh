@@ -7,7 +7,9 @@
 #   2. go test               the Go peer (peers/go), and the example package
 #                            (Examples/hello-goroutines, built against Runtime and run)
 #   3. report-check.sh       gobench report rendered in headless Chromium
-#   4. numa-vm-check.sh      a static gobench in QEMU guests with 2 and 4 NUMA nodes
+#   4. numa-vm-check.sh      a static gobench in QEMU guests with 2 and 4 NUMA nodes; then
+#                            deep-recursion's frame sizes against the Go peer's, with that
+#                            static release build
 #   5. stress.sh             the randomized stress suite in release, for a time budget
 #   6. sanitizers.sh --thread             every RuntimeTests class and the stress suite
 #                                         under ThreadSanitizer (debug build)
@@ -22,7 +24,7 @@
 # Environment: GOBENCH_STRESS_SECONDS (stage 5, default 10), GOBENCH_SANITIZER_STRESS_SECONDS
 # (each of the 2 stress tests in stages 6 and 7, default 60), GOBENCH_FUZZ_SECONDS (each of
 # the 7 harnesses in stage 9, default 30). Stages 6, 7 and 9 take about 4, 5 and 4 minutes
-# on 2 cores from a clean clone (builds included); the whole run about 20 minutes.
+# on 2 cores from a clean clone (builds included); the whole run about 30 minutes.
 # Exit status: 0 when every stage passed, 1 otherwise.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
