@@ -343,14 +343,7 @@ func releasePLikeSyscall(_ s: Scheduler, _ m: Machine, _ p: Processor, _ gp: Gor
     if m.framesHoldOnly(gp) { m.enterQuiescentState() }
     p.setStatus(.syscall)
     gb_fence_seq_cst() // pairs with stopTheWorld's fence, as in enterSyscall
-    if s.isStopping {
-        s.lock.lock()
-        if s.isStopping && p.casStatus(.syscall, .stopped) {
-            s.stopWait -= 1
-            if s.stopWait == 0 { s.stopNote.wakeup() }
-        }
-        s.lock.unlock()
-    }
+    s.giveSyscallPToWorldStopper(p)
 }
 
 // MARK: - sysmon's side

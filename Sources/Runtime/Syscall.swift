@@ -57,14 +57,24 @@ func enterSyscall(_ gp: Goroutine, handOffNow: Bool) {
     // Pairs with stopTheWorld's fence: either it sees the syscall status, or we see its
     // stop flag (a store then a load on each side needs sequential consistency).
     gb_fence_seq_cst()
-    if s.isStopping {
-        // Go's entersyscall_gcwait: give the P to the world-stopper right away.
-        s.lock.lock()
-        if s.isStopping && p.casStatus(.syscall, .stopped) {
-            s.stopWait -= 1
-            if s.stopWait == 0 { s.stopNote.wakeup() }
+    s.giveSyscallPToWorldStopper(p)
+}
+
+extension Scheduler {
+    /// Go's entersyscall_gcwait: while the world is being stopped, a P just put in
+    /// `syscall` status goes to the world-stopper at once (counted in stopWait). Called
+    /// after the status store and the fence that pairs with stopTheWorld's, by
+    /// enterSyscall and by the preemption handler (Preemption.swift), which takes
+    /// sched.lock only here, never while the interrupted code could hold it.
+    @inline(__always)
+    func giveSyscallPToWorldStopper(_ p: Processor) {
+        guard isStopping else { return }
+        lock.lock()
+        if isStopping && p.casStatus(.syscall, .stopped) {
+            stopWait -= 1
+            if stopWait == 0 { stopNote.wakeup() }
         }
-        s.lock.unlock()
+        lock.unlock()
     }
 }
 

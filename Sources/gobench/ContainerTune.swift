@@ -46,22 +46,17 @@ extension TuneCommand {
         let (runner, appender, plan, temporary) = try CommandErrors.reporting("tune") { () throws -> (ChildRunner, ResultsAppender, SweepPlan, String?) in
             var runner = try child.childRunner(for: catalogEngines)
             UserWorkloadOptions.install(on: &runner, user: userWorkloads, cgroups: cgroups, cpus: cpus)
-            let temporary = output == nil ? NSTemporaryDirectory() + "gobench-tune-\(getpid()).csv" : nil
-            let (appender, existing) = try ResultsAppender.open(path: output ?? temporary!, resume: resume)
+            // Without -o: a file in a fresh private folder (TuneCommand's way).
+            let temporary = try output == nil ? SafeFile.makePrivateDirectory(prefix: "gobench-tune") : nil
+            let (appender, existing) = try ResultsAppender.open(path: output ?? temporary! + "/tune.csv", resume: resume)
             let plan = SweepPlan(allCells: cells, reps: reps, seed: seed, done: SweepPlan.doneRuns(in: existing))
             return (runner, appender, plan, temporary)
         }
-        defer { if let temporary { unlink(temporary) } }
+        defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
         FileHandle.standardError.write(Data("tune: \(plan.cells.count) cells x \(reps) reps = \(plan.runs.count) runs\(quota.map { " under a CPU quota of \($0) CPUs" } ?? "")\n".utf8))
-        let machine = MachineProbe.probe(goPeerExecutable: child.goPeerExecutable)
-        let sweepRunner = SweepRunner(childRunner: runner, machine: machine, interrupt: InterruptMonitor.installed)
-        let summary = try CommandErrors.reporting("tune") {
-            try sweepRunner.run(plan, into: appender, progress: ProgressReporter(total: plan.runs.count))
-        }
-        if let signal = summary.stoppedBySignal {
-            FileHandle.standardError.write(Data("tune: stopped by signal \(signal)\(output.map { "; continue with --resume -o \($0)" } ?? "")\n".utf8))
-            throw ExitCode(128 + signal)
-        }
+        let usesGo = catalogEngines.contains(.go) || !user.goTest.isEmpty
+        try TuneCommand.runPlan(plan, runner: runner, appender: appender,
+                                goPeerExecutable: usesGo ? child.goPeerExecutable : nil, output: output)
         let cellSet = Set(cells)
         let rows = try CommandErrors.reporting("tune") {
             try ResultsCSV.read(path: appender.path).filter { row in RunSettings(row: row).map { cellSet.contains($0) } ?? false }

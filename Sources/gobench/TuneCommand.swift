@@ -120,15 +120,8 @@ struct TuneCommand: ParsableCommand {
             }
         }
         FileHandle.standardError.write(Data("tune: \(plan.cells.count) candidates x workloads x \(reps) reps = \(plan.runs.count) runs on engine \(engine.rawValue)\n".utf8))
-        let machine = MachineProbe.probe(goPeerExecutable: engine == .go ? child.goPeerExecutable : nil)
-        let sweepRunner = SweepRunner(childRunner: runner, machine: machine, interrupt: InterruptMonitor.installed)
-        let summary = try CommandErrors.reporting("tune") {
-            try sweepRunner.run(plan, into: appender, progress: ProgressReporter(total: plan.runs.count))
-        }
-        if let signal = summary.stoppedBySignal {
-            FileHandle.standardError.write(Data("tune: stopped by signal \(signal)\(output.map { "; continue with --resume -o \($0)" } ?? "")\n".utf8))
-            throw ExitCode(128 + signal)
-        }
+        try TuneCommand.runPlan(plan, runner: runner, appender: appender,
+                                goPeerExecutable: engine == .go ? child.goPeerExecutable : nil, output: output)
         let rows = try CommandErrors.reporting("tune") {
             try ResultsCSV.read(path: appender.path).filter { row in
                 RunSettings(row: row).map { Set(cells).contains($0) } ?? false
@@ -196,6 +189,25 @@ struct TuneCommand: ParsableCommand {
             var c = cell
             if let params = scaledParams[cell.workload] { c.params = params }
             return c
+        }
+    }
+}
+
+extension TuneCommand {
+    /// Runs a tune's plan into its results file (the catalog's tune and the container
+    /// tune): the machine probed (Go's version only when `goPeerExecutable` is given), the
+    /// runs made with progress, and a stop by signal ended as a sweep ends (128 + N, with
+    /// the `--resume` line when there is a file to resume).
+    static func runPlan(_ plan: SweepPlan, runner: ChildRunner, appender: ResultsAppender,
+                        goPeerExecutable: String?, output: String?) throws {
+        let machine = MachineProbe.probe(goPeerExecutable: goPeerExecutable)
+        let sweepRunner = SweepRunner(childRunner: runner, machine: machine, interrupt: InterruptMonitor.installed)
+        let summary = try CommandErrors.reporting("tune") {
+            try sweepRunner.run(plan, into: appender, progress: ProgressReporter(total: plan.runs.count))
+        }
+        if let signal = summary.stoppedBySignal {
+            FileHandle.standardError.write(Data("tune: stopped by signal \(signal)\(output.map { "; continue with --resume -o \($0)" } ?? "")\n".utf8))
+            throw ExitCode(128 + signal)
         }
     }
 }
