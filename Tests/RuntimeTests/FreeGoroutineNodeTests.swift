@@ -14,7 +14,7 @@ final class FreeGoroutineNodeTests: XCTestCase {
         var globalAfter = -1
         RuntimeTestSupport.run(procs: 1) {
             let s = sched!
-            let p = Machine.current!.p!
+            let p = inRuntime { Machine.current!.p! }
             let savedNode = p.memoryNode
             // Start from an empty cache and global list (put back at the end).
             var saved: [Goroutine] = []

@@ -329,7 +329,7 @@ final class RuntimeStatisticsTests: XCTestCase {
         var bumped = RuntimeStatistics(), next = RuntimeStatistics()
         RuntimeTestSupport.run(procs: 1) {
             // (procs 1: this goroutine's M owns the only P and is the only writer.)
-            let p = Machine.current!.p!
+            let p = inRuntime { Machine.current!.p! }
             for c in ProcessorCounter.allCases { p.stats[c] &+= big }
             for c in GlobalCounter.allCases { Statistics.shared.add(c, big) }
             bumped = Runtime.statistics()

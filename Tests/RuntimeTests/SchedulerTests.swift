@@ -57,7 +57,7 @@ final class SchedulerTests: XCTestCase {
             Runtime.sleep(nanoseconds: 1_000)
             Runtime.preemptionPoint()
             mainThread = Runtime.threadID
-            let myP = Machine.current!.p!
+            let myP = inRuntime { Machine.current!.p! }
             mainP = myP.id
             let thief = s.allP.first { $0 !== myP }!
             before = Runtime.statistics()

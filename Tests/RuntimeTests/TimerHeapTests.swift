@@ -25,7 +25,7 @@ final class TimerHeapTests: XCTestCase {
                     var x = UInt64(i + 1)
                     for _ in 0..<20_000 { x ^= x << 13; x ^= x >> 7; x ^= x << 17 }
                     if x == 0 { print(x) }
-                    let p = Machine.current!.p!.id
+                    let p = inRuntime { Machine.current!.p!.id }
                     lock.lock(); ranOn.insert(p); lock.unlock()
                     asleep.add()
                     Runtime.sleep(nanoseconds: 300_000_000)
@@ -60,10 +60,10 @@ final class TimerHeapTests: XCTestCase {
             let done = WaitGroup()
             done.add(2)
             go {
-                sleeperP = Machine.current!.p!.id
+                sleeperP = inRuntime { Machine.current!.p!.id }
                 // The hog goes to this P's runnext: it runs here as soon as we park.
                 go {
-                    hogP = Machine.current!.p!.id
+                    hogP = inRuntime { Machine.current!.p!.id }
                     hogStarted.add()
                     let deadline = gb_nanotime() + 5_000_000_000
                     while woke.value == 0 && gb_nanotime() < deadline {}
