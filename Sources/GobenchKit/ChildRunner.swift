@@ -589,7 +589,7 @@ public struct ChildRunner: Sendable {
 
     /// Control characters (C0, DEL, C1) as `\u{1b}`, so that a child's output cannot move the
     /// terminal's cursor or change its colours when the error is shown.
-    static func escapingControlCharacters(_ text: String) -> String {
+    public static func escapingControlCharacters(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isControl) else { return text }
         var result = ""
         for scalar in text.unicodeScalars {

@@ -18,9 +18,11 @@ enum ChildResultFuzz {
         switch ChildResultLine.parse(line) {
         case .failure(let problem):
             require(!problem.description.isEmpty, "a refusal says why")
-            // The refusal quotes the line (clipped); the runner flattens what JSON strings
-            // decode to (a "\n" escape in a metric name), so only the quote is checked here.
-            require(line.isEmpty || problem.description.contains(String(line.prefix(77))), "a refusal quotes the line: \(problem.description)")
+            // The refusal quotes the line (clipped, control characters escaped); the runner
+            // flattens what JSON strings decode to (a "\n" escape in a metric name), so only
+            // the quote is checked here.
+            let quoted = ChildRunner.escapingControlCharacters(String(line.prefix(77)))
+            require(line.isEmpty || problem.description.contains(quoted), "a refusal quotes the line: \(problem.description)")
         case .success(let result):
             require([.ok, .notApplicable, .error].contains(result.status), "a child reports only ok, not_applicable or error")
             guard result.status == .ok else {
