@@ -455,10 +455,15 @@ func finishHandoffs(_ s: Scheduler, _ machines: [Machine]) -> Int {
 extension Runtime {
     /// Spins for `nanoseconds` inside the runtime (marked as runtime code, making no
     /// call that yields): a test hook for "nothing is preempted inside the runtime".
-    public static func _spinInsideRuntime(nanoseconds: Int64) {
+    /// Returns the forced preemptions counted when the spin ends, still inside the
+    /// runtime (a signal sent during the spin may land right after it, in the caller's
+    /// code, where a forced preemption is allowed).
+    @discardableResult
+    public static func _spinInsideRuntime(nanoseconds: Int64) -> UInt64 {
         inRuntime {
             let end = gb_nanotime() + nanoseconds
             while gb_nanotime() < end { gb_cpu_relax(10) }
+            return Statistics.shared[.asyncPreemptions]
         }
     }
 }

@@ -140,13 +140,15 @@ let preemptionScenarios: [Scenario] = [
     Scenario(name: "preempt-refused-in-runtime",
              summary: "GOMAXPROCS 1: a goroutine spins 300 ms inside the runtime; the handler refuses and main waits") {
         Runtime.run(goConfiguration(procs: 1)) {
-            go { Runtime._spinInsideRuntime(nanoseconds: 300_000_000) }
+            let forcedDuringSpin = Channel<UInt64>(capacity: 1)
+            go { forcedDuringSpin.send(Runtime._spinInsideRuntime(nanoseconds: 300_000_000)) }
             let slept = elapsedMilliseconds { Runtime.gosched(); Runtime.sleep(nanoseconds: 10_000_000) }
+            let forced = forcedDuringSpin.receive()!
             let st = Runtime.statistics()
-            writeStandardError("yield and sleep 10 ms took \(slept) ms; refusals in runtime \(st[.asyncPreemptRefusalsInRuntime]); forced \(st[.asyncPreemptions])")
+            writeStandardError("yield and sleep 10 ms took \(slept) ms; refusals in runtime \(st[.asyncPreemptRefusalsInRuntime]); forced during the spin \(forced), in all \(st[.asyncPreemptions])")
             writeStandardOutput(slept >= 250 ? "not preempted" : "preempted after \(slept) ms")
             writeStandardOutput(st[.asyncPreemptRefusalsInRuntime] > 0 ? "refusals counted" : "no refusal")
-            writeStandardOutput("forced preemptions \(st[.asyncPreemptions])")
+            writeStandardOutput("forced preemptions \(forced)")
         }
     },
     Scenario(name: "spinner-bounded",
