@@ -7,8 +7,6 @@ import GobenchKit
 import XCTest
 
 final class CatalogAgreementTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
 
     struct Listing: Decodable {
         struct Workload: Decodable { var name: String; var params: [Param] }
@@ -25,21 +23,8 @@ final class CatalogAgreementTests: XCTestCase {
     }
 
     private func goListing() throws -> Listing {
-        let peer = ProcessInfo.processInfo.environment["GOBENCH_GO_PEER"]
-            ?? CatalogAgreementTests.root.appendingPathComponent("peers/go/bin/gobench-go").path
-        guard FileManager.default.isExecutableFile(atPath: peer) else {
-            throw XCTSkip("the Go peer is not built (scripts/go-env.sh builds it): \(peer)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: peer)
-        process.arguments = ["-list"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        let (data, _, status) = try WorkloadsTestSupport.run(try WorkloadsTestSupport.goPeer(), ["-list"])
+        XCTAssertEqual(status, 0)
         return try JSONDecoder().decode(Listing.self, from: data)
     }
 
@@ -72,7 +57,7 @@ final class CatalogAgreementTests: XCTestCase {
     /// PROTOCOL.md section 1's table has a row per workload naming every parameter with
     /// its default (`key=default`), and only the catalog's workloads.
     func testProtocolDescribesEveryWorkloadAndParameter() throws {
-        let text = try String(contentsOf: CatalogAgreementTests.root.appendingPathComponent("docs/PROTOCOL.md"), encoding: .utf8)
+        let text = try String(contentsOf: WorkloadsTestSupport.root.appendingPathComponent("docs/PROTOCOL.md"), encoding: .utf8)
         let rows = text.split(separator: "\n").filter { $0.hasPrefix("| `") }
         var described: [String: String] = [:]
         for row in rows {

@@ -88,24 +88,11 @@ final class CatalogRunTests: XCTestCase {
     }
 
     func testEveryWorkloadOnTheGoPeer() throws {
-        let env = ProcessInfo.processInfo.environment
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let peer = env["GOBENCH_GO_PEER"] ?? root.appendingPathComponent("peers/go/bin/gobench-go").path
-        guard FileManager.default.isExecutableFile(atPath: peer) else {
-            throw XCTSkip("the Go peer is not built (scripts/go-env.sh builds it): \(peer)")
-        }
+        let peer = try WorkloadsTestSupport.goPeer()
         for c in CatalogRunTests.tiny {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: peer)
-            p.arguments = ["-workload", c.workload, "-procs", "2"] + c.params.flatMap { ["-param", "\($0.key)=\($0.value)"] }
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-            check(last, p.terminationStatus, "go \(c.workload) \(c.params)", ops: c.ops)
+            let (_, last, status) = try WorkloadsTestSupport.run(
+                peer, ["-workload", c.workload, "-procs", "2"] + c.params.flatMap { ["-param", "\($0.key)=\($0.value)"] })
+            check(last, status, "go \(c.workload) \(c.params)", ops: c.ops)
         }
     }
 

@@ -72,8 +72,7 @@ final class WorkloadShapeTests: XCTestCase {
     /// deep-recursion's frames take the same stack bytes on both engines (`frame_bytes`):
     /// the release build's frames (a debug build's are larger) against the Go peer's.
     func testFramesTakeTheSameStackBytesOnBothEngines() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
+        let root = WorkloadsTestSupport.root
         // scripts/test.sh runs this test again after its NUMA stage has built a static release
         // gobench, with GOBENCH_RELEASE_BINARY naming it and GOBENCH_REQUIRE_RELEASE=1, so that
         // a missing or stale binary fails there instead of skipping.
@@ -101,16 +100,7 @@ final class WorkloadShapeTests: XCTestCase {
             }
         }
         func frameBytes(_ executable: String, _ arguments: [String]) throws -> Double {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+            let last = try WorkloadsTestSupport.run(executable, arguments).lastLine
             guard case .success(let result) = ChildResultLine.parse(last) else { throw XCTSkip("no result line: \(last)") }
             return result.metrics.first { $0.name == "frame_bytes" }?.value ?? -1
         }
