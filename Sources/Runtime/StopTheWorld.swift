@@ -4,7 +4,8 @@ import CRuntime
 extension Scheduler {
     /// Stops every P but the caller's: idle Ps and Ps in system calls are taken at once;
     /// running ones are asked to yield at their next preemption point and give up their
-    /// P (stopForTheWorld). Returns with the world stopped and `worldMutex` held.
+    /// P (stopForTheWorld). Returns with the world stopped and `worldMutex` held. Called
+    /// inside the runtime (runtimeEnter or inRuntime): see withWorldStopped.
     func stopTheWorld() {
         worldMutex.lock()
         Statistics.shared.add(.stopTheWorlds)
@@ -51,15 +52,19 @@ extension Scheduler {
     /// Runs `body` with the world stopped (no other goroutine runs, every P's state is the
     /// caller's to read), then restarts it as Go's startTheWorld does (procresize to the
     /// same count). For checks of the runtime's state (tests), from a goroutine; `body`
-    /// must not park.
+    /// must not park. Runtime code throughout (Preemption.swift): the caller's thread
+    /// sleeps while the other Ps stop, and a goroutine's own code asleep in the kernel
+    /// would have its P handed off, to the world-stopper itself.
     func withWorldStopped(_ body: () -> Void) {
-        stopTheWorld()
-        body()
-        lock.lock()
-        let runnable = resizeProcessors(gomaxprocs, caller: Machine.current!)
-        gb_store_release_u32(gcWaiting, 0)
-        lock.unlock()
-        startTheWorld(runnable)
+        inRuntime {
+            stopTheWorld()
+            body()
+            lock.lock()
+            let runnable = resizeProcessors(gomaxprocs, caller: Machine.current!)
+            gb_store_release_u32(gcWaiting, 0)
+            lock.unlock()
+            startTheWorld(runnable)
+        }
     }
 
     /// Restarts the Ps in `runnable` on Ms and releases `worldMutex` (the caller cleared
