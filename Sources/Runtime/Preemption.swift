@@ -98,19 +98,27 @@
 //   handler does not preempt code inside another signal handler. (A handler installed
 //   with SA_NODEFER and an empty sa_mask cannot be told from ordinary code; the kernel
 //   keeps no other trace of it that a handler can read safely.)
-// - The interrupted instruction must be in the program's own text, not in a shared
-//   library. "Inside a C library call" cannot be detected in general (a callee does not
-//   say whose lock it holds), but the libraries whose locks matter are shared objects:
-//   libc (malloc's arena locks, stdio's locks), the Swift runtime (metadata caches,
-//   swift_once, the exclusivity access set), Foundation, libdispatch. A thread stopped
-//   inside one of them could hold a lock the runtime or another goroutine needs while it
-//   waits for a P. A loop spends most of its time in its own code, and a refusal is
-//   retried at the next round (1 ms), so a refusal costs latency, not correctness. What
-//   this cannot see: a library linked statically into the program (with a static Swift
-//   standard library, `-static-stdlib`, the Swift runtime is inside the program's text;
-//   then a preemption inside it is possible, and a lock it holds is held while the thread
-//   waits for a P, as if the thread were descheduled by the OS: other threads that need it
-//   block in the kernel, and their Ps are handed off as below).
+// - The interrupted instruction must be in the program's own Swift code: a function of the
+//   main program (not a shared library) whose symbol is a Swift one (`$s...`), or one of
+//   the runtime's leaf C functions that loops call (gb_nanotime, gb_cpu_relax, the atomic
+//   helpers). gb_preempt.c reads the program's symbol table once, on sysmon's thread
+//   before its first signal, into sorted address ranges; the handler binary-searches them.
+//   "Inside a C library call" cannot be detected in general (a callee does not say whose
+//   lock it holds), and what is not Swift code may hold a lock that the hand-off needs:
+//   malloc's (sysmon allocates to finish a hand-off), stdio's, the Swift runtime's
+//   (metadata caches, swift_once, the exclusivity access set). That holds for shared
+//   libraries (libc, the Swift runtime, Foundation) and for C and C++ linked into the
+//   program: a sanitizer's runtime and its allocator, a static libc and a static Swift
+//   runtime (`-static-executable`). A thread stopped while holding one would sleep in the
+//   handler waiting for a P that sysmon, blocked on the same lock, never hands it. This
+//   is Go's rule too: a goroutine is stopped only at an asynchronous safe point of Go code,
+//   never in C (cgo) or in the runtime. A loop spends most of its time in its own code,
+//   and a refusal is retried at the next round (1 ms), so a refusal costs latency, not
+//   correctness. A program without a symbol table (stripped) gets no table: the handler
+//   then refuses every preemption outside a system call, as with asyncpreemptoff=1.
+//   A lock that Swift code holds (a Mutex, a lazy global's initializer under swift_once)
+//   is held while its thread waits for a P, as a sync.Mutex is in Go: other threads that
+//   need it block in the kernel, and their Ps are handed off as below.
 //
 // Refusals are counted by reason (RuntimeStatistics.asyncPreemptRefusalsInRuntime and the
 // four after it).
@@ -244,7 +252,7 @@ func installPreemption() {
 
 /// The Swift half of the handler: the C half checked that the thread runs a goroutine's
 /// own code, on its stack, outside any signal handler and (unless in a system call) in
-/// the program's own text. Only atomics, futexes, sched.lock and fields of objects that
+/// the program's own Swift code. Only atomics, futexes, sched.lock and fields of objects that
 /// live as long as the runtime: nothing allocates, nothing is released for good.
 func asyncPreemptHandler(kind: UInt32, processor: UInt32, tick: UInt32, inSyscall: Bool) -> Int32 {
     guard let raw = gb_get_machine(), let sref = schedRef else { return 0 }

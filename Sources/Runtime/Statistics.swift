@@ -134,7 +134,8 @@ public enum GlobalCounter: Int, RuntimeCounter {
     /// Preemption signals sysmon sent.
     case preemptionSignals
     /// Signals the handler refused, by reason (Preemption.swift): inside the runtime,
-    /// inside a signal handler, off the goroutine's stack, in a library's code, stale.
+    /// inside a signal handler, off the goroutine's stack, outside the program's Swift code
+    /// (a library, C code: `InLibrary`), stale.
     /// The handler counts them in C (`gb_preempt_refusals`, where a signal handler may
     /// count), which `Runtime.statistics()` adds here; both are reset at `Runtime.run`.
     case asyncPreemptRefusalsInRuntime

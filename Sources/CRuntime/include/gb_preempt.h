@@ -4,6 +4,7 @@
 // registers, signal mask and instruction bytes) are not expressible in Swift.
 #ifndef GB_PREEMPT_H
 #define GB_PREEMPT_H
+#include <stddef.h>
 #include <stdint.h>
 
 /// One per M, shared by the M's thread, its signal handler and sysmon.
@@ -62,9 +63,22 @@ void gb_preempt_attach(gb_preempt_record *record);
 /// Sends the runtime's SIGURG to thread `tid` of this process, about P `processor` (its id
 /// plus one, below 4096; 0: any) seen at schedule tick `tick`. Returns 0 or an errno.
 int gb_preempt_signal(int32_t tid, uint32_t kind, uint32_t processor, uint32_t tick);
+/// Builds the table of code where a goroutine may be stopped (Swift functions of the
+/// program, from its symbol table); once, on the first call. gb_preempt_signal calls it
+/// before its first signal. Allocates: never from a signal handler.
+void gb_preempt_prepare(void);
+/// Whether the handler may stop a goroutine at `pc` (0 before gb_preempt_prepare, and
+/// always in a program without a symbol table).
+int gb_preemptible_pc(uintptr_t pc);
+/// Whether a function of this name is preemptible code (a Swift symbol, or one of the
+/// runtime's leaf C functions).
+int gb_preemptible_symbol(const char *name);
+/// The number of preemptible ranges in the table (0 when none is built).
+size_t gb_preemptible_ranges(void);
 /// Handler refusals so far, by reason (index: 0 inside the runtime, 1 inside a signal
-/// handler, 2 not on the goroutine's stack, 3 in code outside the program's own text
-/// (a shared library: libc, the Swift runtime), 4 stale or refused by the Swift side).
+/// handler, 2 not on the goroutine's stack, 3 outside the program's Swift code (a shared
+/// library, C code linked into the program: a sanitizer's runtime, a static libc, the
+/// Swift runtime), 4 stale or refused by the Swift side).
 uint64_t gb_preempt_refusals(int reason);
 /// Zeroes the refusal counts (at each Runtime.run, with the other statistics).
 void gb_preempt_refusals_reset(void);
