@@ -289,23 +289,53 @@ final class StallWatchdog: @unchecked Sendable {
     var context: () -> String = { "" }
     private let stopped = AtomicCounter()
     private let finished = AtomicCounter()
+    /// When the report began (gb_nanotime), 0 before: the backstop's trigger.
+    private let reportingSince = AtomicCounter()
+    /// The lines written when the stall is seen and when the report itself is stuck,
+    /// made up front: a stall can come from a lock that a stopped thread holds (malloc's,
+    /// say), and then building a string would wait on it too.
+    private let stallLine: [UInt8]
+    private let stuckReportLine: [UInt8]
+    /// Seconds the report may take before the backstop ends the process without it.
+    static let reportSeconds: Int64 = 15
 
     init(name: String, stallSeconds: Double, progress: @escaping () -> Int64?) {
         self.name = name
         self.stallSeconds = stallSeconds
         self.progress = progress
+        stallLine = Array("\nStallWatchdog: \(name): no progress for \(stallSeconds) s; failing the run.\n".utf8)
+        stuckReportLine = Array("StallWatchdog: \(name): the report did not finish in \(StallWatchdog.reportSeconds) s (a lock held by a stopped thread?); exiting without it.\n".utf8)
     }
 
     func start() {
         let thread = Thread { [self] in self.watch() }
         thread.name = "stall-watchdog"
         thread.start()
+        let backstop = Thread { [self] in self.backstop() }
+        backstop.name = "stall-backstop"
+        backstop.start()
     }
 
     /// Stops watching; returns once the watchdog thread has ended.
     func stop() {
         stopped.store(1)
         _ = RuntimeTestSupport.waitOnThread(seconds: 5) { finished.value == 1 }
+    }
+
+    private static func writeStandardError(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { _ = write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// Ends the process if the report hangs. Allocates nothing once started.
+    private func backstop() {
+        while stopped.value == 0 {
+            usleep(200_000)
+            let since = reportingSince.value
+            if since != 0 && gb_nanotime() - since > StallWatchdog.reportSeconds * 1_000_000_000 {
+                StallWatchdog.writeStandardError(stuckReportLine)
+                _exit(1)
+            }
+        }
     }
 
     private func watch() {
@@ -321,14 +351,15 @@ final class StallWatchdog: @unchecked Sendable {
                 continue
             }
             if Double(gb_nanotime() - lastChange) / 1e9 >= stallSeconds {
+                reportingSince.store(gb_nanotime())
+                StallWatchdog.writeStandardError(stallLine)
                 report()
             }
         }
     }
 
     private func report() {
-        var text = "\nStallWatchdog: \(name): no progress for \(stallSeconds) s; failing the run.\n"
-        text += context()
+        var text = context()
         if let s = sched {
             text += "gomaxprocs=\(s.gomaxprocs) machines=\(s.machineCount) idleM=\(s.idleMCount) lockedIdleM=\(s.lockedIdleMCount) idleP=\(gb_load_relaxed_i32(s.idlePCount)) spinning=\(gb_load_relaxed_i32(s.spinningCount)) global=\(gb_load_relaxed_i64(s.globalSize)) live=\(gb_load_relaxed_i64(s.liveUserGoroutines)) stopping=\(s.isStopping) stopWait=\(s.stopWait)\n"
             text += "Ps: " + s.allP.map { "P\($0.id)=\($0.status)\($0.m == nil ? "" : "/M\($0.m!.id)") q=\($0.runQueue.count)" }.joined(separator: " ") + "\n"
