@@ -63,22 +63,22 @@ struct CompareCommand: ParsableCommand {
     var thresholds: String?
 
     @Option(help: "Output format: text, markdown or csv.")
-    var format: String = "text"
+    var format: CompareFormat = .text
 
     @Option(help: "Significance level (of the gate's adjusted q, and of each reported cell's p), between 0 and 1.")
-    var alpha: String = "0.05"
+    var alpha = Alpha(argument: "0.05")!
 
     @Option(name: .customLong("min-effect"), help: "No change smaller than this percentage gates (default 10).")
-    var minEffect: String = "10"
+    var minEffect = MinEffect(argument: "10")!
 
     @Option(help: "Which metrics gate: primary (each workload's primary metric) or all.")
-    var gate: String = "primary"
+    var gate: Gate = .primary
 
     @Option(help: "Multiple-testing correction over the gating cells: bh (Benjamini-Hochberg), holm or none.")
-    var correction: String = "bh"
+    var correction: GateOptions.Correction = .benjaminiHochberg
 
     @Option(name: .customLong("drift-term"), help: "on: add the between-files spread of the gating cells' changes to each cell's variance (default); off: each cell's own noise only.")
-    var driftTerm: String = "on"
+    var driftTerm: DriftTerm = .on
 
     @Option(name: .shortAndLong, help: "Write the comparison to this file (replaced atomically) instead of standard output.")
     var output: String?
@@ -91,34 +91,23 @@ struct CompareCommand: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: .hidden)
     var unrecognized: [String] = []
 
-    func run() throws {
+    func validate() throws {
         guard unrecognized.isEmpty else {
-            fail(.usageOrInputError, "unexpected argument '\(unrecognized[0])' (usage: gobench compare BASE NEW [--thresholds FILE] [--format text|markdown|csv] [--alpha 0.05] [--min-effect 10] [--gate primary|all] [--correction bh|holm|none] [--drift-term on|off] [--output FILE])")
+            throw SettingsError("unexpected argument '\(unrecognized[0])' (usage: gobench compare BASE NEW [--thresholds FILE] [--format text|markdown|csv] [--alpha 0.05] [--min-effect 10] [--gate primary|all] [--correction bh|holm|none] [--drift-term on|off] [--output FILE])")
         }
+        guard base != nil, new != nil else {
+            throw SettingsError("two results files are needed (usage: gobench compare BASE NEW)")
+        }
+    }
+
+    func run() throws {
         guard let basePath = base, let newPath = new else {
             fail(.usageOrInputError, "two results files are needed (usage: gobench compare BASE NEW)")
         }
-        guard let outputFormat = CompareFormat(rawValue: format) else {
-            fail(.usageOrInputError, "--format is '\(format)', expected text, markdown or csv")
-        }
-        guard let alphaValue = Double(alpha), alphaValue > 0, alphaValue < 1 else {
-            fail(.usageOrInputError, "--alpha is '\(alpha)', expected a number between 0 and 1")
-        }
-
-        guard let minEffectValue = Double(minEffect), minEffectValue.isFinite, minEffectValue >= 0 else {
-            fail(.usageOrInputError, "--min-effect is '\(minEffect)', expected a percentage >= 0")
-        }
-        guard gate == "primary" || gate == "all" else {
-            fail(.usageOrInputError, "--gate is '\(gate)', expected primary or all")
-        }
-        guard let correctionValue = GateOptions.Correction(rawValue: correction) else {
-            fail(.usageOrInputError, "--correction is '\(correction)', expected bh, holm or none")
-        }
-        guard driftTerm == "on" || driftTerm == "off" else {
-            fail(.usageOrInputError, "--drift-term is '\(driftTerm)', expected on or off")
-        }
-        let gateOptions = GateOptions(minEffectPercent: minEffectValue, gateAllMetrics: gate == "all",
-                                      correction: correctionValue, accountForDrift: driftTerm == "on")
+        let outputFormat = format
+        let alphaValue = alpha.value
+        let gateOptions = GateOptions(minEffectPercent: minEffect.percent, gateAllMetrics: gate == .all,
+                                      correction: correction, accountForDrift: driftTerm == .on)
 
         if let path = output {
             do {
@@ -181,8 +170,80 @@ struct CompareCommand: ParsableCommand {
 
     private func cellCount(_ side: ComparisonSide) -> Int { side.cellCount }
 
+    /// `--alpha`: strictly between 0 and 1.
+    struct Alpha: ExpressibleByArgument {
+        var text: String
+        var value: Double
+
+        init?(argument: String) {
+            guard let value = OptionRefusal.parse(argument, { text -> Double in
+                guard let value = Double(text), value > 0, value < 1 else {
+                    throw SettingsError("--alpha is '\(text)', expected a number between 0 and 1")
+                }
+                return value
+            }) else { return nil }
+            self.text = argument
+            self.value = value
+        }
+
+        var defaultValueDescription: String { text }
+    }
+
+    /// `--min-effect`: a finite percentage, 0 or more.
+    struct MinEffect: ExpressibleByArgument {
+        var text: String
+        var percent: Double
+
+        init?(argument: String) {
+            guard let percent = OptionRefusal.parse(argument, { text -> Double in
+                guard let value = Double(text), value.isFinite, value >= 0 else {
+                    throw SettingsError("--min-effect is '\(text)', expected a percentage >= 0")
+                }
+                return value
+            }) else { return nil }
+            self.text = argument
+            self.percent = percent
+        }
+
+        var defaultValueDescription: String { text }
+    }
+
+    enum Gate: String, CaseIterable, ExpressibleByArgument {
+        case primary, all
+        init?(argument: String) {
+            guard let gate: Gate = OptionRefusal.choice(argument, option: "--gate") else { return nil }
+            self = gate
+        }
+        static var allValueStrings: [String] { [] }
+    }
+
+    enum DriftTerm: String, CaseIterable, ExpressibleByArgument {
+        case on, off
+        init?(argument: String) {
+            guard let drift: DriftTerm = OptionRefusal.choice(argument, option: "--drift-term") else { return nil }
+            self = drift
+        }
+        static var allValueStrings: [String] { [] }
+    }
+
     /// One error line on standard error and the exit status.
     private func fail(_ status: Status, _ message: String) -> Never {
         CommandErrors.fail("compare", message, status: status.rawValue)
     }
+}
+
+extension CompareFormat: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let format: CompareFormat = OptionRefusal.choice(argument, option: "--format") else { return nil }
+        self = format
+    }
+    public static var allValueStrings: [String] { [] }
+}
+
+extension GateOptions.Correction: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let correction: GateOptions.Correction = OptionRefusal.choice(argument, option: "--correction") else { return nil }
+        self = correction
+    }
+    public static var allValueStrings: [String] { [] }
 }

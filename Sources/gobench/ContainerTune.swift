@@ -8,7 +8,7 @@ import GobenchKit
 extension TuneCommand {
     func runContainer() throws {
         let cpus = MachineProbe.affinityCPUCount()
-        let (userWorkloads, cgroups, quotas) = try CommandErrors.reporting("tune") { try user.prepare(cpus: cpus, command: "tune") }
+        let (userWorkloads, cgroups, quotas) = try CommandErrors.reporting("tune") { try user.prepare(command: "tune") }
         defer { userWorkloads.removeBinaries() }
         let quota = quotas?.first
         let defaultProcs = CPUQuotaSetting.goDefaultProcs(affinityCPUs: cpus, quotaCPUs: quota?.cpus)
@@ -16,27 +16,22 @@ extension TuneCommand {
             if let quotas, quotas.count != 1 {
                 throw SettingsError("tune takes one --cpu-quota value (the container's), got \(quotas.count); sweep takes a list")
             }
-            guard reps >= 1 else { throw SettingsError("reps must be at least 1") }
             if reps < 4 { CommandErrors.warn("with fewer than 4 reps no difference can reach p < 0.05: the default will stand") }
-            var candidates = try procs.map(ProcsList.parse) ?? Array(1...(2 * cpus))
+            var candidates = procs?.values ?? Array(1...(2 * cpus))
             let automax = CPUQuotaSetting.automaxprocsProcs(affinityCPUs: cpus, quotaCPUs: quota?.cpus)
             if procs == nil {
                 for extra in [defaultProcs, automax] where !candidates.contains(extra) { candidates.append(extra) }
             }
             candidates.sort()
-            let placementList = try placements.map(PlacementSetting.parseList)
+            let placementList = placements?.placements
                 ?? (MachineProbe.numaNodeCount() > 1 ? [.none, .compact, .spread] : [.none])
             if user.isActive { try PlacementValidation.check(placementList, engines: [.go]) }
             var cells = userWorkloads.cells(procs: candidates, placements: placementList)
             var engines: [BenchmarkEngine] = []
             if !user.isActive {
-                let engine = try BenchmarkEngine.parse(self.engine)
-                guard engine == .swift || engine == .go else {
-                    throw SettingsError("tune measures GOMAXPROCS of the swift or go engine; use --engine swift or go")
-                }
                 try PlacementValidation.check(placementList, engines: [engine])
-                let specs = try Catalog.workloads(fromList: workloads).filter { $0.procs == .swept }
-                guard !specs.isEmpty else { throw SettingsError("none of '\(workloads)' depends on GOMAXPROCS") }
+                let specs = workloads.specs.filter { $0.procs == .swept }
+                guard !specs.isEmpty else { throw SettingsError("none of '\(workloads.text)' depends on GOMAXPROCS") }
                 cells += try SweepGrid(workloads: specs, engines: [engine], procs: candidates,
                                        scavenges: [.off], placements: placementList).cells()
                 engines = [engine]
@@ -44,7 +39,7 @@ extension TuneCommand {
             return (UserWorkloadOptions.withQuotas(cells, quotas), engines)
         }
         let (runner, appender, plan, temporary) = try CommandErrors.reporting("tune") { () throws -> (ChildRunner, ResultsAppender, SweepPlan, String?) in
-            var runner = try child.childRunner(for: catalogEngines)
+            var runner = try common.childRunner(for: catalogEngines)
             UserWorkloadOptions.install(on: &runner, user: userWorkloads, cgroups: cgroups, cpus: cpus)
             // Without -o: a file in a fresh private folder (TuneCommand's way).
             let temporary = try output == nil ? SafeFile.makePrivateDirectory(prefix: "gobench-tune") : nil
@@ -56,7 +51,7 @@ extension TuneCommand {
         FileHandle.standardError.write(Data("tune: \(plan.cells.count) cells x \(reps) reps = \(plan.runs.count) runs\(quota.map { " under a CPU quota of \($0) CPUs" } ?? "")\n".utf8))
         let usesGo = catalogEngines.contains(.go) || !user.goTest.isEmpty
         try TuneCommand.runPlan(plan, runner: runner, appender: appender,
-                                goPeerExecutable: usesGo ? child.goPeerExecutable : nil, output: output)
+                                goPeerExecutable: usesGo ? common.goPeerExecutable : nil, output: output)
         let cellSet = Set(cells)
         let rows = try CommandErrors.reporting("tune") {
             try ResultsCSV.read(path: appender.path).filter { row in RunSettings(row: row).map { cellSet.contains($0) } ?? false }

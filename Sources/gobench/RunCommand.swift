@@ -1,40 +1,8 @@
 // `gobench run`: one workload at one setting, a warm-up run then N measured reps, each in a
-// fresh child process; also the options and error handling that run, sweep and tune share.
+// fresh child process; also the error handling every command shares.
 import ArgumentParser
 import Foundation
 import GobenchKit
-
-/// How children are started: shared by run, sweep and tune.
-struct ChildOptions: ParsableArguments {
-    @Option(help: "Per-run timeout (e.g. 90s, 5m); a run past it is stopped and recorded as timeout.")
-    var timeout: String = "120s"
-
-    @Option(name: .customLong("go-peer"), help: "The Go peer binary (default: $GOBENCH_GO_PEER, else peers/go/bin/gobench-go).")
-    var goPeer: String?
-
-    var goPeerExecutable: String { goPeer ?? EngineLauncher.defaultGoPeerExecutable }
-
-    /// A child runner for `engines`, after checking that each engine can start.
-    func childRunner(for engines: [BenchmarkEngine]) throws -> ChildRunner {
-        let timeoutSeconds = try DurationText.seconds(timeout, what: "timeout")
-        // Descendants of a run that leave its process group come back here to be stopped.
-        ProcessExecution.becomeSubreaper()
-        let launcher = EngineLauncher.standard(gobenchExecutable: EngineLauncher.currentExecutable,
-                                               goPeerExecutable: goPeerExecutable)
-        if engines.contains(.go) && !FileManager.default.isExecutableFile(atPath: goPeerExecutable) {
-            throw SettingsError("the Go peer \(goPeerExecutable) is not built: run scripts/go-env.sh, pass --go-peer PATH, or leave the go engine out")
-        }
-        if engines.contains(where: { $0 != .go }) {
-            let probe = [EngineLauncher.currentExecutable, "child", "--help"]
-            let execution = try? ProcessExecution.run(probe, timeoutSeconds: 20, killGraceSeconds: 1)
-            let help = execution.map { String(decoding: $0.standardOutput, as: UTF8.self) } ?? ""
-            guard let execution, execution.termination == .exited(0), help.contains("gobench child") else {
-                throw SettingsError("this gobench cannot run the swift engines (`gobench child --help` failed); use --engines go")
-            }
-        }
-        return ChildRunner(launcher: launcher, timeoutSeconds: timeoutSeconds)
-    }
-}
 
 /// Errors of gobench's own (bad settings, unreadable files) as one line and exit status 1;
 /// argument-parser errors and exit codes pass through.
@@ -57,9 +25,11 @@ enum CommandErrors {
 
     /// One error line on standard error and the exit status (1 unless a command's
     /// documented statuses say otherwise). Every subcommand's errors go through here.
+    /// `command` "" is the root command (`gobench: error: ...`).
     static func fail(_ command: String, _ message: String, status: Int32 = 1) -> Never {
         let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
-        FileHandle.standardError.write(Data("gobench \(command): error: \(oneLine)\n".utf8))
+        let prefix = command.isEmpty ? "gobench" : "gobench \(command)"
+        FileHandle.standardError.write(Data("\(prefix): error: \(oneLine)\n".utf8))
         Foundation.exit(status)
     }
 
@@ -87,22 +57,19 @@ struct RunCommand: ParsableCommand {
     var workload: String?
 
     @Option(help: "swift, go or swift-concurrency.")
-    var engine: String = "swift"
+    var engine: BenchmarkEngine = .swift
 
     @Option(help: "GOMAXPROCS (default: the CPUs in this process's affinity mask).")
     var procs: Int?
 
     @Option(help: "off, or the scavenger interval (10ms, 2m).")
-    var scavenge: String = "off"
+    var scavenge: ScavengeSetting = .off
 
     @Option(help: "none, compact, spread or nodes=0,1.")
-    var placement: String = "none"
+    var placement: PlacementSetting = .none
 
     @Option(name: .customLong("param"), help: "A workload parameter KEY=VALUE (repeatable).")
     var params: [String] = []
-
-    @Option(help: "Measured reps.")
-    var reps: Int = 5
 
     @Option(help: "Warm-up runs before the reps (not recorded).")
     var warmup: Int = 1
@@ -110,9 +77,25 @@ struct RunCommand: ParsableCommand {
     @Option(help: "table, csv or json.")
     var format: RunOutputFormat = .table
 
-    @OptionGroup var child: ChildOptions
+    @OptionGroup var common: CommonOptions
 
-    @OptionGroup var user: UserWorkloadOptions
+    var reps: Int { common.reps }
+    var user: UserWorkloadOptions { common.user }
+
+    func validate() throws {
+        guard warmup >= 0, warmup <= Bounds.maximumWarmup else { throw SettingsError("warmup must be from 0 to \(Bounds.maximumWarmup)") }
+        if let procs, procs < 1 || procs > ProcsList.maximum {
+            throw SettingsError("procs \(procs) is not from 1 to \(ProcsList.maximum)")
+        }
+        if user.isActive {
+            guard workload == nil else { throw SettingsError("a catalog workload and --go-test/--command cannot be run together") }
+        } else if workload == nil {
+            throw SettingsError("name a workload (see gobench list), or pass --go-test or --command")
+        }
+        if let quota = user.cpuQuota, quota.quotas.count != 1 {
+            throw SettingsError("run takes one --cpu-quota value; sweep takes a list")
+        }
+    }
 
     func run() throws {
         // The user's benchmark or command, or a CPU quota: UserRun.swift.
@@ -121,7 +104,6 @@ struct RunCommand: ParsableCommand {
         let (settings, runner) = try prepared.map { ($0.settings, $0.runner) } ?? CommandErrors.reporting("run") { () throws -> (RunSettings, ChildRunner) in
             guard let workload else { throw SettingsError("name a workload (see gobench list), or pass --go-test or --command") }
             let spec = try Catalog.workload(named: workload)
-            let engine = try BenchmarkEngine.parse(self.engine)
             guard spec.applies(to: engine) else {
                 throw CatalogError("\(spec.name) does not run on engine \(engine.rawValue) (engines: \(spec.engines.map(\.rawValue).joined(separator: ", ")))")
             }
@@ -134,19 +116,16 @@ struct RunCommand: ParsableCommand {
             if case .forced(let only) = spec.procs, procs != only {
                 throw SettingsError("\(spec.name) always runs at procs=\(only)")
             }
-            try Bounds.checkReps(reps)
-            guard warmup >= 0, warmup <= Bounds.maximumWarmup else { throw SettingsError("warmup must be from 0 to \(Bounds.maximumWarmup)") }
             let params = try spec.canonicalParameters(try ParameterAssignments.parse(self.params))
-            let placementSetting = try PlacementSetting.parse(placement)
             try EnvironmentValidation.check()
-            try PlacementValidation.check([placementSetting], engines: [engine])
+            try PlacementValidation.check([placement], engines: [engine])
             let settings = RunSettings(workload: spec.name, engine: engine, procs: procs,
-                                       scavenge: try ScavengeSetting.parse(scavenge).description,
-                                       placement: placementSetting.description,
+                                       scavenge: scavenge.description,
+                                       placement: placement.description,
                                        params: params)
-            return (settings, try child.childRunner(for: [engine]))
+            return (settings, try common.childRunner(for: [engine]))
         }
-        let machine = MachineProbe.probe(goPeerExecutable: settings.engine == .go ? child.goPeerExecutable : nil)
+        let machine = MachineProbe.probe(goPeerExecutable: settings.engine == .go ? common.goPeerExecutable : nil)
         let interrupt = InterruptMonitor.installed
         let stderrIsTerminal = isatty(STDERR_FILENO) != 0
 

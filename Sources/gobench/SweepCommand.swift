@@ -22,19 +22,19 @@ struct SweepCommand: ParsableCommand {
     )
 
     @Option(help: "Workloads: all, or a comma-separated list (default: all; none of the catalog's with --go-test or --command).")
-    var workloads: String?
+    var workloads: WorkloadList?
 
     @Option(help: "Engines, comma-separated: swift, go, swift-concurrency.")
-    var engines: String = "swift,go"
+    var engines = EngineList(argument: "swift,go")!
 
     @Option(help: "GOMAXPROCS values: 1,2,4 or 1-8 or 1-16:x2 (default: 1 to the CPU count, and twice the CPU count).")
-    var procs: String?
+    var procs: ProcsValues?
 
     @Option(help: "Scavenge settings, comma-separated: off or an interval.")
-    var scavenge: String = "off,10ms,2m"
+    var scavenge = ScavengeList(argument: "off,10ms,2m")!
 
     @Option(help: "Placements, comma-separated: none, compact, spread, nodes=0,1.")
-    var placements: String = "none"
+    var placements = PlacementList(argument: "none")!
 
     @Option(name: .customLong("param"), help: "KEY=VALUE or KEY=V1,V2 (a list sweeps it), or WORKLOAD.KEY=VALUE (repeatable).")
     var params: [String] = []
@@ -42,14 +42,11 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Use the catalog's default parameters instead of the smaller sweep sizes.")
     var catalogDefaults = false
 
-    @Option(help: "Reps per cell.")
-    var reps: Int = 5
-
     @Option(help: "Seed of the run order.")
     var seed: UInt64 = 1
 
     @Option(help: "Run only shard I of N (1-based): cells I, I+N, ... of the sorted grid.")
-    var shard: String?
+    var shard: ShardSetting?
 
     @Flag(help: "Continue the output file: skip the runs it already holds.")
     var resume = false
@@ -60,45 +57,42 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Print the plan's size and exit without running.")
     var dryRun = false
 
-    @OptionGroup var child: ChildOptions
+    @OptionGroup var common: CommonOptions
 
-    @OptionGroup var user: UserWorkloadOptions
+    var reps: Int { common.reps }
+    var user: UserWorkloadOptions { common.user }
 
     func run() throws {
         let cpus = MachineProbe.affinityCPUCount()
-        let (userWorkloads, cgroups, quotas) = try CommandErrors.reporting("sweep") { try user.prepare(cpus: cpus, command: "sweep") }
+        let (userWorkloads, cgroups, quotas) = try CommandErrors.reporting("sweep") { try user.prepare(command: "sweep") }
         defer { userWorkloads.removeBinaries() }
-        let catalogWorkloads = workloads ?? (user.isActive ? nil : "all")
-        let (cells, shardSetting, engineList) = try CommandErrors.reporting("sweep") { () throws -> ([RunSettings], ShardSetting, [BenchmarkEngine]) in
-            try Bounds.checkReps(reps)
-            var engineList: [BenchmarkEngine] = []
-            for name in engines.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                let engine = try BenchmarkEngine.parse(name)
-                if !engineList.contains(engine) { engineList.append(engine) }
-            }
-            let placementList = try PlacementSetting.parseList(placements)
+        let catalogWorkloads = workloads ?? (user.isActive ? nil : WorkloadList(argument: "all")!)
+        let shardSetting = shard ?? .whole
+        let (cells, engineList) = try CommandErrors.reporting("sweep") { () throws -> ([RunSettings], [BenchmarkEngine]) in
+            var engineList = engines.engines
+            let placementList = placements.placements
             try EnvironmentValidation.check()
             try PlacementValidation.check(placementList, engines: engineList)
-            let procsList = try procs.map(ProcsList.parse) ?? ProcsList.sweepDefault(cpus: cpus)
+            let procsList = procs?.values ?? ProcsList.sweepDefault(cpus: cpus)
             var cells: [RunSettings] = []
             if let catalogWorkloads {
                 let grid = SweepGrid(
-                    workloads: try Catalog.workloads(fromList: catalogWorkloads), engines: engineList,
+                    workloads: catalogWorkloads.specs, engines: engineList,
                     procs: procsList,
-                    scavenges: try ScavengeSetting.parseList(scavenge),
+                    scavenges: scavenge.settings,
                     placements: placementList,
                     parameterAssignments: try ParameterAssignments.parse(params),
                     useSweepParameters: !catalogDefaults)
                 cells = try grid.cells()
                 guard !cells.isEmpty else {
-                    throw SettingsError("no workload of '\(catalogWorkloads)' runs on engines \(engines)")
+                    throw SettingsError("no workload of '\(catalogWorkloads.text)' runs on engines \(engines.text)")
                 }
             } else {
                 engineList = []
             }
             cells = UserWorkloadOptions.withQuotas(cells + userWorkloads.cells(procs: procsList, placements: placementList), quotas)
             try Bounds.checkPlanSize(cells: cells.count, reps: reps)
-            return (cells, try shard.map(ShardSetting.parse) ?? .whole, engineList)
+            return (cells, engineList)
         }
         if dryRun {
             let plan = SweepPlan(allCells: cells, reps: reps, seed: seed, shard: shardSetting)
@@ -107,7 +101,7 @@ struct SweepCommand: ParsableCommand {
             return
         }
         let (runner, appender, plan, machine) = try CommandErrors.reporting("sweep") { () throws -> (ChildRunner, ResultsAppender, SweepPlan, MachineInfo) in
-            var runner = try child.childRunner(for: engineList)
+            var runner = try common.childRunner(for: engineList)
             UserWorkloadOptions.install(on: &runner, user: userWorkloads, cgroups: cgroups, cpus: cpus)
             let path = try output ?? SweepCommand.defaultOutput(resume: resume)
             let (appender, existing) = try ResultsAppender.open(path: path, resume: resume)
@@ -124,7 +118,7 @@ struct SweepCommand: ParsableCommand {
             for message in appender.lock.stoppedLeftovers { CommandErrors.warn(message) }
             let plan = SweepPlan(allCells: cells, reps: reps, seed: seed, shard: shardSetting,
                                  done: SweepPlan.doneRuns(in: existing))
-            let machine = MachineProbe.probe(goPeerExecutable: engineList.contains(.go) ? child.goPeerExecutable : nil)
+            let machine = MachineProbe.probe(goPeerExecutable: engineList.contains(.go) ? common.goPeerExecutable : nil)
             if let other = existing.first?.machine, !other.sameMachine(as: machine) {
                 CommandErrors.warn("\(path) was measured on \(other.host) (\(other.cpuModel)); this is \(machine.host) (\(machine.cpuModel))")
             }

@@ -30,16 +30,27 @@ struct TopologyCommand: ParsableCommand {
     var placement: String = "none"
 
     @Option(help: "The output format: text or json.")
-    var format: String = "text"
+    var format: Format = .text
+
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case text, json
+        init?(argument: String) {
+            guard let format = OptionRefusal.parse(argument, { text -> Format in
+                guard let format = Format(rawValue: text) else {
+                    throw TopologyCommandError("unknown format '\(text)' (expected text or json)")
+                }
+                return format
+            }) else { return nil }
+            self = format
+        }
+        static var allValueStrings: [String] { [] }
+    }
 
     @Flag(help: .hidden)
     var selfCheck: Bool = false
 
     func run() throws {
         do {
-            guard format == "text" || format == "json" else {
-                throw TopologyCommandError("unknown format '\(format)' (expected text or json)")
-            }
             let affinityOverride = try affinity.map { text -> CPUSet in
                 let cpus = try CPUSet(parsing: text)
                 guard !cpus.isEmpty else { throw TopologyCommandError("--affinity is empty") }
@@ -53,7 +64,7 @@ struct TopologyCommand: ParsableCommand {
             let stealOrder = StealOrder(placement: map, topology: snapshot.narrowedTopology)
             let outcomes = selfCheck ? TopologySelfCheck.run(snapshot: snapshot, placement: map) : nil
             let report = TopologyReport(snapshot: snapshot, placement: map, stealOrder: stealOrder, selfCheck: outcomes)
-            print(format == "json" ? try report.json() : report.text())
+            print(format == .json ? try report.json() : report.text())
             if let outcomes, outcomes.contains(where: { $0.status == .failed }) {
                 FileHandle.standardError.write(Data("gobench topology: self-check failed\n".utf8))
                 TopologyCommand.exit(withError: ExitCode(3))
@@ -70,8 +81,9 @@ struct TopologyCommand: ParsableCommand {
 }
 
 /// A usage error of `gobench topology` that is not a topology error.
-struct TopologyCommandError: Error {
+struct TopologyCommandError: Error, CustomStringConvertible {
     let message: String
+    var description: String { message }
     init(_ message: String) { self.message = message }
 }
 

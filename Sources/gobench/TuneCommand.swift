@@ -30,22 +30,19 @@ struct TuneCommand: ParsableCommand {
     static let representativeMix = "chan-pingpong,chan-prodcons,steal-imbalance,mutex-contention,syscall-heavy,parallel-compute"
 
     @Option(help: "swift or go.")
-    var engine: String = "swift"
+    var engine: BenchmarkEngine = .swift
 
     @Option(help: "Workloads, comma-separated (default: a representative mix).")
-    var workloads: String = TuneCommand.representativeMix
+    var workloads = WorkloadList(argument: TuneCommand.representativeMix)!
 
     @Option(help: "Procs candidates (default: 1 to twice the CPU count, plus the quota's value).")
-    var procs: String?
+    var procs: ProcsValues?
 
     @Option(help: "Placements, comma-separated (default: none; plus compact,spread on NUMA machines).")
-    var placements: String?
-
-    @Option(help: "Reps per candidate and workload.")
-    var reps: Int = 5
+    var placements: PlacementList?
 
     @Option(name: .customLong("min-time"), help: "The least time one run should measure (10ms, 1s, ...): each workload's count parameter is scaled up until a trial run lasts this long.")
-    var minTime: String = "1s"
+    var minTime = DurationOption<MinTimeName>(argument: "1s")!
 
     @Option(help: "Seed of the run order.")
     var seed: UInt64 = 1
@@ -56,9 +53,21 @@ struct TuneCommand: ParsableCommand {
     @Flag(help: "Continue the -o file: skip the runs it already holds.")
     var resume = false
 
-    @OptionGroup var child: ChildOptions
+    @OptionGroup var common: CommonOptions
 
-    @OptionGroup var user: UserWorkloadOptions
+    var reps: Int { common.reps }
+    var user: UserWorkloadOptions { common.user }
+
+    func validate() throws {
+        // With --go-test or --command alone the catalog engine is not used.
+        guard !user.isActive else { return }
+        if engine == .swiftConcurrency {
+            throw SettingsError("tune measures GOMAXPROCS, which swift-concurrency does not have; use --engine swift or go")
+        }
+        guard engine == .swift || engine == .go else {
+            throw SettingsError("tune measures GOMAXPROCS of the swift or go engine; use --engine swift or go")
+        }
+    }
 
     func run() throws {
         // The user's benchmarks or commands, or a CPU quota: ContainerTune.swift.
@@ -69,42 +78,35 @@ struct TuneCommand: ParsableCommand {
         let quotaCPUs = quota?.cpuLimit
         let defaultProcs = (try? DefaultProcessorCount.compute(affinityCPUCount: cpus, quota: quota,
                                                                environmentValue: nil).value) ?? cpus
-        let (uncalibratedCells, engine) = try CommandErrors.reporting("tune") { () throws -> ([RunSettings], BenchmarkEngine) in
-            let engine = try BenchmarkEngine.parse(self.engine)
-            guard engine != .swiftConcurrency else {
-                throw SettingsError("tune measures GOMAXPROCS, which swift-concurrency does not have; use --engine swift or go")
-            }
-            try Bounds.checkReps(reps)
-            _ = try DurationText.seconds(minTime, what: "--min-time")
+        let uncalibratedCells = try CommandErrors.reporting("tune") { () throws -> [RunSettings] in
             if reps < 4 { CommandErrors.warn("with fewer than 4 reps no difference can reach p < 0.05: the default will stand") }
-            var candidates = try procs.map(ProcsList.parse) ?? Array(1...(2 * cpus))
+            var candidates = procs?.values ?? Array(1...(2 * cpus))
             if procs == nil, let limit = quota?.cpuLimitRoundedUp, !candidates.contains(limit) {
                 candidates.append(limit)
             }
             if !candidates.contains(defaultProcs) && procs == nil { candidates.append(defaultProcs) }
-            let placementList = try placements.map(PlacementSetting.parseList)
+            let placementList = placements?.placements
                 ?? (MachineProbe.numaNodeCount() > 1 ? [.none, .compact, .spread] : [.none])
             try EnvironmentValidation.check()
             try PlacementValidation.check(placementList, engines: [engine])
-            let specs = try Catalog.workloads(fromList: workloads).filter { $0.procs == .swept }
-            guard !specs.isEmpty else { throw SettingsError("none of '\(workloads)' depends on GOMAXPROCS") }
+            let specs = workloads.specs.filter { $0.procs == .swept }
+            guard !specs.isEmpty else { throw SettingsError("none of '\(workloads.text)' depends on GOMAXPROCS") }
             let cells = try SweepGrid(workloads: specs, engines: [engine], procs: candidates.sorted(),
                                       scavenges: [.off], placements: placementList).cells()
-            guard !cells.isEmpty else { throw SettingsError("none of '\(workloads)' runs on engine \(engine.rawValue)") }
+            guard !cells.isEmpty else { throw SettingsError("none of '\(workloads.text)' runs on engine \(engine.rawValue)") }
             try Bounds.checkPlanSize(cells: cells.count, reps: reps)
-            return (cells, engine)
+            return cells
         }
-        let minimumSeconds = (try? DurationText.seconds(minTime, what: "--min-time")) ?? 1
-        let calibrationRunner = try CommandErrors.reporting("tune") { try child.childRunner(for: [engine]) }
+        let calibrationRunner = try CommandErrors.reporting("tune") { try common.childRunner(for: [engine]) }
         // A resumed tune keeps the sizes its file was measured with.
         var measuredParams: [String: String] = [:]
         if resume, let path = output, let existing = try? ResultsCSV.read(path: path) {
             for row in existing where measuredParams[row.workload] == nil { measuredParams[row.workload] = row.params }
         }
-        let cells = TuneCommand.calibrated(uncalibratedCells, defaultProcs: defaultProcs, minimumSeconds: minimumSeconds,
+        let cells = TuneCommand.calibrated(uncalibratedCells, defaultProcs: defaultProcs, minimumSeconds: minTime.seconds,
                                            runner: calibrationRunner, measuredParams: measuredParams)
         let (runner, appender, plan, temporary) = try CommandErrors.reporting("tune") { () throws -> (ChildRunner, ResultsAppender, SweepPlan, String?) in
-            let runner = try child.childRunner(for: [engine])
+            let runner = try common.childRunner(for: [engine])
             // Without -o: a file in a fresh private folder (mkdtemp, mode 0700), which no other
             // user can plant a name in.
             let temporary = try output == nil ? SafeFile.makePrivateDirectory(prefix: "gobench-tune") : nil
@@ -121,7 +123,7 @@ struct TuneCommand: ParsableCommand {
         }
         FileHandle.standardError.write(Data("tune: \(plan.cells.count) candidates x workloads x \(reps) reps = \(plan.runs.count) runs on engine \(engine.rawValue)\n".utf8))
         try TuneCommand.runPlan(plan, runner: runner, appender: appender,
-                                goPeerExecutable: engine == .go ? child.goPeerExecutable : nil, output: output)
+                                goPeerExecutable: engine == .go ? common.goPeerExecutable : nil, output: output)
         let rows = try CommandErrors.reporting("tune") {
             try ResultsCSV.read(path: appender.path).filter { row in
                 RunSettings(row: row).map { Set(cells).contains($0) } ?? false

@@ -17,40 +17,31 @@ extension RunCommand {
         guard user.isActive || user.cpuQuota != nil else { return nil }
         let cpus = MachineProbe.affinityCPUCount()
         return try CommandErrors.reporting("run") { () throws -> PreparedUserRun in
-            if let quota = user.cpuQuota, try CPUQuotaSetting.parseList(quota, cpuCount: cpus).count != 1 {
-                throw SettingsError("run takes one --cpu-quota value; sweep takes a list")
-            }
-            guard reps >= 1 else { throw SettingsError("reps must be at least 1") }
-            guard warmup >= 0 else { throw SettingsError("warmup must be 0 or more") }
-            let (userWorkloads, cgroups, quotas) = try user.prepare(cpus: cpus, command: "run")
+            let (userWorkloads, cgroups, quotas) = try user.prepare(command: "run")
             do {
                 var settings: RunSettings
                 var runner: ChildRunner
                 if user.isActive {
-                    guard workload == nil else { throw SettingsError("a catalog workload and --go-test/--command cannot be run together") }
-                    let placementSetting = try PlacementSetting.parse(placement)
-                    let cells = userWorkloads.cells(procs: [procs ?? cpus], placements: [placementSetting])
+                    let cells = userWorkloads.cells(procs: [procs ?? cpus], placements: [placement])
                     guard cells.count == 1 else {
                         throw SettingsError("run measures one benchmark or command; these \(cells.count) match (narrow --bench, or use sweep): \(cells.map { $0.params.isEmpty ? $0.workload : "\($0.workload) [\($0.params)]" }.joined(separator: ", "))")
                     }
                     settings = cells[0]
-                    runner = try child.childRunner(for: [])
+                    runner = try common.childRunner(for: [])
                 } else {
                     guard let workload else { throw SettingsError("name a workload (see gobench list), or pass --go-test or --command") }
                     let spec = try Catalog.workload(named: workload)
-                    let engine = try BenchmarkEngine.parse(self.engine)
                     guard spec.applies(to: engine) else {
                         throw CatalogError("\(spec.name) does not run on engine \(engine.rawValue)")
                     }
                     var defaultProcs = cpus
                     if case .forced(let only) = spec.procs { defaultProcs = only }
-                    let placementSetting = try PlacementSetting.parse(placement)
-                    try PlacementValidation.check([placementSetting], engines: [engine])
+                    try PlacementValidation.check([placement], engines: [engine])
                     settings = RunSettings(workload: spec.name, engine: engine, procs: procs ?? defaultProcs,
-                                           scavenge: try ScavengeSetting.parse(scavenge).description,
-                                           placement: placementSetting.description,
+                                           scavenge: scavenge.description,
+                                           placement: placement.description,
                                            params: try spec.canonicalParameters(try ParameterAssignments.parse(params)))
-                    runner = try child.childRunner(for: [engine])
+                    runner = try common.childRunner(for: [engine])
                 }
                 guard settings.procs >= 1, settings.procs <= ProcsList.maximum else {
                     throw SettingsError("procs \(settings.procs) is not from 1 to \(ProcsList.maximum)")

@@ -1,4 +1,4 @@
-// The options sweep and tune share for the user's own workloads (--go-test, --command) and
+// The options run, sweep and tune share (in CommonOptions) for the user's own workloads (--go-test, --command) and
 // the CPU quota dimension (--cpu-quota): parsing, compiling and listing the benchmarks,
 // opening the cgroup controller, and the cells they add (GobenchKit/GoTestEngine.swift,
 // GobenchKit/CgroupQuotaRunner.swift).
@@ -15,29 +15,23 @@ struct UserWorkloadOptions: ParsableArguments {
     var bench: String = "."
 
     @Option(help: "With --go-test: Go's -benchtime of each run (1s, 500ms, 1000x).")
-    var benchtime: String = "1s"
+    var benchtime = Benchtime(argument: "1s")!
 
     @Option(name: .customLong("command"), help: "NAME='shell command': a command timed as a whole process (repeatable).")
     var commands: [String] = []
 
     @Option(name: .customLong("cpu-quota"), help: "CPU quotas, comma-separated: none or CPUs (0.5, 1.5, 1500m); each run in a cgroup with that quota.")
-    var cpuQuota: String?
+    var cpuQuota: CPUQuotaList?
 
     var isActive: Bool { !goTest.isEmpty || !commands.isEmpty }
-
-    /// The quota list, or nil when the dimension is not swept.
-    func quotas(cpus: Int) throws -> [CPUQuotaSetting]? {
-        try cpuQuota.map { try CPUQuotaSetting.parseList($0, cpuCount: cpus) }
-    }
 
     /// Checks the options, opens the cgroup controller when quotas are asked for (removing
     /// leftovers of killed gobench processes), compiles the packages and lists their
     /// benchmarks. Errors are SettingsError (one line).
-    func prepare(cpus: Int, command: String) throws -> (UserWorkloads, CgroupQuotaRunner?, [CPUQuotaSetting]?) {
-        let quotas = try self.quotas(cpus: cpus)
+    func prepare(command: String) throws -> (UserWorkloads, CgroupQuotaRunner?, [CPUQuotaSetting]?) {
+        let quotas = cpuQuota?.quotas
         let user = UserWorkloads()
-        try UserWorkloadOptions.checkBenchtime(benchtime)
-        user.benchtime = benchtime
+        user.benchtime = benchtime.text
         for text in commands {
             let command = try UserCommand.parse(text)
             guard !user.commands.contains(where: { $0.name == command.name }) else {

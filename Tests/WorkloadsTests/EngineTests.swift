@@ -7,6 +7,18 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(WorkloadRunner.implementedNames, Catalog.names.sorted())
     }
 
+    func testTheSwiftConcurrencyTableHoldsTheCatalogsWorkloadsOnThatEngine() throws {
+        let onTheEngine = try Catalog.names.filter { try Catalog.workload(named: $0).applies(to: .swiftConcurrency) }
+        XCTAssertEqual(ConcurrencyWorkloads.implementedNames, onTheEngine.sorted(),
+                       "the swift-concurrency table holds exactly the catalog's workloads on that engine")
+        for name in Catalog.names where !ConcurrencyWorkloads.implementedNames.contains(name) {
+            guard case .notApplicable(let reason) = ConcurrencyWorkloads.run(name, Parameters([:]), procs: ConcurrencyWorkloads.poolWidth) else {
+                return XCTFail("\(name) has no swift-concurrency body but did not report not_applicable")
+            }
+            XCTAssertTrue(reason.contains("no equal on Swift's Task pool"), reason)
+        }
+    }
+
     func testResultLineIsValidJSON() throws {
         let line = WorkloadOutcome.ok(ops: 3, metrics: [Metric("ns_per_op", 1.5, "ns", "lower")])
             .resultLine(workload: "a\"b", engine: "swift")
