@@ -68,7 +68,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Significance level (of the gate's adjusted q, and of each reported cell's p), between 0 and 1.")
     var alpha = Alpha(argument: "0.05")!
 
-    @Option(name: .customLong("min-effect"), help: "No change smaller than this percentage gates (default 10).")
+    @Option(name: .customLong("min-effect"), help: "No change smaller than this percentage gates.")
     var minEffect = MinEffect(argument: "10")!
 
     @Option(help: "Which metrics gate: primary (each workload's primary metric) or all.")
@@ -77,7 +77,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Multiple-testing correction over the gating cells: bh (Benjamini-Hochberg), holm or none.")
     var correction: GateOptions.Correction = .benjaminiHochberg
 
-    @Option(name: .customLong("drift-term"), help: "on: add the between-files spread of the gating cells' changes to each cell's variance (default); off: each cell's own noise only.")
+    @Option(name: .customLong("drift-term"), help: "on: add the between-files spread of the gating cells' changes to each cell's variance; off: each cell's own noise only.")
     var driftTerm: DriftTerm = .on
 
     @Option(name: .shortAndLong, help: "Write the comparison to this file (replaced atomically) instead of standard output.")
