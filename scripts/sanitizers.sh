@@ -403,16 +403,11 @@ run_sanitizer() {  # run_sanitizer SANITIZER
     # shadow stack of 64K frames); a spinner holding a Synchronization.Mutex is not preempted, because TSan
     # delivers an asynchronous signal only at its next intercepted call and the spinner
     # makes none (Preemption.swift, "Sanitizers"); an overflow's frames end in TSan's own
-    # memset interceptor, whose frames the frame-pointer walk cannot cross; raising the
-    # stack limit of running goroutines (setmaxstack-raise), which faults about 1 run in 30
-    # under TSan inside TSan's own interceptor map (SEGV_MAPERR in AddrHashMap::acquire), an
-    # open defect: the TSan runtime is linked into the program's text, where the preemption
-    # handler cannot tell it from the program's own code.
+    # memset interceptor, whose frames the frame-pointer walk cannot cross.
     case "$san" in
         thread) skips=(--skip 'ScenarioProcessTests/testMillionFrameRecursionOnMainSucceeds'
                        --skip 'PreemptionTests/testSpinnerHoldingSynchronizationMutex'
-                       --skip 'TracebackScenarioTests/testStackOverflowKeepsGoLinesAndAddsFrames'
-                       --skip 'SetMaxStackScenarioTests/testRaisedLimitMovesTheGuardBack') ;;
+                       --skip 'TracebackScenarioTests/testStackOverflowKeepsGoLinesAndAddsFrames') ;;
     esac
 
     local class run_classes=0 run_passed=0 run_reports=0
