@@ -39,8 +39,8 @@ static uint64_t handled = 0;
 // code) may hold a lock that sysmon needs to finish the hand-off (malloc's, for one), and
 // a thread that sleeps in the handler while holding it would never get its P back.
 // The table is built once from the program's symbol table (.symtab of /proc/self/exe),
-// on the thread that sends the first signal (sysmon), before that signal is sent; the
-// handler only reads it. A program without a symbol table (stripped) has no table, and
+// on sysmon's thread as it starts (and in any case before a signal is sent); the handler
+// only reads it. A program without a symbol table (stripped) has no table, and
 // the handler refuses every asynchronous preemption outside a system call.
 static uintptr_t text_lo[8], text_hi[8];
 static int text_count = 0;

@@ -102,7 +102,7 @@
 //   main program (not a shared library) whose symbol is a Swift one (`$s...`), or one of
 //   the runtime's leaf C functions that loops call (gb_nanotime, gb_cpu_relax, the atomic
 //   helpers). gb_preempt.c reads the program's symbol table once, on sysmon's thread
-//   before its first signal, into sorted address ranges; the handler binary-searches them.
+//   as it starts, into sorted address ranges; the handler binary-searches them.
 //   "Inside a C library call" cannot be detected in general (a callee does not say whose
 //   lock it holds), and what is not Swift code may hold a lock that the hand-off needs:
 //   malloc's (sysmon allocates to finish a hand-off), stdio's, the Swift runtime's

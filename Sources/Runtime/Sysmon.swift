@@ -45,6 +45,9 @@ func sysmonMain(_ m: Machine) {
     var idle = 0
     var delay = SysmonTuning.minimumDelayNanoseconds
     var trace = SchedtraceClock(milliseconds: s.configuration.schedtraceMilliseconds)
+    // The table of preemptible code (gb_preempt.c), read from the symbol table once per
+    // process, here at the start rather than at the first signal, inside a measurement.
+    if s.configuration.asyncPreemption { gb_preempt_prepare() }
     while !s.isShuttingDown {
         if idle == 0 {
             delay = SysmonTuning.minimumDelayNanoseconds
