@@ -48,87 +48,28 @@ else
     trap 'rm -rf "$WORK"' EXIT
 fi
 
+# shellcheck source=vm/lib.sh
+. "$ROOT/scripts/vm/lib.sh"
+
 # ---- 1. tools ---------------------------------------------------------------------------
-missing=()
-command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
-ls /boot/vmlinuz-*-amd64 >/dev/null 2>&1 || missing+=(linux-image-amd64)
-[ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || missing+=(busybox-static)
-[ -f /usr/lib/x86_64-linux-gnu/libnuma.a ] || missing+=(libnuma-dev)
-command -v cpio >/dev/null || missing+=(cpio)
-command -v file >/dev/null || missing+=(file)
-if [ ${#missing[@]} -gt 0 ]; then
-    note "installing ${missing[*]}"
-    [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]}"
-    timeout 900 apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive timeout 900 \
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$WORK/apt.log" 2>&1 \
-        || die "apt-get install ${missing[*]} failed (see $WORK/apt.log)"
-fi
-KERNEL=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)
-[ -r "$KERNEL" ] || die "cannot read a kernel in /boot"
-pass "setup: tools present (qemu $(qemu-system-x86_64 --version | head -1 | awk '{print $4}'), kernel $(basename "$KERNEL"))"
+vm_install_tools
 
 # ---- 2. the static binary ---------------------------------------------------------------
-if [ -z "$BINARY" ]; then
-    note "building a static gobench (swift build -c release -static-executable)"
-    # Retried (up to 3 tries) only when a source file changed under the build, which
-    # happens in a checkout that others edit; any other failure stops at once.
-    for attempt in 1 2 3; do
-        (cd "$ROOT" && timeout 3600 swift build -c release --scratch-path .build-static \
-            -Xswiftc -static-executable --product gobench) >"$WORK/build.log" 2>&1 && break
-        grep -q 'was modified during the build' "$WORK/build.log" && [ $attempt -lt 3 ] && { sleep 20; continue; }
-        tail -20 "$WORK/build.log"; die "static build failed (log: $WORK/build.log)"
-    done
-    BINARY=$ROOT/.build-static/release/gobench
-fi
+[ -z "$BINARY" ] && vm_build_static
 [ -x "$BINARY" ] || die "no executable at $BINARY"
-if file -L "$BINARY" | grep -q 'statically linked' && ! ldd "$BINARY" >/dev/null 2>&1; then
-    pass "static: $BINARY is statically linked"
-else
-    fail "static: $BINARY is not statically linked: $(file -L "$BINARY" | cut -d: -f2)"
-fi
-# (nm into a file: `nm | grep -q` would die of SIGPIPE and fail under pipefail.)
-nm "$BINARY" >"$WORK/symbols.txt" 2>/dev/null
-if grep -qE ' [Tt] numa_alloc_onnode$' "$WORK/symbols.txt" && grep -qE ' [Tt] numa_available$' "$WORK/symbols.txt"; then
-    pass "static: libnuma.a is linked in (numa_available, numa_alloc_onnode defined in the binary)"
-else
-    fail "static: libnuma symbols are not defined in $BINARY"
-fi
+vm_check_static "$BINARY"
 
 # ---- 3. the initramfs -------------------------------------------------------------------
-STAGE=$WORK/initramfs
-rm -rf "$STAGE"; mkdir -p "$STAGE"/{bin,dev,proc,sys,tmp,checks}
-cp /bin/busybox "$STAGE/bin/busybox"
-cp "$BINARY" "$STAGE/bin/gobench"
-cp "$ROOT/scripts/vm/init.sh" "$STAGE/init"; chmod 755 "$STAGE/init"
-cp "$ROOT"/scripts/vm/checks/*.sh "$STAGE/checks/"
-# The kernel opens /dev/console for PID 1 before devtmpfs exists.
-mknod -m 600 "$STAGE/dev/console" c 5 1 2>/dev/null || die "mknod /dev/console failed (run as root)"
-mknod -m 666 "$STAGE/dev/null" c 1 3 2>/dev/null || true
-(cd "$STAGE" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORK/initramfs.gz" || die "cpio failed"
-pass "setup: initramfs $(du -h "$WORK/initramfs.gz" | cut -f1)"
+vm_pack_initramfs "$ROOT/scripts/vm/checks"
 
 # ---- 4. KVM or TCG ----------------------------------------------------------------------
-# Nested KVM often fails (no vmx/svm in the guest's CPU flags, or /dev/kvm refuses): probe
-# with a paused machine that must still be alive after 3 seconds.
-ACCEL=tcg
-CPU_MODEL=max
-if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
-    timeout 3 qemu-system-x86_64 -accel kvm -machine q35 -display none -nodefaults -S >/dev/null 2>&1
-    if [ $? -eq 124 ]; then ACCEL=kvm; CPU_MODEL=host; fi
-fi
-note "accelerator: $ACCEL"
+vm_pick_accel
 
 # ---- 5. boot and verify -----------------------------------------------------------------
 # field JSON KEY: the first value of "KEY" in a JSON output (strings unquoted).
 field() { grep -m1 -oE "\"$2\" *: *(\"[^\"]*\"|[^,}]*)" "$1" | sed -E 's/^"[^"]*" *: *//; s/^"//; s/"$//; s/ *$//'; }
 # section NAME: the output of one command from the serial log; rc of it in $WORK/$VM.NAME.rc
-section() {
-    awk -v name="$1" '
-        $0 ~ "^GOBENCH-VM-CMD-END " name " rc=" { inside = 0 }
-        inside { print }
-        $0 == "GOBENCH-VM-CMD-BEGIN " name { inside = 1 }' "$LOG" | tr -d '\r' >"$WORK/$VM.$1.out"
-    grep -m1 -oE "^GOBENCH-VM-CMD-END $1 rc=[0-9]+" "$LOG" | sed 's/.*rc=//' >"$WORK/$VM.$1.rc"
-}
+section() { vm_section "$LOG" "$1" "$WORK/$VM.$1.out" "$WORK/$VM.$1.rc"; }
 rc_of() { cat "$WORK/$VM.$1.rc"; }
 
 # boot_vm NAME EXPECTED_SIGNATURE NODE_MEMORY_MB QEMU_NUMA_ARGS...
@@ -137,12 +78,8 @@ boot_vm() {
     LOG=$WORK/$VM.serial.log
     note "$VM: booting ($ACCEL, -smp 4 -m 2G, expecting $expected)"
     local started=$SECONDS
-    timeout "$VM_TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -machine q35 -cpu "$CPU_MODEL" -smp 4 -m 2G "$@" \
-        -kernel "$KERNEL" -initrd "$WORK/initramfs.gz" \
-        -append "console=ttyS0 rdinit=/init panic=-1 loglevel=3 mitigations=off" \
-        -display none -nodefaults -no-reboot -serial "file:$LOG" -monitor none >"$WORK/$VM.qemu.log" 2>&1
+    vm_boot "$LOG" "$WORK/$VM.qemu.log" "$VM_TIMEOUT" -smp 4 -m 2G "$@"
     local status=$?
-    tr -d '\r' <"$LOG" >"$LOG.tmp" 2>/dev/null && mv "$LOG.tmp" "$LOG"
     if [ $status -eq 124 ]; then fail "$VM: the guest did not finish within ${VM_TIMEOUT}s (serial log: $LOG)"; return; fi
     if ! grep -q '^GOBENCH-VM-END' "$LOG" 2>/dev/null; then
         fail "$VM: no end marker (qemu exit $status: $(tail -2 "$WORK/$VM.qemu.log" | tr '\n' ' '); serial: $(tail -3 "$LOG" 2>/dev/null | tr '\n' ' '))"

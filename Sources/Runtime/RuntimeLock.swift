@@ -10,6 +10,9 @@ import Glibc
 /// States of the word: 0 unlocked, 1 locked, 2 locked with (possible) sleepers.
 public final class RuntimeLock: @unchecked Sendable {
     @usableFromInline let word: UnsafeMutablePointer<UInt32>
+    /// Counted at each acquisition that finds the lock held (the slow path), for the locks
+    /// whose contention grows with GOMAXPROCS: sched.lock and the Ps' timer heaps.
+    var contentionCounter: GlobalCounter? = nil
 
     public init() {
         word = .allocate(capacity: 1)
@@ -24,6 +27,7 @@ public final class RuntimeLock: @unchecked Sendable {
     }
 
     @usableFromInline func lockSlow() {
+        if let c = contentionCounter { Statistics.shared.add(c) }
         // Spin a little (4 rounds of 30 pauses, as Go's active_spin), then yield the CPU
         // by sleeping on the futex with state 2 so unlock knows to wake someone.
         for _ in 0..<4 {

@@ -145,6 +145,7 @@ final class Scheduler: @unchecked Sendable {
         stacks = StackAllocator(standardBytes: configuration.standardStackBytes)
         maxStackBytes = configuration.maxStackBytes
         self.placement = placement
+        lock.contentionCounter = .schedLockContentions
         for o: AnyObject in [self, lock, allGLock, freeLock, stacks, stopNote,
                              timers, timers.waiterNote, sysmonState, sysmonState.note,
                              worldMutex, scavenger, scavenger.mutex] { makeImmortal(o) }

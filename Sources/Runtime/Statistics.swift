@@ -143,6 +143,12 @@ public enum GlobalCounter: Int, RuntimeCounter {
     case asyncPreemptRefusalsOffStack
     case asyncPreemptRefusalsInLibrary
     case asyncPreemptRefusalsStale
+    /// Takes of sched.lock that found it held (RuntimeLock's slow path: spin, yield, sleep):
+    /// the global run queue, the idle P and M lists, hand-offs, stop-the-world.
+    case schedLockContentions
+    /// Takes of a P's timer-heap lock that found it held: its owner adding or running
+    /// timers against another P running them from a failed steal, the timer waiter or sysmon.
+    case timerLockContentions
 }
 
 /// The process-wide counters, one word each, a cache line apart (no false sharing

@@ -38,6 +38,7 @@ final class TimerHeap: @unchecked Sendable {
     init() {
         nextWhen = .allocate(capacity: 1)
         nextWhen.initialize(to: .max)
+        lock.contentionCounter = .timerLockContentions
         makeImmortal(self)
         makeImmortal(lock)
     }
