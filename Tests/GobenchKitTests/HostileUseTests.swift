@@ -259,11 +259,12 @@ final class HostileUseTests: XCTestCase {
 
     // MARK: a big file in bounded memory
 
-    /// merge and compare of a big results file under `ulimit -v`: 200 MB under 1 GiB with a
-    /// release gobench (what a day of sweeps gives), 40 MB under 320 MiB with a debug one (the
-    /// debug build parses about 1 MB/s on a loaded machine). Reading the whole file into rows
-    /// takes about 10 times its size, so either limit fails without the streaming readers.
-    func testABigFileIsMergedAndComparedInBoundedMemory() throws {
+    /// merge, compare and report of a big results file under `ulimit -v`: 200 MB under 1 GiB
+    /// with a release gobench (what a day of sweeps gives), 40 MB under 320 MiB with a debug
+    /// one (the debug build parses about 1 MB/s on a loaded machine). Reading the whole file
+    /// into rows takes about 10 times its size, so either limit fails without the streaming
+    /// readers.
+    func testABigFileIsMergedComparedAndReportedInBoundedMemory() throws {
         let release = try GobenchBinary.url().path.contains("/release/")
         let megabytes = Int(ProcessInfo.processInfo.environment["GOBENCH_BIG_FILE_MB"] ?? "") ?? (release ? 200 : 40)
         let limitKB = release ? 1 << 20 : 320 << 10
@@ -290,13 +291,14 @@ final class HostileUseTests: XCTestCase {
         }
         handle.write(Data(text.utf8))
         try handle.close()
-        defer { unlink(big); unlink(directory + "/merged.csv") }
+        defer { unlink(big); unlink(directory + "/merged.csv"); unlink(directory + "/big.html") }
         let gobench = try GobenchBinary.url().path
         let script = """
         ulimit -v \(limitKB)
         "\(gobench)" merge "\(directory)/merged.csv" "\(big)" || exit 10
         "\(gobench)" compare "\(small)" "\(big)" --format csv > /dev/null
         status=$?; [ $status -le 3 ] || exit 20
+        "\(gobench)" report "\(big)" --base "\(small)" -o "\(directory)/big.html" > /dev/null || exit 30
         """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -311,6 +313,10 @@ final class HostileUseTests: XCTestCase {
         var info = stat()
         XCTAssertEqual(stat(directory + "/merged.csv", &info), 0)
         XCTAssertGreaterThan(Int(info.st_size), (megabytes << 20) * 9 / 10)
+        // The report counted every row and run of the big file, and compared it with the base.
+        let html = contents("big.html")
+        XCTAssertTrue(html.contains("<td class=\"num\">\(run * template.count)</td><td class=\"num\">\(run)</td>"), String(html.prefix(3000)))
+        XCTAssertTrue(html.contains("id=\"comparison\""))
     }
 
     // MARK: a torn file
