@@ -321,6 +321,59 @@ final class HostileUseTests: XCTestCase {
 
     // MARK: a torn file
 
+    func testAFileCutBetweenRowsIsResumedWithEveryRunWholeAndNoRowTwice() throws {
+        let output = directory + "/r.csv"
+        let peer = try peer("ok", "echo '\(Self.ok)'")
+        XCTAssertEqual(try run(sweepArguments(peer: peer, output: output, reps: 3)).status, 0)
+        let whole = try ResultsCSV.read(path: output)
+        // Cut between two rows of the last run (a crash in the middle of its write).
+        var lines = contents("r.csv").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines.removeLast(4)  // the empty tail, exit_status and two more metrics
+        let cut = lines.joined(separator: "\n") + "\n"
+        try cut.write(toFile: output, atomically: true, encoding: .utf8)
+        let cutRun = try XCTUnwrap(RunCompleteness.incompleteRuns(try ResultsCSV.read(path: output)).first).runID
+        let cutRows = try ResultsCSV.read(path: output).filter { $0.runID == cutRun }.count
+        let resumed = try run(sweepArguments(peer: peer, output: output, reps: 3) + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("removed the last run of \(output), cut by a crash (run \(cutRun), \(cutRows) rows"), resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("2 already done, 1 to go"), resumed.stderr)
+        let rows = try ResultsCSV.read(path: output)
+        XCTAssertEqual(RunCompleteness.incompleteRuns(rows), [])
+        XCTAssertFalse(rows.contains { $0.runID == cutRun }, "the cut run's rows are gone")
+        XCTAssertEqual(Set(rows.map(\.runID)).count, 3)
+        XCTAssertEqual(rows.map(\.rep).sorted(), whole.map(\.rep).sorted(), "each rep once, with all its rows")
+        let pairs = rows.map { "\($0.runID) \($0.metric)" }
+        XCTAssertEqual(Set(pairs).count, pairs.count, "a metric of a run twice")
+        // compare counts 3 samples per cell, not 3 plus the cut run's.
+        let report = compare(base: whole, new: rows)
+        XCTAssertTrue(report.cells.allSatisfy { $0.new.count == 3 }, "\(report.cells.map(\.new.count))")
+        // An incomplete run before whole runs is not what a crash leaves: refused, unchanged,
+        // until repair removes it; then resumed.
+        var text = contents("r.csv")
+        let first = rows.first!.runID
+        text = text.split(separator: "\n").filter { !($0.contains(first) && $0.contains("exit_status")) }.joined(separator: "\n") + "\n"
+        try text.write(toFile: output, atomically: true, encoding: .utf8)
+        let refused = try run(sweepArguments(peer: peer, output: output, reps: 3) + ["--resume"])
+        assertOneErrorLine(refused, status: 1, contains: "before whole runs); `gobench repair")
+        XCTAssertEqual(contents("r.csv"), text)
+        XCTAssertEqual(try run(["repair", output]).status, 0)
+        let again = try run(sweepArguments(peer: peer, output: output, reps: 3) + ["--resume"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("2 already done, 1 to go"), again.stderr)
+        let final = try ResultsCSV.read(path: output)
+        XCTAssertEqual(RunCompleteness.incompleteRuns(final), [])
+        XCTAssertEqual(Set(final.map(\.runID)).count, 3)
+        XCTAssertFalse(final.contains { $0.runID == first })
+        XCTAssertEqual(final.map(\.rep).sorted(), whole.map(\.rep).sorted())
+        // A resume that will be refused for its env leaves the file as it is.
+        try cut.write(toFile: output, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ResultsRepair.removeIncompleteRuns(try ResultsCSV.read(path: output), path: output,
+                                                                     expectedEnvironment: "GOGC=50")) { error in
+            XCTAssertTrue("\(error)".contains("gobench repair"), "\(error)")
+        }
+        XCTAssertEqual(contents("r.csv"), cut)
+    }
+
     func testATornFileIsRefusedByResumeRepairedAndResumed() throws {
         let output = directory + "/r.csv"
         let peer = try peer("ok", "echo '\(Self.ok)'")
