@@ -16,7 +16,8 @@
 //    at the file until it ends, so a second sweep (or --resume, or repair) on the same file is
 //    refused, naming the holder's pid. A new file is created with O_EXCL. The lock file also
 //    names the running child, so that the next holder stops a child (and its process group)
-//    that a killed sweep left behind.
+//    that a killed sweep left behind; the children's environment names the file and the
+//    sweep (Orphans.swift), so that it also stops a descendant that left the group.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -83,7 +84,9 @@ public final class ResultsLock {
     }
 
     /// Takes the lock of `results`, or throws ResultsLockError naming the holder. Stops the
-    /// child a previous holder recorded if it (or its group) still runs.
+    /// child a previous holder recorded if it (or its group) still runs, and every process
+    /// tagged for this file by a holder that is gone (SweepOwnerTag); tags the children
+    /// started while the lock is held.
     public static func acquire(for results: String) throws -> ResultsLock {
         let path = lockPath(for: results)
         for _ in 0..<16 {
@@ -113,19 +116,27 @@ public final class ResultsLock {
                 close(fd)
                 continue
             }
-            let lock = ResultsLock(path: path, descriptor: fd)
+            let lock = ResultsLock(path: path, descriptor: fd, results: results)
             lock.stopLeftover()
+            lock.stoppedLeftovers += SweepOwnerTag.stopOrphansNotice(results: results)
             lock.record(child: 0)
+            SweepOwnerTag.claim(results: results)
             return lock
         }
         throw ResultsCSVError("cannot lock \(path): it keeps being replaced")
     }
 
-    private init(path: String, descriptor: Int32) { self.path = path; self.descriptor = descriptor }
+    /// The results file locked.
+    private let results: String
+
+    private init(path: String, descriptor: Int32, results: String) {
+        self.path = path; self.descriptor = descriptor; self.results = results
+    }
 
     /// Removes the lock file and releases the lock (in that order, so that a waiting opener
     /// sees the name gone and retries).
     deinit {
+        SweepOwnerTag.release(results: results)
         unlink(path)
         close(descriptor)
     }

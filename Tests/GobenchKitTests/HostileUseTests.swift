@@ -206,6 +206,33 @@ final class HostileUseTests: XCTestCase {
         XCTAssertFalse(isRunning(escaped), "the setsid grandchild outlived its run")
     }
 
+    func testASetsidGrandchildOfAKilledSweepIsFoundByItsTagAndStoppedByResume() throws {
+        let d = directory
+        // The child: a grandchild that leaves the group and the session (setsid), and waits.
+        let escaping = try peer("setsid", "echo \"$GOBENCH_SWEEP_OWNER\" > \(d)/tag; setsid sh -c 'echo $$ > \(d)/escaped.pid; exec sleep 60' & sleep 60")
+        let output = d + "/r.csv"
+        let sweep = try start(sweepArguments(peer: escaping, output: output), name: "sweep")
+        waitFor("the grandchild") { contents("escaped.pid").hasSuffix("\n") }
+        let escaped = pid_t(contents("escaped.pid").trimmingCharacters(in: .whitespacesAndNewlines))!
+        leftovers.append(escaped)
+        // The tag names the sweep and the results file's absolute path.
+        let tag = contents("tag").trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(tag.hasPrefix("\(sweep.processIdentifier):"), tag)
+        XCTAssertTrue(tag.hasSuffix(":" + SweepOwnerTag.absolutePath(output)), tag)
+        kill(sweep.processIdentifier, SIGKILL)
+        sweep.waitUntilExit()
+        usleep(300_000)
+        XCTAssertTrue(isRunning(escaped), "the setsid grandchild outlives a killed sweep until --resume")
+        let resume = try run(sweepArguments(peer: try peer("ok", "echo '\(Self.ok)'"), output: output) + ["--resume"])
+        XCTAssertEqual(resume.status, 0, resume.stderr)
+        XCTAssertTrue(resume.stderr.contains("left running by a gobench that was killed while it held"), resume.stderr)
+        XCTAssertTrue(resume.stderr.contains("\(escaped)"), resume.stderr)
+        waitFor("the grandchild to be stopped", seconds: 10) { !isRunning(escaped) }
+        // The tag is not a setting of the run: no row records it.
+        XCTAssertFalse(contents("r.csv").contains(SweepOwnerTag.variable))
+        XCTAssertEqual(try ResultsCSV.read(path: output).filter { $0.env.contains(SweepOwnerTag.variable) }, [])
+    }
+
     // MARK: the working directory
 
     func testAPlantedVenvGoIsNotRunWithTheSwiftEngine() throws {
