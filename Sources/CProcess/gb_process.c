@@ -75,3 +75,23 @@ int gbp_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp
 int gbp_become_subreaper(void) {
     return prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 0 : errno;
 }
+
+int gbp_pidfd_open(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0U);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int gbp_pidfd_send_signal(int fd, int sig) {
+#ifdef SYS_pidfd_send_signal
+    return (int)syscall(SYS_pidfd_send_signal, fd, sig, (void *)0, 0U);
+#else
+    (void)fd; (void)sig;
+    errno = ENOSYS;
+    return -1;
+#endif
+}

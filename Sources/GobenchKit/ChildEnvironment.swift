@@ -15,6 +15,11 @@ public struct ChildEnvironment: Equatable, Sendable {
     /// Passed unchanged when their name starts with one of these (the locale's categories).
     public static let allowedPrefixes = ["LC_"]
 
+    /// Not taken from the parent: gobench sets it on every child it starts while it holds a
+    /// results file's lock (SweepOwnerTag), and it is not recorded (it names the file and the
+    /// sweep, and changes nothing a run measures).
+    public static let ownerTag = SweepOwnerTag.variable
+
     /// Passed and recorded: each changes what the swift runtime (GOBENCH_*, GODEBUG) or the
     /// Go peer's runtime (GOGC, GOMEMLIMIT, GODEBUG) does, so it is a dimension of the run.
     public static let recorded: [String] = [

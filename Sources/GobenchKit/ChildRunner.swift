@@ -156,8 +156,9 @@ public struct ProcessExecution: Sendable {
 
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
-        let environmentStrings: [String] = (environment ?? ProcessInfo.processInfo.environment)
-            .map { "\($0.key)=\($0.value)" }
+        // With the tag of the results file whose lock this process holds (Orphans.swift).
+        let environmentStrings: [String] = SweepOwnerTag.tagging((environment ?? ProcessInfo.processInfo.environment)
+            .map { "\($0.key)=\($0.value)" })
         let envp: [UnsafeMutablePointer<CChar>?] = environmentStrings.map { strdup($0) } + [nil]
         defer { for p in envp { free(p) } }
 

@@ -97,8 +97,57 @@ public enum ResultsRepair {
         summary.removedRows = rows.count - kept.count
         summary.keptRows = kept.count
         if summary.changed {
-            try ResultsCSV.writeAtomically(ResultsCSV.render(kept), toPath: path)
+            try ResultsCSV.writeAtomically(renderKeepingSchema(kept, version1: isSchemaVersion1(path: path)), toPath: path)
         }
         return summary
+    }
+
+    /// For `--resume` on the file at `path`, whose lock the caller holds and whose rows are
+    /// `rows`: the run that a crash cut between two of its rows is removed from the file,
+    /// atomically, so that the sweep measures it again and no reader ever sees a run twice
+    /// or half a run. Returns the rows kept and a one-line notice, or `rows` and nil when every
+    /// run is whole (the file is then not touched).
+    ///
+    /// Only what a crash leaves is removed without asking: one incomplete run, the last of the
+    /// file (a sweep writes each run in one write, and a resume removes the cut run before it
+    /// appends). Anything else (several incomplete runs, one before whole runs: a file edited
+    /// or joined by hand, or written by a gobench whose runs had other metrics), and a file
+    /// that the resume refuses anyway (schema version 1, rows of another `env` than
+    /// `expectedEnvironment`), is an error that points to `gobench repair`, the file unchanged.
+    public static func removeIncompleteRuns(_ rows: [ResultRow], path: String,
+                                            expectedEnvironment: String? = nil) throws -> (rows: [ResultRow], notice: String?) {
+        let incomplete = RunCompleteness.incompleteRuns(rows)
+        guard let first = incomplete.first else { return (rows, nil) }
+        let tail = rows.reversed().prefix { $0.runID == first.runID }.count
+        let isCrashTail = incomplete.count == 1 && !rows.dropLast(tail).contains { $0.runID == first.runID }
+        let otherEnvironment = expectedEnvironment.map { expected in rows.contains { $0.env != expected } } ?? false
+        guard isCrashTail, !otherEnvironment, !isSchemaVersion1(path: path) else {
+            let place = isCrashTail ? "" : incomplete.count > 1 ? ", more than a crash leaves" : ", before whole runs"
+            throw ResultsCSVError("\(path) holds \(incomplete.count) incomplete run\(incomplete.count == 1 ? "" : "s") (run \(first.runID) lacks \(first.missing.prefix(3).joined(separator: ", "))\(place)); `gobench repair \(path)` removes them, then --resume measures them again")
+        }
+        let kept = Array(rows.dropLast(tail))
+        try ResultsCSV.writeAtomically(ResultsCSV.render(kept), toPath: path)
+        return (kept, "removed the last run of \(path), cut by a crash (run \(first.runID), \(tail) row\(tail == 1 ? "" : "s"), lacked \(first.missing.prefix(3).joined(separator: ", "))): measuring it again")
+    }
+
+    /// The text of a file of `rows` in the schema it had: version 1 (without `env`) or 2.
+    static func renderKeepingSchema(_ rows: [ResultRow], version1: Bool) -> String {
+        guard version1 else { return ResultsCSV.render(rows) }
+        var text = CSVRecordWriter.line(ResultRow.columnsVersion1)
+        for row in rows {
+            var fields = row.fields.dropLast()
+            fields[fields.startIndex] = "1"
+            text += CSVRecordWriter.line(Array(fields))
+        }
+        return text
+    }
+
+    /// True when the file at `path` starts with the header of schema version 1.
+    static func isSchemaVersion1(path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let start = (try? handle.read(upToCount: 4096)) ?? Data()
+        let header = String(decoding: start.prefix { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }, as: UTF8.self)
+        return header.hasSuffix(ResultRow.columnsVersion1.joined(separator: ","))
     }
 }

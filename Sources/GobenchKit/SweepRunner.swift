@@ -7,15 +7,17 @@
 //    back with ftruncate to the previous end, so the file ends at a whole run.
 // 3. A signal only sets a flag (and wakes the poll of the running child, which is stopped and
 //    not recorded); the loop checks it between runs, so no write is ever cut in half.
-// 4. `--resume` re-reads the file and skips the runs it holds, whatever their status. A file
-//    that ends in a cut row or holds an incomplete run (a metric its cell's other runs have,
-//    or one the parent adds to every ok run, missing) is refused: `gobench repair` cuts it
-//    back to whole runs, and the next --resume measures those runs again.
+// 4. `--resume` re-reads the file and skips the runs it holds, whatever their status. An
+//    incomplete run (a metric its cell's other runs have, or one the parent adds to every ok
+//    run, missing: a crash cut the file between two rows) is removed from the file first
+//    (ResultsRepair.removeIncompleteRuns), so that it is measured again. A file that ends in a
+//    cut row is refused: `gobench repair` cuts it back to whole runs.
 // 5. The sweep holds an exclusive flock on `.<name>.lock` beside the file from before it looks
 //    at the file until it ends, so a second sweep (or --resume, or repair) on the same file is
 //    refused, naming the holder's pid. A new file is created with O_EXCL. The lock file also
 //    names the running child, so that the next holder stops a child (and its process group)
-//    that a killed sweep left behind.
+//    that a killed sweep left behind; the children's environment names the file and the
+//    sweep (Orphans.swift), so that it also stops a descendant that left the group.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -82,7 +84,9 @@ public final class ResultsLock {
     }
 
     /// Takes the lock of `results`, or throws ResultsLockError naming the holder. Stops the
-    /// child a previous holder recorded if it (or its group) still runs.
+    /// child a previous holder recorded if it (or its group) still runs, and every process
+    /// tagged for this file by a holder that is gone (SweepOwnerTag); tags the children
+    /// started while the lock is held.
     public static func acquire(for results: String) throws -> ResultsLock {
         let path = lockPath(for: results)
         for _ in 0..<16 {
@@ -112,19 +116,27 @@ public final class ResultsLock {
                 close(fd)
                 continue
             }
-            let lock = ResultsLock(path: path, descriptor: fd)
+            let lock = ResultsLock(path: path, descriptor: fd, results: results)
             lock.stopLeftover()
+            lock.stoppedLeftovers += SweepOwnerTag.stopOrphansNotice(results: results)
             lock.record(child: 0)
+            SweepOwnerTag.claim(results: results)
             return lock
         }
         throw ResultsCSVError("cannot lock \(path): it keeps being replaced")
     }
 
-    private init(path: String, descriptor: Int32) { self.path = path; self.descriptor = descriptor }
+    /// The results file locked.
+    private let results: String
+
+    private init(path: String, descriptor: Int32, results: String) {
+        self.path = path; self.descriptor = descriptor; self.results = results
+    }
 
     /// Removes the lock file and releases the lock (in that order, so that a waiting opener
     /// sees the name gone and retries).
     deinit {
+        SweepOwnerTag.release(results: results)
         unlink(path)
         close(descriptor)
     }
@@ -179,11 +191,16 @@ public final class ResultsAppender {
     private let descriptor: Int32
     /// Held until the appender is released.
     public let lock: ResultsLock
+    /// What `open` changed in the file before appending (incomplete runs removed), one line each.
+    public private(set) var notices: [String] = []
 
     /// Opens `path` for a sweep, under its lock. A new or empty file gets the header. An
-    /// existing file is refused unless `resume`, and then it must parse as a results file
-    /// whose runs are all complete; its rows are returned.
-    public static func open(path: String, resume: Bool) throws -> (appender: ResultsAppender, existing: [ResultRow]) {
+    /// existing file is refused unless `resume`, and then it must parse as a results file;
+    /// its incomplete runs are removed (`notices` says so; not from a file of schema version 1
+    /// or with rows of another env than `expectedEnvironment`, which are refused) and its
+    /// rows are returned.
+    public static func open(path: String, resume: Bool,
+                            expectedEnvironment: String? = nil) throws -> (appender: ResultsAppender, existing: [ResultRow]) {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
             do {
@@ -207,6 +224,7 @@ public final class ResultsAppender {
             throw ResultsCSVError("cannot open \(path) for writing: \(ProcessExecution.errnoText())")
         }
         var existing: [ResultRow] = []
+        var notices: [String] = []
         var endsWithoutNewline = false
         if !created {
             guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
@@ -222,9 +240,16 @@ public final class ResultsAppender {
                 }
                 do {
                     existing = try ResultsCSV.read(path: path)
-                    let incomplete = RunCompleteness.incompleteRuns(existing)
-                    if let first = incomplete.first {
-                        throw ResultsCSVError("\(path) holds \(incomplete.count) incomplete run\(incomplete.count == 1 ? "" : "s") (run \(first.runID) lacks \(first.missing.prefix(3).joined(separator: ", "))); `gobench repair \(path)` removes them, then --resume measures them again")
+                    let cut = try ResultsRepair.removeIncompleteRuns(existing, path: path, expectedEnvironment: expectedEnvironment)
+                    if let notice = cut.notice {
+                        // The file was replaced: append to the new one.
+                        existing = cut.rows
+                        notices.append(notice)
+                        close(fd)
+                        fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+                        guard fd >= 0, fstat(fd, &info) == 0 else {
+                            throw ResultsCSVError("cannot open \(path) for writing: \(ProcessExecution.errnoText())", kind: .unreadable)
+                        }
                     }
                 } catch var error as ResultsCSVError {
                     close(fd)
@@ -242,6 +267,7 @@ public final class ResultsAppender {
             }
         }
         let appender = ResultsAppender(path: path, descriptor: fd, lock: lock)
+        appender.notices = notices
         if created {
             try appender.append(text: ResultsCSV.render([], header: true))
         } else if endsWithoutNewline {

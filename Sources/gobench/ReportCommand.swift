@@ -43,10 +43,11 @@ struct ReportCommand: ParsableCommand {
             } catch let error as SafeFileError {
                 fail(error.description)
             }
-            let inputs = try files.map { try ReportInput.read(path: $0) }
-            let baseInput = try base.map { try ReportInput.read(path: $0) }
+            // Read row by row: memory grows with the cells and reps, not with the files' text.
+            let dataset = try ReportDataset.read(paths: files)
+            let baseDataset = try base.map { try ReportDataset.read(paths: [$0]) }
             let table = try thresholds.map { try ThresholdTable.read(path: $0) } ?? ThresholdTable()
-            let document = ReportDocument(dataset: ReportDataset(inputs: inputs), base: baseInput,
+            let document = ReportDocument(dataset: dataset, base: baseDataset,
                                           options: ReportOptions(title: title, thresholds: table))
             try ReportFileWriter.write(document.html(), to: output)
             print("wrote \(output)")

@@ -104,7 +104,7 @@ struct SweepCommand: ParsableCommand {
             var runner = try common.childRunner(for: engineList)
             UserWorkloadOptions.install(on: &runner, user: userWorkloads, cgroups: cgroups, cpus: cpus)
             let path = try output ?? SweepCommand.defaultOutput(resume: resume)
-            let (appender, existing) = try ResultsAppender.open(path: path, resume: resume)
+            let (appender, existing) = try ResultsAppender.open(path: path, resume: resume, expectedEnvironment: runner.environment.recordedText)
             // Resumed runs must share the recorded environment and the schema of the file.
             if resume, let first = existing.first {
                 if let header = try? ResultsCSV.readText(path: path).prefix(while: { $0 != "\n" }),
@@ -115,7 +115,7 @@ struct SweepCommand: ParsableCommand {
                     throw SettingsError("\(path) was measured with env '\(first.env)', this environment records '\(runner.environment.recordedText)'; --resume needs the same settings")
                 }
             }
-            for message in appender.lock.stoppedLeftovers { CommandErrors.warn(message) }
+            for message in appender.lock.stoppedLeftovers + appender.notices { CommandErrors.warn(message) }
             let plan = SweepPlan(allCells: cells, reps: reps, seed: seed, shard: shardSetting,
                                  done: SweepPlan.doneRuns(in: existing))
             let machine = MachineProbe.probe(goPeerExecutable: engineList.contains(.go) ? common.goPeerExecutable : nil)

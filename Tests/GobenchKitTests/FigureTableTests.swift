@@ -63,7 +63,7 @@ final class FigureTableTests: XCTestCase {
     private func reportShowsTheCostTableAndTheCatalogNotes() throws {
         let rows = cell("pingpong-hog", params: "hog_ms=0;n=1000000", procs: 1, ns: (100, 400), cpu: (100, 400))
             + cell("live-goroutines", params: "n=50000;scavenge=0", procs: 1, ns: (70, 200), cpu: (70, 200))
-        let dataset = ReportDataset(inputs: [ReportInput(path: "synthetic.csv", rows: rows)])
+        let dataset = ReportDataset(files: [("synthetic.csv", rows)])
         let html = ReportDocument(dataset: dataset, options: ReportOptions(generatedAt: Date(timeIntervalSince1970: 0))).html()
         XCTAssertTrue(html.contains("swift cpu_ns_per_op"), "the cost table is there")
         XCTAssertTrue(html.contains("Not comparable across engines"), "pingpong-hog is marked")

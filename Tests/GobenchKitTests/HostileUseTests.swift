@@ -206,6 +206,33 @@ final class HostileUseTests: XCTestCase {
         XCTAssertFalse(isRunning(escaped), "the setsid grandchild outlived its run")
     }
 
+    func testASetsidGrandchildOfAKilledSweepIsFoundByItsTagAndStoppedByResume() throws {
+        let d = directory
+        // The child: a grandchild that leaves the group and the session (setsid), and waits.
+        let escaping = try peer("setsid", "echo \"$GOBENCH_SWEEP_OWNER\" > \(d)/tag; setsid sh -c 'echo $$ > \(d)/escaped.pid; exec sleep 60' & sleep 60")
+        let output = d + "/r.csv"
+        let sweep = try start(sweepArguments(peer: escaping, output: output), name: "sweep")
+        waitFor("the grandchild") { contents("escaped.pid").hasSuffix("\n") }
+        let escaped = pid_t(contents("escaped.pid").trimmingCharacters(in: .whitespacesAndNewlines))!
+        leftovers.append(escaped)
+        // The tag names the sweep and the results file's absolute path.
+        let tag = contents("tag").trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(tag.hasPrefix("\(sweep.processIdentifier):"), tag)
+        XCTAssertTrue(tag.hasSuffix(":" + SweepOwnerTag.absolutePath(output)), tag)
+        kill(sweep.processIdentifier, SIGKILL)
+        sweep.waitUntilExit()
+        usleep(300_000)
+        XCTAssertTrue(isRunning(escaped), "the setsid grandchild outlives a killed sweep until --resume")
+        let resume = try run(sweepArguments(peer: try peer("ok", "echo '\(Self.ok)'"), output: output) + ["--resume"])
+        XCTAssertEqual(resume.status, 0, resume.stderr)
+        XCTAssertTrue(resume.stderr.contains("left running by a gobench that was killed while it held"), resume.stderr)
+        XCTAssertTrue(resume.stderr.contains("\(escaped)"), resume.stderr)
+        waitFor("the grandchild to be stopped", seconds: 10) { !isRunning(escaped) }
+        // The tag is not a setting of the run: no row records it.
+        XCTAssertFalse(contents("r.csv").contains(SweepOwnerTag.variable))
+        XCTAssertEqual(try ResultsCSV.read(path: output).filter { $0.env.contains(SweepOwnerTag.variable) }, [])
+    }
+
     // MARK: the working directory
 
     func testAPlantedVenvGoIsNotRunWithTheSwiftEngine() throws {
@@ -259,11 +286,12 @@ final class HostileUseTests: XCTestCase {
 
     // MARK: a big file in bounded memory
 
-    /// merge and compare of a big results file under `ulimit -v`: 200 MB under 1 GiB with a
-    /// release gobench (what a day of sweeps gives), 40 MB under 320 MiB with a debug one (the
-    /// debug build parses about 1 MB/s on a loaded machine). Reading the whole file into rows
-    /// takes about 10 times its size, so either limit fails without the streaming readers.
-    func testABigFileIsMergedAndComparedInBoundedMemory() throws {
+    /// merge, compare and report of a big results file under `ulimit -v`: 200 MB under 1 GiB
+    /// with a release gobench (what a day of sweeps gives), 40 MB under 320 MiB with a debug
+    /// one (the debug build parses about 1 MB/s on a loaded machine). Reading the whole file
+    /// into rows takes about 10 times its size, so either limit fails without the streaming
+    /// readers.
+    func testABigFileIsMergedComparedAndReportedInBoundedMemory() throws {
         let release = try GobenchBinary.url().path.contains("/release/")
         let megabytes = Int(ProcessInfo.processInfo.environment["GOBENCH_BIG_FILE_MB"] ?? "") ?? (release ? 200 : 40)
         let limitKB = release ? 1 << 20 : 320 << 10
@@ -290,13 +318,14 @@ final class HostileUseTests: XCTestCase {
         }
         handle.write(Data(text.utf8))
         try handle.close()
-        defer { unlink(big); unlink(directory + "/merged.csv") }
+        defer { unlink(big); unlink(directory + "/merged.csv"); unlink(directory + "/big.html") }
         let gobench = try GobenchBinary.url().path
         let script = """
         ulimit -v \(limitKB)
         "\(gobench)" merge "\(directory)/merged.csv" "\(big)" || exit 10
         "\(gobench)" compare "\(small)" "\(big)" --format csv > /dev/null
         status=$?; [ $status -le 3 ] || exit 20
+        "\(gobench)" report "\(big)" --base "\(small)" -o "\(directory)/big.html" > /dev/null || exit 30
         """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -311,9 +340,66 @@ final class HostileUseTests: XCTestCase {
         var info = stat()
         XCTAssertEqual(stat(directory + "/merged.csv", &info), 0)
         XCTAssertGreaterThan(Int(info.st_size), (megabytes << 20) * 9 / 10)
+        // The report counted every row and run of the big file, and compared it with the base.
+        let html = contents("big.html")
+        XCTAssertTrue(html.contains("<td class=\"num\">\(run * template.count)</td><td class=\"num\">\(run)</td>"), String(html.prefix(3000)))
+        XCTAssertTrue(html.contains("id=\"comparison\""))
     }
 
     // MARK: a torn file
+
+    func testAFileCutBetweenRowsIsResumedWithEveryRunWholeAndNoRowTwice() throws {
+        let output = directory + "/r.csv"
+        let peer = try peer("ok", "echo '\(Self.ok)'")
+        XCTAssertEqual(try run(sweepArguments(peer: peer, output: output, reps: 3)).status, 0)
+        let whole = try ResultsCSV.read(path: output)
+        // Cut between two rows of the last run (a crash in the middle of its write).
+        var lines = contents("r.csv").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines.removeLast(4)  // the empty tail, exit_status and two more metrics
+        let cut = lines.joined(separator: "\n") + "\n"
+        try cut.write(toFile: output, atomically: true, encoding: .utf8)
+        let cutRun = try XCTUnwrap(RunCompleteness.incompleteRuns(try ResultsCSV.read(path: output)).first).runID
+        let cutRows = try ResultsCSV.read(path: output).filter { $0.runID == cutRun }.count
+        let resumed = try run(sweepArguments(peer: peer, output: output, reps: 3) + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("removed the last run of \(output), cut by a crash (run \(cutRun), \(cutRows) rows"), resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("2 already done, 1 to go"), resumed.stderr)
+        let rows = try ResultsCSV.read(path: output)
+        XCTAssertEqual(RunCompleteness.incompleteRuns(rows), [])
+        XCTAssertFalse(rows.contains { $0.runID == cutRun }, "the cut run's rows are gone")
+        XCTAssertEqual(Set(rows.map(\.runID)).count, 3)
+        XCTAssertEqual(rows.map(\.rep).sorted(), whole.map(\.rep).sorted(), "each rep once, with all its rows")
+        let pairs = rows.map { "\($0.runID) \($0.metric)" }
+        XCTAssertEqual(Set(pairs).count, pairs.count, "a metric of a run twice")
+        // compare counts 3 samples per cell, not 3 plus the cut run's.
+        let report = compare(base: whole, new: rows)
+        XCTAssertTrue(report.cells.allSatisfy { $0.new.count == 3 }, "\(report.cells.map(\.new.count))")
+        // An incomplete run before whole runs is not what a crash leaves: refused, unchanged,
+        // until repair removes it; then resumed.
+        var text = contents("r.csv")
+        let first = rows.first!.runID
+        text = text.split(separator: "\n").filter { !($0.contains(first) && $0.contains("exit_status")) }.joined(separator: "\n") + "\n"
+        try text.write(toFile: output, atomically: true, encoding: .utf8)
+        let refused = try run(sweepArguments(peer: peer, output: output, reps: 3) + ["--resume"])
+        assertOneErrorLine(refused, status: 1, contains: "before whole runs); `gobench repair")
+        XCTAssertEqual(contents("r.csv"), text)
+        XCTAssertEqual(try run(["repair", output]).status, 0)
+        let again = try run(sweepArguments(peer: peer, output: output, reps: 3) + ["--resume"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("2 already done, 1 to go"), again.stderr)
+        let final = try ResultsCSV.read(path: output)
+        XCTAssertEqual(RunCompleteness.incompleteRuns(final), [])
+        XCTAssertEqual(Set(final.map(\.runID)).count, 3)
+        XCTAssertFalse(final.contains { $0.runID == first })
+        XCTAssertEqual(final.map(\.rep).sorted(), whole.map(\.rep).sorted())
+        // A resume that will be refused for its env leaves the file as it is.
+        try cut.write(toFile: output, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ResultsRepair.removeIncompleteRuns(try ResultsCSV.read(path: output), path: output,
+                                                                     expectedEnvironment: "GOGC=50")) { error in
+            XCTAssertTrue("\(error)".contains("gobench repair"), "\(error)")
+        }
+        XCTAssertEqual(contents("r.csv"), cut)
+    }
 
     func testATornFileIsRefusedByResumeRepairedAndResumed() throws {
         let output = directory + "/r.csv"

@@ -10,10 +10,10 @@ final class ReportDocumentTests: XCTestCase {
     }
 
     static func document(_ names: [String], base: String? = nil) throws -> String {
-        let inputs = try names.map { try ReportInput.read(path: fixture($0)) }
-        let baseInput = try base.map { try ReportInput.read(path: fixture($0)) }
+        let dataset = try ReportDataset.read(paths: names.map(fixture))
+        let baseDataset = try base.map { try ReportDataset.read(paths: [fixture($0)]) }
         let options = ReportOptions(title: "fixture <report>", generatedAt: Date(timeIntervalSince1970: 0))
-        return ReportDocument(dataset: ReportDataset(inputs: inputs), base: baseInput, options: options).html()
+        return ReportDocument(dataset: dataset, base: baseDataset, options: options).html()
     }
 
     static func count(_ needle: String, in text: String) -> Int {
@@ -53,7 +53,7 @@ final class ReportDocumentTests: XCTestCase {
     }
 
     func testSwiftGoRatioIsTheRatioOfMedians() throws {
-        let dataset = ReportDataset(inputs: [try ReportInput.read(path: Self.fixture("report-sweep.csv"))])
+        let dataset = try ReportDataset.read(paths: [Self.fixture("report-sweep.csv")])
         func median(_ engine: String) throws -> Double {
             try XCTUnwrap(dataset.summary(CellKey(workload: "chan-pingpong", engine: engine, procs: 4, scavenge: "off",
                                                   placement: "none", params: "n=200000", metric: "ops_per_sec"))).median
@@ -84,9 +84,9 @@ final class ReportDocumentTests: XCTestCase {
     }
 
     func testAnotherGobenchCommitIsNotAnotherMachine() throws {
-        var rows = try ReportInput.read(path: Self.fixture("report-sweep.csv")).rows
+        var rows = try ResultsCSV.read(path: Self.fixture("report-sweep.csv"))
         for i in rows.indices where i % 2 == 0 { rows[i].machine.gobenchCommit = "0000000" }
-        let html = ReportDocument(dataset: ReportDataset(inputs: [ReportInput(path: "mixed.csv", rows: rows)])).html()
+        let html = ReportDocument(dataset: ReportDataset(files: [("mixed.csv", rows)])).html()
         XCTAssertFalse(html.contains("different machines"))
         XCTAssertTrue(html.contains("0.1.0 (0000000)"))
         XCTAssertTrue(html.contains("0.1.0 (5c85c5d)"))
@@ -104,8 +104,8 @@ final class ReportDocumentTests: XCTestCase {
         XCTAssertTrue(html.contains(">1 regression</span>"))
         XCTAssertTrue(html.contains(">1 improvement</span>"))
         // The same verdicts as gobench compare on the same files.
-        let report = compare(base: try ReportInput.read(path: Self.fixture("report-base.csv")).rows,
-                             new: try ReportInput.read(path: Self.fixture("report-sweep.csv")).rows)
+        let report = compare(base: try ResultsCSV.read(path: Self.fixture("report-base.csv")),
+                             new: try ResultsCSV.read(path: Self.fixture("report-sweep.csv")))
         XCTAssertEqual(Set(report.regressions.map(\.key.metric)), ["ns_per_op"])
         XCTAssertTrue(report.regressions.allSatisfy { $0.key.engine == "swift" && $0.key.procs == 4 && $0.key.scavenge == "off" })
         XCTAssertEqual(Set(report.improvements.map(\.key.metric)), ["ops_per_sec"])
@@ -116,15 +116,15 @@ final class ReportDocumentTests: XCTestCase {
     }
 
     func testEmptyAndMalformedFilesAreErrors() {
-        XCTAssertThrowsError(try ReportInput.read(path: Self.fixture("report-empty.csv"))) { error in
+        XCTAssertThrowsError(try ReportDataset.read(paths: [Self.fixture("report-empty.csv")])) { error in
             XCTAssertTrue(error is ReportError)
             XCTAssertTrue("\(error)".contains("no result rows"))
         }
-        XCTAssertThrowsError(try ReportInput.read(path: Self.fixture("report-malformed.csv"))) { error in
+        XCTAssertThrowsError(try ReportDataset.read(paths: [Self.fixture("report-malformed.csv")])) { error in
             XCTAssertTrue("\(error)".contains("report-malformed.csv:3"))
             XCTAssertFalse("\(error)".contains("\n"))
         }
-        XCTAssertThrowsError(try ReportInput.read(path: Self.fixture("no-such-file.csv")))
+        XCTAssertThrowsError(try ReportDataset.read(paths: [Self.fixture("no-such-file.csv")]))
     }
 
     func testFileWriterReplacesAtomicallyAndLeavesNothingOnFailure() throws {

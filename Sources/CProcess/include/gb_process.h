@@ -1,5 +1,5 @@
-// CProcess: starting a child with what posix_spawn cannot set (a parent-death signal), and
-// the subreaper bit. Prefixed `gbp_`.
+// CProcess: starting a child with what posix_spawn cannot set (a parent-death signal), the
+// subreaper bit, and signals by process descriptor. Prefixed `gbp_`.
 #ifndef GOBENCH_CPROCESS_H
 #define GOBENCH_CPROCESS_H
 
@@ -19,5 +19,14 @@ int gbp_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp
 /// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to this process
 /// instead of init, so that it can find and stop them. Returns 0 or errno.
 int gbp_become_subreaper(void);
+
+/// pidfd_open(pid, 0): a descriptor that names the process `pid` and no other, even after the
+/// number is reused (Linux 5.3). Returns the descriptor, or -1 with errno (ENOSYS on older
+/// kernels).
+int gbp_pidfd_open(pid_t pid);
+
+/// pidfd_send_signal(fd, sig): `sig` to the process the descriptor names, never to another
+/// that got its number. Returns 0, or -1 with errno (ESRCH when it has ended).
+int gbp_pidfd_send_signal(int fd, int sig);
 
 #endif

@@ -20,10 +20,10 @@ public struct ReportOptions {
 public struct ReportDocument {
     public var dataset: ReportDataset
     /// The base file of the comparison section, when one is asked for.
-    public var base: ReportInput?
+    public var base: ReportDataset?
     public var options: ReportOptions
 
-    public init(dataset: ReportDataset, base: ReportInput? = nil, options: ReportOptions = ReportOptions()) {
+    public init(dataset: ReportDataset, base: ReportDataset? = nil, options: ReportOptions = ReportOptions()) {
         self.dataset = dataset; self.base = base; self.options = options
     }
 
@@ -84,12 +84,9 @@ public struct ReportDocument {
         s += "</tbody></table>\n"
         s += "<h2 class=\"small\">Files read</h2>\n<table class=\"files\"><thead><tr><th>file</th><th>rows</th><th>runs</th><th>not ok</th><th>first run</th><th>last run</th></tr></thead><tbody>\n"
         var files = dataset.inputs.map { ($0, "") }
-        if let base { files.append((base, " <span class=\"tag\">base</span>")) }
+        if let base { files += base.inputs.map { ($0, " <span class=\"tag\">base</span>") } }
         for (input, tag) in files {
-            let runs = Dictionary(grouping: input.rows, by: \.runID)
-            let notOK = runs.values.filter { $0.first?.status != "ok" }.count
-            let times = input.rows.map(\.timestamp).filter { !$0.isEmpty }.sorted()
-            s += "<tr><td class=\"path\">\(esc(input.path))\(tag)</td><td class=\"num\">\(input.rows.count)</td><td class=\"num\">\(runs.count)</td><td class=\"num\">\(notOK)</td><td>\(esc(times.first ?? ""))</td><td>\(esc(times.last ?? ""))</td></tr>\n"
+            s += "<tr><td class=\"path\">\(esc(input.path))\(tag)</td><td class=\"num\">\(input.rowCount)</td><td class=\"num\">\(input.runCount)</td><td class=\"num\">\(input.notOKRunCount)</td><td>\(esc(input.firstTimestamp))</td><td>\(esc(input.lastTimestamp))</td></tr>\n"
         }
         s += "</tbody></table></header>\n"
         return s
@@ -136,9 +133,8 @@ public struct ReportDocument {
     /// scavenge off), with the CPU utilisation: a figure that is fast only because it keeps
     /// more CPUs busy shows here.
     func costTable(_ workload: String) -> String {
-        let rows = dataset.inputs.flatMap(\.rows).filter { $0.workload == workload }
-        let table = FigureTable.rows(rows, metric: "ns_per_op")
-        let utilisation = FigureTable.rows(rows, metric: "cpu_utilisation")
+        let table = dataset.figureRows(workload: workload, metric: "ns_per_op")
+        let utilisation = dataset.figureRows(workload: workload, metric: "cpu_utilisation")
         guard table.contains(where: { !$0.cpuMedians.isEmpty }) else { return "" }
         let engines = ReportDataset.orderedEngines(Set(table.flatMap { $0.medians.keys }))
         var s = "<table class=\"cost\"><thead><tr><th>GOMAXPROCS</th><th>params</th><th>scavenge</th>"
@@ -407,9 +403,10 @@ public struct ReportDocument {
     /// significant changes in a table (regressions first), the rest folded away.
     func comparisonSection() -> String {
         guard let base else { return "" }
-        let report = compare(base: base.rows, new: dataset.inputs.flatMap(\.rows), thresholds: options.thresholds)
+        let report = compare(base: ComparisonSide(side: base.comparisonSide), new: ComparisonSide(side: dataset.comparisonSide),
+                             thresholds: options.thresholds)
         var s = "<section id=\"comparison\"><h2>Comparison with the base</h2>\n"
-        s += "<p class=\"meta\">Base: <span class=\"path\">\(esc(base.path))</span>. Medians with \(Int(report.confidence * 100)) % intervals; a two-sided Mann-Whitney U test at α = \(ChartNumberFormat.significant(report.alpha, digits: 2)); a regression is significant, in the metric's bad direction and beyond its threshold.</p>\n"
+        s += "<p class=\"meta\">Base: <span class=\"path\">\(esc(base.inputs.map(\.path).joined(separator: ", ")))</span>. Medians with \(Int(report.confidence * 100)) % intervals; a two-sided Mann-Whitney U test at α = \(ChartNumberFormat.significant(report.alpha, digits: 2)); a regression is significant, in the metric's bad direction and beyond its threshold.</p>\n"
         if report.warnings.contains(where: { if case .differentMachines = $0 { return true } else { return false } }) {
             s += "<p class=\"warning\">The base and the new results come from different machines: differences may be the machine's, not the code's.</p>\n"
         }
