@@ -68,13 +68,16 @@ func schedule(_ m: Machine) {
 /// Runs `gp` on `m` until it switches back (Go's execute + gogo).
 @inline(__always)
 func execute(_ m: Machine, _ gp: Goroutine, inheritTime: Bool) {
-    let p = m.p!
-    if !inheritTime { p.scheduleTick &+= 1 }
-    if gp.needsContext { sched.prepareToRun(gp, on: p) }
-    if gp.parkedStackState != .none { resumeParkedStack(gp) } // the scavenger saw it parked
-    takeAsRunning(gp, m, p)
-    m.executedWord = gp.word
-    prefetchNextRunnable(p)
+    // The P borrowed (no retain before the switch and release after it).
+    guard let pRef = m.pRef else { fatal("execute: M without a P") }
+    pRef._withUnsafeGuaranteedRef { p in
+        if !inheritTime { p.scheduleTick &+= 1 }
+        if gp.needsContext { schedRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.prepareToRun(gp, on: p) } }
+        if gp.parkedStackState != .none { resumeParkedStack(gp) } // the scavenger saw it parked
+        takeAsRunning(gp, m, p)
+        m.executedWord = gp.word
+        prefetchNextRunnable(p)
+    }
     _ = gb_context_switch(m.g0, gp.context, nil)
     gb_set_current_stack(nil)
     gb_preempt_leave(m.preemptRecord, 0) // g0 is the runtime (Preemption.swift)
