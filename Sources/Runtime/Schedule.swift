@@ -45,16 +45,22 @@ func schedule(_ m: Machine) {
             continue
         }
         if s.isStopping { if !stopForTheWorld(m) { return }; continue }
-        guard let (gp, inheritTime) = findRunnable(m) else { return }
+        guard let (word, inheritTime) = findRunnable(m) else { return }
         if m.spinning { resetSpinning(m) }
-        if let lm = gp.lockedM, lm !== m {
+        // Borrowed, by its word: this frame counts no reference to the G (none is held
+        // once it runs, for the scavenger's grace period; and no retain or release).
+        let gpRef = Unmanaged<Goroutine>.fromOpaque(UnsafeRawPointer(bitPattern: word).unsafelyUnwrapped)
+        let locked = gpRef._withUnsafeGuaranteedRef { gp -> Bool in
+            guard let lm = gp.lockedM, lm !== m else { return false }
             // Hand our P to the goroutine's own M (Go's startlockedm) and stop.
-            startLockedM(m, consume gp)
-            if !s.stopM(m, quiescent: true) { return } // (no G held: gp was consumed)
+            startLockedM(m, gp)
+            return true
+        }
+        if locked {
+            if !s.stopM(m, quiescent: true) { return }
             continue
         }
-        // (consume: this frame holds no G once it runs, for the scavenger's grace period)
-        execute(m, consume gp, inheritTime: inheritTime)
+        gpRef._withUnsafeGuaranteedRef { execute(m, $0, inheritTime: inheritTime) }
         if finishSwitch(m) { return }
     }
 }
@@ -62,13 +68,16 @@ func schedule(_ m: Machine) {
 /// Runs `gp` on `m` until it switches back (Go's execute + gogo).
 @inline(__always)
 func execute(_ m: Machine, _ gp: Goroutine, inheritTime: Bool) {
-    let p = m.p!
-    if !inheritTime { p.scheduleTick &+= 1 }
-    if gp.needsContext { sched.prepareToRun(gp, on: p) }
-    if gp.parkedStackState != .none { resumeParkedStack(gp) } // the scavenger saw it parked
-    takeAsRunning(gp, m, p)
-    m.executedWord = gp.word
-    prefetchNextRunnable(p)
+    // The P borrowed (no retain before the switch and release after it).
+    guard let pRef = m.pRef else { fatal("execute: M without a P") }
+    pRef._withUnsafeGuaranteedRef { p in
+        if !inheritTime { p.scheduleTick &+= 1 }
+        if gp.needsContext { schedRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.prepareToRun(gp, on: p) } }
+        if gp.parkedStackState != .none { resumeParkedStack(gp) } // the scavenger saw it parked
+        takeAsRunning(gp, m, p)
+        m.executedWord = gp.word
+        prefetchNextRunnable(p)
+    }
     _ = gb_context_switch(m.g0, gp.context, nil)
     gb_set_current_stack(nil)
     gb_preempt_leave(m.preemptRecord, 0) // g0 is the runtime (Preemption.swift)
@@ -255,38 +264,54 @@ func exitGoroutine0(_ m: Machine, _ gp: Goroutine) -> Bool {
 
 // MARK: - Finding work
 
-/// Go's findRunnable: blocks (parks the M) until there is a G to run. Returns nil when
-/// the runtime shuts down.
-func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
-    let s = sched!
+/// Go's findRunnable: blocks (parks the M) until there is a G to run. Returns its word
+/// (Goroutine.word: the caller borrows the G, no reference is counted) and whether it
+/// inherits the time slice, or nil when the runtime shuts down.
+@inline(__always)
+func findRunnable(_ m: Machine) -> (UInt, Bool)? {
+    schedRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { s in findRunnable(s, m) }
+}
+
+/// Steps 1 to 3 of findRunnable, on the M's own P and the global queue: the path of
+/// every switch, so its references are borrowed (no retain or release per schedule).
+@inline(__always)
+func findRunnableHere(_ s: Scheduler, _ p: Processor) -> (UInt, Bool)? {
+    // (The due check inline: most schedules find no timer due.)
+    let timers = p.timers
+    if gb_load_acquire_i64(timers.nextWhen) != .max { timers.runDue(on: p, queue: s.timers) }
+    // 1. Fairness: every 61st tick, the global queue first (Go's number: a prime
+    //    that is not too small, so neither queue starves).
+    if p.scheduleTick % 61 == 0 {
+        s.placement.observeNode(of: p)
+        if gb_load_relaxed_i64(s.globalSize) > 0 {
+            s.lock.lock()
+            let gp = s.globalGet(p, max: 1)
+            s.lock.unlock()
+            if let gp { return (gp.word, false) }
+        }
+    }
+    // 2. The local queue.
+    if let (w, inherit) = p.runQueue.get() { return (w, inherit) }
+    // 3. A batch from the global queue.
+    if gb_load_relaxed_i64(s.globalSize) > 0 {
+        s.lock.lock()
+        let gp = s.globalGet(p, max: 0)
+        s.lock.unlock()
+        if let gp { return (gp.word, false) }
+    }
+    return nil
+}
+
+func findRunnable(_ s: Scheduler, _ m: Machine) -> (UInt, Bool)? {
     while true {
         if s.isShuttingDown { releaseForShutdown(m); return nil }
         if s.isStopping {
             if !stopForTheWorld(m) { return nil }
             continue
         }
-        let p = m.p!
-        p.timers.runDue(on: p, queue: s.timers)
-        // 1. Fairness: every 61st tick, the global queue first (Go's number: a prime
-        //    that is not too small, so neither queue starves).
-        if p.scheduleTick % 61 == 0 {
-            s.placement.observeNode(of: p)
-            if gb_load_relaxed_i64(s.globalSize) > 0 {
-                s.lock.lock()
-                let gp = s.globalGet(p, max: 1)
-                s.lock.unlock()
-                if let gp { return (gp, false) }
-            }
-        }
-        // 2. The local queue.
-        if let (w, inherit) = p.runQueue.get() { return (Goroutine.from(word: w), inherit) }
-        // 3. A batch from the global queue.
-        if gb_load_relaxed_i64(s.globalSize) > 0 {
-            s.lock.lock()
-            let gp = s.globalGet(p, max: 0)
-            s.lock.unlock()
-            if let gp { return (gp, false) }
-        }
+        guard let pRef = m.pRef else { fatal("findrunnable: M without a P") }
+        if let found = pRef._withUnsafeGuaranteedRef({ findRunnableHere(s, $0) }) { return found }
+        let p = pRef.takeUnretainedValue()
         // 4. Steal, if not too many Ms spin already.
         let busy = Int32(s.gomaxprocs) - gb_load_acquire_i32(s.idlePCount)
         if m.spinning || 2 * gb_load_acquire_i32(s.spinningCount) < busy {
@@ -296,7 +321,7 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
                 _ = gb_add_i32(s.spinningCount, 1)
                 p.stats[.spinningStarts] &+= 1
             }
-            if let gp = stealWork(m, p) { return (gp, false) }
+            if let gp = stealWork(m, p) { return (gp.word, false) }
             // The other Ps' due timers, onto our queue (Go's stealWork runs them too).
             if s.timers.runDueEverywhere(on: p, except: p.timers) > 0 { continue }
         }
@@ -306,7 +331,7 @@ func findRunnable(_ m: Machine) -> (Goroutine, Bool)? {
         if gb_load_relaxed_i64(s.globalSize) > 0 {
             let gp = s.globalGet(p, max: 0)
             s.lock.unlock()
-            if let gp { return (gp, false) }
+            if let gp { return (gp.word, false) }
             continue
         }
         s.releaseP(m)

@@ -203,11 +203,16 @@ final class Scheduler: @unchecked Sendable {
     /// Puts `gp` on `p`'s queue; overflow moves half the queue to the global one.
     @inline(__always)
     func runqPut(_ p: Processor, _ gp: Goroutine, next: Bool) {
+        // The overflow closure captures the P and the scheduler unmanaged: captured as
+        // references, they are retained and released around every put.
+        let pu = Unmanaged.passUnretained(p), su = Unmanaged.passUnretained(self)
         p.runQueue.put(gp.word, next: next) { batch in
-            p.stats[.globalOverflows] += 1
-            self.lock.lock()
-            for w in batch { self.globalPut(Goroutine.from(word: w)) }
-            self.lock.unlock()
+            pu._withUnsafeGuaranteedRef { $0.stats[.globalOverflows] += 1 }
+            su._withUnsafeGuaranteedRef { s in
+                s.lock.lock()
+                for w in batch { s.globalPut(Goroutine.from(word: w)) }
+                s.lock.unlock()
+            }
         }
     }
 
