@@ -24,7 +24,7 @@ extension TuneCommand {
                 for extra in [defaultProcs, automax] where !candidates.contains(extra) { candidates.append(extra) }
             }
             candidates.sort()
-            let placementList = try placements.map(PlacementSetting.parseList)
+            let placementList = try placements.map(PlacementPolicy.parseList)
                 ?? (MachineProbe.numaNodeCount() > 1 ? [.none, .compact, .spread] : [.none])
             if user.isActive { try PlacementValidation.check(placementList, engines: [.go]) }
             var cells = userWorkloads.cells(procs: candidates, placements: placementList)

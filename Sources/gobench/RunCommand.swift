@@ -125,24 +125,16 @@ struct RunCommand: ParsableCommand {
             guard spec.applies(to: engine) else {
                 throw CatalogError("\(spec.name) does not run on engine \(engine.rawValue) (engines: \(spec.engines.map(\.rawValue).joined(separator: ", ")))")
             }
-            var defaultProcs = MachineProbe.affinityCPUCount()
-            if case .forced(let only) = spec.procs { defaultProcs = only }
-            let procs = self.procs ?? defaultProcs
-            guard procs >= 1, procs <= ProcsList.maximum else {
-                throw SettingsError("procs \(procs) is not from 1 to \(ProcsList.maximum)")
-            }
-            if case .forced(let only) = spec.procs, procs != only {
-                throw SettingsError("\(spec.name) always runs at procs=\(only)")
-            }
+            let procs = try spec.runProcs(requested: self.procs, machineDefault: MachineProbe.affinityCPUCount())
             try Bounds.checkReps(reps)
             guard warmup >= 0, warmup <= Bounds.maximumWarmup else { throw SettingsError("warmup must be from 0 to \(Bounds.maximumWarmup)") }
             let params = try spec.canonicalParameters(try ParameterAssignments.parse(self.params))
-            let placementSetting = try PlacementSetting.parse(placement)
+            let placementSetting = try PlacementPolicy(parsing: placement)
             try EnvironmentValidation.check()
             try PlacementValidation.check([placementSetting], engines: [engine])
             let settings = RunSettings(workload: spec.name, engine: engine, procs: procs,
-                                       scavenge: try ScavengeSetting.parse(scavenge).description,
-                                       placement: placementSetting.description,
+                                       scavenge: try ScavengeSetting.parse(scavenge),
+                                       placement: placementSetting,
                                        params: params)
             return (settings, try child.childRunner(for: [engine]))
         }
@@ -221,11 +213,11 @@ struct RunCommand: ParsableCommand {
         let runs: [[String: Any]] = outcomes.enumerated().map { rep, outcome in
             ["rep": rep, "status": outcome.status.rawValue, "error": outcome.error,
              "wall_seconds": outcome.wallSeconds,
-             "metrics": outcome.metrics.map { ["name": $0.name, "value": $0.value, "unit": $0.unit, "direction": $0.direction] }]
+             "metrics": outcome.metrics.map { ["name": $0.name, "value": $0.value, "unit": $0.unit, "direction": $0.direction.rawValue] }]
         }
         let object: [String: Any] = [
             "workload": settings.workload, "engine": settings.engine.rawValue, "procs": settings.procs,
-            "scavenge": settings.scavenge, "placement": settings.placement, "params": settings.params,
+            "scavenge": settings.scavenge.description, "placement": settings.placement.description, "params": settings.params,
             "env": outcomes.first?.recordedEnvironment ?? "",
             "host": machine.host, "cpu_model": machine.cpuModel, "cores": machine.cores,
             "gobench_version": machine.gobenchVersion, "gobench_commit": machine.gobenchCommit,

@@ -76,7 +76,7 @@ struct SweepCommand: ParsableCommand {
                 let engine = try BenchmarkEngine.parse(name)
                 if !engineList.contains(engine) { engineList.append(engine) }
             }
-            let placementList = try PlacementSetting.parseList(placements)
+            let placementList = try PlacementPolicy.parseList(placements)
             try EnvironmentValidation.check()
             try PlacementValidation.check(placementList, engines: engineList)
             let procsList = try procs.map(ProcsList.parse) ?? ProcsList.sweepDefault(cpus: cpus)

@@ -82,7 +82,7 @@ struct TuneCommand: ParsableCommand {
                 candidates.append(limit)
             }
             if !candidates.contains(defaultProcs) && procs == nil { candidates.append(defaultProcs) }
-            let placementList = try placements.map(PlacementSetting.parseList)
+            let placementList = try placements.map(PlacementPolicy.parseList)
                 ?? (MachineProbe.numaNodeCount() > 1 ? [.none, .compact, .spread] : [.none])
             try EnvironmentValidation.check()
             try PlacementValidation.check(placementList, engines: [engine])
@@ -164,7 +164,7 @@ struct TuneCommand: ParsableCommand {
             let original = count
             var settings = first
             settings.procs = cells.contains { $0.workload == workload && $0.procs == defaultProcs } ? defaultProcs : first.procs
-            settings.placement = "none"
+            settings.placement = .none
             var seconds = 0.0
             for _ in 0..<4 {
                 pairs[name] = String(count)

@@ -28,7 +28,7 @@ extension RunCommand {
                 var runner: ChildRunner
                 if user.isActive {
                     guard workload == nil else { throw SettingsError("a catalog workload and --go-test/--command cannot be run together") }
-                    let placementSetting = try PlacementSetting.parse(placement)
+                    let placementSetting = try PlacementPolicy(parsing: placement)
                     let cells = userWorkloads.cells(procs: [procs ?? cpus], placements: [placementSetting])
                     guard cells.count == 1 else {
                         throw SettingsError("run measures one benchmark or command; these \(cells.count) match (narrow --bench, or use sweep): \(cells.map { $0.params.isEmpty ? $0.workload : "\($0.workload) [\($0.params)]" }.joined(separator: ", "))")
@@ -42,13 +42,12 @@ extension RunCommand {
                     guard spec.applies(to: engine) else {
                         throw CatalogError("\(spec.name) does not run on engine \(engine.rawValue)")
                     }
-                    var defaultProcs = cpus
-                    if case .forced(let only) = spec.procs { defaultProcs = only }
-                    let placementSetting = try PlacementSetting.parse(placement)
+                    let placementSetting = try PlacementPolicy(parsing: placement)
                     try PlacementValidation.check([placementSetting], engines: [engine])
-                    settings = RunSettings(workload: spec.name, engine: engine, procs: procs ?? defaultProcs,
-                                           scavenge: try ScavengeSetting.parse(scavenge).description,
-                                           placement: placementSetting.description,
+                    settings = RunSettings(workload: spec.name, engine: engine,
+                                           procs: try spec.runProcs(requested: procs, machineDefault: cpus),
+                                           scavenge: try ScavengeSetting.parse(scavenge),
+                                           placement: placementSetting,
                                            params: try spec.canonicalParameters(try ParameterAssignments.parse(params)))
                     runner = try child.childRunner(for: [engine])
                 }
