@@ -134,8 +134,9 @@ public struct WorkloadSpec: Sendable, Equatable {
     public func applies(to engine: BenchmarkEngine) -> Bool { engines.contains(engine) }
 
     /// The GOMAXPROCS a run of this workload uses: `requested`, else `machineDefault`; a
-    /// workload with a forced value (ProcsDimension.forced) uses that one and refuses another.
-    /// The one place of the rule: `run` and `gobench child` both ask here.
+    /// workload with a forced value (ProcsDimension.forced) uses that one and refuses another
+    /// requested value. The one place of the rule: `run` asks with the --procs given,
+    /// `gobench child` with none (the sweep plans the forced value).
     public func runProcs(requested: Int?, machineDefault: Int) throws -> Int {
         if case .forced(let only) = procs {
             if let requested, requested != only { throw SettingsError("\(name) always runs at procs=\(only)") }

@@ -47,7 +47,9 @@ public enum WorkloadRunner {
             spec = try Catalog.workload(named: settings.workload)
             params = Parameters(try spec.resolvedParameters(Dictionary(
                 settings.parameterPairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })))
-            procs = try spec.runProcs(requested: settings.procs, machineDefault: settings.procs)
+            // The sweep plans a forced workload at its value; a child started by hand with
+            // another --procs runs at the forced value too (`gobench run` refuses it instead).
+            procs = try spec.runProcs(requested: nil, machineDefault: settings.procs)
         } catch {
             return .error("\(error)")
         }
