@@ -214,7 +214,7 @@ public struct ChildResult: Equatable, Sendable, Codable {
         error = try container.decodeIfPresent(String.self, forKey: .error)
     }
 
-    /// The marker first, then the fields that are set; `metrics` only when not empty.
+    /// The fields that are set; `metrics` only when not empty.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(gobenchResult, forKey: .gobenchResult)
@@ -240,7 +240,8 @@ public struct ChildResult: Equatable, Sendable, Codable {
             return finite
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Sorted keys: the same result is always the same line.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Cannot fail: every value is a string, an integer or a finite number.
         let data = (try? encoder.encode(written)) ?? Data(#"{"gobench_result":1,"status":"error","error":"unencodable result"}"#.utf8)
         return String(decoding: data, as: UTF8.self)
