@@ -25,6 +25,9 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O2", "-fno-omit-frame-pointer"])],
             linkerSettings: [.linkedLibrary("numa"), .linkedLibrary("pthread")]
         ),
+        // The settings the runtime and the harness both read (durations, sizes, scavenge,
+        // placement, CPU sets, topology overrides): one parser and one canonical text each.
+        .target(name: "GobenchSettings"),
         // The G-M-P runtime in Swift.
         // -enforce-exclusivity=unchecked: no dynamic exclusivity check (a runtime call) on
         // the class properties of Gs, Ms and Ps that every switch reads and writes; each is
@@ -37,7 +40,7 @@ let package = Package(
         // not by version (README, "Using the Runtime library").
         .target(
             name: "Runtime",
-            dependencies: ["CRuntime"],
+            dependencies: ["CRuntime", "GobenchSettings"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"])]
         ),
         // The workload catalog (swift and swift-concurrency engines).
@@ -50,7 +53,7 @@ let package = Package(
         // CSV schema, statistics, compare, sweep planning, tune, report: no runtime inside.
         .target(
             name: "GobenchKit",
-            dependencies: ["CProcess"]
+            dependencies: ["CProcess", "GobenchSettings"]
         ),
         .executableTarget(
             name: "gobench",
@@ -76,7 +79,7 @@ for (name, folder, parsers) in [
     ("fuzz-results-csv", "ResultsCSVFuzz", ["GobenchKit"]), ("fuzz-thresholds", "ThresholdsFuzz", ["GobenchKit"]),
     ("fuzz-settings", "SettingsFuzz", ["GobenchKit"]), ("fuzz-child-result", "ChildResultFuzz", ["GobenchKit"]),
     ("fuzz-topology", "TopologyFuzz", ["Runtime"]), ("fuzz-runtime-environment", "RuntimeEnvironmentFuzz", ["Runtime"]),
-    ("fuzz-settings-handoff", "SettingsHandoffFuzz", ["GobenchKit", "Runtime"]),
+    ("fuzz-placement", "PlacementFuzz", ["GobenchSettings"]), ("fuzz-duration", "DurationFuzz", ["GobenchSettings"]),
 ] {
     package.targets.append(.executableTarget(
         name: name, dependencies: ["FuzzSupport"] + parsers.map { .target(name: $0) }, path: "Sources/FuzzTargets/\(folder)"))

@@ -6,7 +6,7 @@
 # usage: scripts/fuzz.sh [HARNESS...]      (default: all; names below, without "fuzz-")
 #        scripts/fuzz.sh --replay [HARNESS...]   plain build, replay the seeds and saved crashes
 #   harnesses: results-csv thresholds settings child-result topology runtime-environment
-#              settings-handoff
+#              placement duration
 # env:  GOBENCH_FUZZ_SECONDS  time budget of each harness (default 30)
 #       GOBENCH_FUZZ_DIR      working folder (default .build-fuzz/fuzz): corpus/NAME holds
 #                             what the fuzzer learned (seeds stay untouched), crashes/ the
@@ -27,7 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL=(results-csv thresholds settings child-result topology runtime-environment settings-handoff)
+ALL=(results-csv thresholds settings child-result topology runtime-environment placement duration)
 SECONDS_EACH="${GOBENCH_FUZZ_SECONDS:-30}"
 SCRATCH="${SCRATCH:-.build-fuzz}"
 WORK="${GOBENCH_FUZZ_DIR:-$SCRATCH/fuzz}"

@@ -75,13 +75,13 @@ public enum BenchFormat {
     }
 
     /// The direction rule of this file's header.
-    public static func direction(forUnit unit: String) -> String {
-        unit.contains("/s") ? "higher" : "lower"
+    public static func direction(forUnit unit: String) -> MetricDirection {
+        unit.contains("/s") ? .higher : .lower
     }
 
     /// The metrics of one result: iterations (direction none) and each value.
     public static func metrics(of result: GoBenchmarkResult, prefix: String = "") -> [RunMetric] {
-        var metrics = [RunMetric(name: prefix + "iterations", value: Double(result.iterations), unit: "count", direction: "none")]
+        var metrics = [RunMetric(prefix + "iterations", Double(result.iterations), "count", .none)]
         for (value, unit) in result.values {
             metrics.append(RunMetric(name: prefix + metricName(forUnit: unit), value: value, unit: unit,
                                      direction: direction(forUnit: unit)))
@@ -277,7 +277,7 @@ extension BenchFormat {
                 }
                 for (value, unit) in result.values {
                     let column = unitColumn[unit] ?? unit
-                    rows.append(row(metricName(forUnit: unit), value, column, unitDirection[unit] ?? direction(forUnit: unit)))
+                    rows.append(row(metricName(forUnit: unit), value, column, unitDirection[unit] ?? direction(forUnit: unit).rawValue))
                 }
                 continue
             }

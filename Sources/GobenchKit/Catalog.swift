@@ -133,6 +133,22 @@ public struct WorkloadSpec: Sendable, Equatable {
 
     public func applies(to engine: BenchmarkEngine) -> Bool { engines.contains(engine) }
 
+    /// The GOMAXPROCS a run of this workload uses: `requested`, else `machineDefault`; a
+    /// workload with a forced value (ProcsDimension.forced) uses that one and refuses another
+    /// requested value. The one place of the rule: `run` asks with the --procs given,
+    /// `gobench child` with none (the sweep plans the forced value).
+    public func runProcs(requested: Int?, machineDefault: Int) throws -> Int {
+        if case .forced(let only) = procs {
+            if let requested, requested != only { throw SettingsError("\(name) always runs at procs=\(only)") }
+            return only
+        }
+        let value = requested ?? machineDefault
+        guard value >= 1, value <= ProcsList.maximum else {
+            throw SettingsError("procs \(value) is not from 1 to \(ProcsList.maximum)")
+        }
+        return value
+    }
+
     /// Every parameter resolved (overrides checked, defaults filled) as canonical `k=v;k=v`.
     public func canonicalParameters(_ overrides: [String: String]) throws -> String {
         try WorkloadSpec.canonical(resolvedParameters(overrides))

@@ -115,9 +115,9 @@ public struct CgroupThrottling: Equatable, Sendable {
     public var throttledMicroseconds: Double
 
     public var metrics: [RunMetric] {
-        [RunMetric(name: "nr_throttled", value: throttledPeriods, unit: "count", direction: "lower"),
-         RunMetric(name: "throttled_usec", value: throttledMicroseconds, unit: "us", direction: "lower"),
-         RunMetric(name: "nr_periods", value: periods, unit: "count", direction: "none")]
+        [RunMetric("nr_throttled", throttledPeriods, "count", .lower),
+         RunMetric("throttled_usec", throttledMicroseconds, "us", .lower),
+         RunMetric("nr_periods", periods, "count", .none)]
     }
 
     /// Parses cpu.stat of either version.

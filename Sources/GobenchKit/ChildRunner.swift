@@ -30,66 +30,6 @@ import Glibc
 #endif
 import CProcess
 
-/// The settings of one run: what a sweep calls a cell (without the metric).
-public struct RunSettings: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public var workload: String
-    public var engine: BenchmarkEngine
-    public var procs: Int
-    /// Canonical: `off`, `10ms`, `2m`.
-    public var scavenge: String
-    /// Canonical: `none`, `compact`, `spread`, `nodes=0,1`.
-    public var placement: String
-    /// Canonical `k=v;k=v`, every parameter resolved.
-    public var params: String
-
-    public init(workload: String, engine: BenchmarkEngine, procs: Int, scavenge: String,
-                placement: String, params: String) {
-        self.workload = workload; self.engine = engine; self.procs = procs
-        self.scavenge = scavenge; self.placement = placement; self.params = params
-    }
-
-    /// The settings a results row was measured with.
-    public init?(row: ResultRow) {
-        guard let engine = BenchmarkEngine(rawValue: row.engine) else { return nil }
-        self.init(workload: row.workload, engine: engine, procs: row.procs, scavenge: row.scavenge,
-                  placement: row.placement, params: row.params)
-    }
-
-    public static func < (a: RunSettings, b: RunSettings) -> Bool {
-        (a.workload, a.engine.rawValue, a.procs, a.scavenge, a.placement, a.params)
-            < (b.workload, b.engine.rawValue, b.procs, b.scavenge, b.placement, b.params)
-    }
-
-    public var description: String {
-        var s = "\(workload) \(engine.rawValue) procs=\(procs) scavenge=\(scavenge) placement=\(placement)"
-        if !params.isEmpty { s += " [\(params)]" }
-        return s
-    }
-}
-
-/// The outcome classes of PROTOCOL.md section 2, as written in the CSV `status` column.
-public enum RunStatus: String, Sendable, CaseIterable {
-    case ok
-    case notApplicable = "not_applicable"
-    case error
-    case crashed
-    case timeout
-    case garbage
-}
-
-/// One metric of a run.
-public struct RunMetric: Equatable, Sendable {
-    public var name: String
-    public var value: Double
-    public var unit: String
-    /// `lower`, `higher` or `none`.
-    public var direction: String
-
-    public init(name: String, value: Double, unit: String, direction: String) {
-        self.name = name; self.value = value; self.unit = unit; self.direction = direction
-    }
-}
-
 /// What wait4 reports about a finished child.
 public struct ResourceUsage: Equatable, Sendable {
     public var userCPUSeconds: Double
@@ -108,11 +48,11 @@ public struct ResourceUsage: Equatable, Sendable {
 
     /// The metrics the parent adds to every `ok` run (PROTOCOL.md section 2).
     public var metrics: [RunMetric] {
-        [RunMetric(name: "user_cpu_seconds", value: userCPUSeconds, unit: "s", direction: "lower"),
-         RunMetric(name: "sys_cpu_seconds", value: systemCPUSeconds, unit: "s", direction: "lower"),
-         RunMetric(name: "peak_rss_bytes", value: peakRSSBytes, unit: "bytes", direction: "lower"),
-         RunMetric(name: "voluntary_ctx_switches", value: voluntaryContextSwitches, unit: "count", direction: "none"),
-         RunMetric(name: "involuntary_ctx_switches", value: involuntaryContextSwitches, unit: "count", direction: "none")]
+        [RunMetric("user_cpu_seconds", userCPUSeconds, "s", .lower),
+         RunMetric("sys_cpu_seconds", systemCPUSeconds, "s", .lower),
+         RunMetric("peak_rss_bytes", peakRSSBytes, "bytes", .lower),
+         RunMetric("voluntary_ctx_switches", voluntaryContextSwitches, "count", .none),
+         RunMetric("involuntary_ctx_switches", involuntaryContextSwitches, "count", .none)]
     }
 }
 
@@ -369,22 +309,17 @@ public struct EngineLauncher: Sendable {
         self.commandLine = commandLine
     }
 
-    /// The real engines: `gobench child ...` for swift and swift-concurrency, the Go peer for go.
+    /// The real engines: `gobench child ARGS` for swift and swift-concurrency, `gobench-go
+    /// ARGS` for go, ARGS being RunSettings.childArguments for both.
     public static func standard(gobenchExecutable: String, goPeerExecutable: String) -> EngineLauncher {
         EngineLauncher { settings in
-            let pairs = WorkloadSpec.pairs(ofCanonical: settings.params)
             switch settings.engine {
             case .go:
-                return [goPeerExecutable, "-workload", settings.workload, "-procs", String(settings.procs),
-                        "-scavenge", settings.scavenge, "-placement", settings.placement]
-                    + pairs.flatMap { ["-param", "\($0.key)=\($0.value)"] }
+                return [goPeerExecutable] + (try settings.childArguments())
             case .goTest, .command:
                 throw SettingsError("engine \(settings.engine.rawValue) runs only through UserLauncher (--go-test, --command)")
             case .swift, .swiftConcurrency:
-                return [gobenchExecutable, "child", "--workload", settings.workload,
-                        "--engine", settings.engine.rawValue, "--procs", String(settings.procs),
-                        "--scavenge", settings.scavenge, "--placement", settings.placement]
-                    + pairs.flatMap { ["--param", "\($0.key)=\($0.value)"] }
+                return [gobenchExecutable, "child"] + (try settings.childArguments())
             }
         }
     }
@@ -427,10 +362,10 @@ public struct ChildOutcome: Sendable {
         func row(_ metric: RunMetric?) -> ResultRow {
             ResultRow(runID: runID, timestamp: timestamp, workload: settings.workload,
                       engine: settings.engine.rawValue, procs: settings.procs,
-                      scavenge: settings.scavenge, placement: settings.placement,
+                      scavenge: settings.scavenge.description, placement: settings.placement.description,
                       params: settings.params, rep: rep, status: status.rawValue, error: error,
                       metric: metric?.name ?? "", value: metric?.value, unit: metric?.unit ?? "",
-                      direction: metric?.direction ?? "", machine: machine)
+                      direction: metric?.direction.rawValue ?? "", machine: machine)
                 .withEnv(recordedEnvironment)
         }
         if status != .ok || metrics.isEmpty { return [row(nil)] }
@@ -527,21 +462,20 @@ public struct ChildRunner: Sendable {
             return outcome
         }
         guard case .exited(let exitStatus) = execution.termination else { return outcome }
-        switch ChildResultLine.parse(lastLine(of: execution.standardOutput)) {
+        switch ChildResult.parse(lastLine(of: execution.standardOutput)) {
         case .success(let result):
             outcome.status = result.status
             switch result.status {
             case .ok:
                 var metrics = result.metrics
                 let names = Set(metrics.map(\.name))
-                let added = execution.usage.metrics
-                    + [RunMetric(name: "exit_status", value: Double(exitStatus), unit: "code", direction: "none")]
+                let added = execution.usage.metrics + [RunMetric("exit_status", Double(exitStatus), "code", .none)]
                 metrics += added.filter { !names.contains($0.name) }
                 outcome.metrics = metrics
             case .error:
-                outcome.error = result.reason.isEmpty ? with("the child reported an error") : result.reason
+                outcome.error = result.explanation.isEmpty ? with("the child reported an error") : result.explanation
             default:
-                outcome.error = result.reason
+                outcome.error = result.explanation
             }
         case .failure(let problem):
             if exitStatus != 0 {
@@ -618,81 +552,5 @@ public struct ChildRunner: Sendable {
         case SIGINT: return "SIGINT"
         default: return "signal \(signal)"
         }
-    }
-}
-
-/// The child's last stdout line, parsed (PROTOCOL.md section 2).
-public struct ChildResultLine: Equatable {
-    public var status: RunStatus
-    /// `reason` of not_applicable, `error` of error.
-    public var reason: String
-    public var metrics: [RunMetric]
-
-    public struct Problem: Error, CustomStringConvertible, Equatable {
-        public var description: String
-    }
-
-    /// The most metrics one result line may carry.
-    public static let maximumMetrics = 256
-
-    /// 1 to 64 characters of `a-z A-Z 0-9 _ . -` and `extra` (metric names and units).
-    static func isName(_ text: String, extra: String) -> Bool {
-        (1...64).contains(text.utf8.count) && text.unicodeScalars.allSatisfy { c in
-            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
-                || "_.-".unicodeScalars.contains(c) || extra.unicodeScalars.contains(c)
-        }
-    }
-
-    public static func parse(_ line: String) -> Result<ChildResultLine, Problem> {
-        func fail(_ why: String) -> Result<ChildResultLine, Problem> {
-            let cut = line.count > 80 ? String(line.prefix(77)) + "..." : line
-            let shown = ChildRunner.escapingControlCharacters(cut)
-            return .failure(Problem(description: shown.isEmpty ? "no result line (\(why))" : "\(why): '\(shown)'"))
-        }
-        guard !line.isEmpty else { return fail("empty output") }
-        guard line.hasPrefix("{"), let data = line.data(using: .utf8),
-              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            return fail("last line is not a JSON object")
-        }
-        guard let marker = object["gobench_result"] as? NSNumber, marker.intValue == 1 else {
-            return fail("last line has no \"gobench_result\":1")
-        }
-        guard let statusText = object["status"] as? String,
-              let status = RunStatus(rawValue: statusText),
-              [.ok, .notApplicable, .error].contains(status) else {
-            return fail("result status is not ok, not_applicable or error")
-        }
-        var result = ChildResultLine(status: status, reason: "", metrics: [])
-        result.reason = (object["reason"] as? String) ?? (object["error"] as? String) ?? ""
-        if result.reason.unicodeScalars.contains(where: ChildRunner.isControl) {
-            return fail("the result's reason holds a control character")
-        }
-        guard status == .ok else { return .success(result) }
-        guard let list = object["metrics"] as? [Any] else { return fail("ok result without a metrics list") }
-        guard list.count <= maximumMetrics else { return fail("more than \(maximumMetrics) metrics") }
-        var names = Set<String>()
-        for item in list {
-            guard let metric = item as? [String: Any], let name = metric["name"] as? String, !name.isEmpty,
-                  let number = metric["value"] as? NSNumber,
-                  number.doubleValue.isFinite else {
-                return fail("a metric has no name or no finite numeric value")
-            }
-            guard isName(name, extra: "") else {
-                return fail("a metric name is not 1 to 64 of a-z A-Z 0-9 _ . -")
-            }
-            guard names.insert(name).inserted else { return fail("metric \(name) is reported twice") }
-            let unit = (metric["unit"] as? String) ?? ""
-            guard unit.isEmpty || isName(unit, extra: "/%") else {
-                return fail("metric \(name) has a unit that is not up to 64 of a-z A-Z 0-9 _ . - / %")
-            }
-            let direction = (metric["direction"] as? String) ?? "none"
-            guard ["lower", "higher", "none"].contains(direction) else {
-                return fail("metric \(name) has direction '\(direction)'")
-            }
-            result.metrics.append(RunMetric(name: name, value: number.doubleValue,
-                                            unit: unit, direction: direction))
-        }
-        guard !result.metrics.isEmpty else { return fail("ok result with no metrics") }
-        return .success(result)
     }
 }

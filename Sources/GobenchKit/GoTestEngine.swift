@@ -197,9 +197,9 @@ public enum GoTestEngine {
         let failed = execution.termination != .exited(0) || output.contains("--- FAIL")
         if let mine, !failed {
             var metrics = BenchFormat.metrics(of: mine)
-            metrics.append(RunMetric(name: "wall_seconds", value: execution.wallSeconds, unit: "s", direction: "lower"))
+            metrics.append(RunMetric("wall_seconds", execution.wallSeconds, "s", .lower))
             metrics += execution.usage.metrics
-            metrics.append(RunMetric(name: "exit_status", value: 0, unit: "code", direction: "none"))
+            metrics.append(RunMetric("exit_status", 0, "code", .none))
             return ChildOutcome(status: .ok, metrics: metrics, wallSeconds: execution.wallSeconds)
         }
         return ChildOutcome(status: .error, error: ChildRunner.oneLine("\(benchmark): \(failureReason(output: output, errorOutput: String(decoding: execution.standardError, as: UTF8.self), termination: execution.termination))"),
@@ -240,7 +240,7 @@ public enum GoTestEngine {
             return ChildOutcome(status: .error, error: ChildRunner.oneLine("command \(name) exited with status \(status)\(tail.isEmpty ? "" : ": " + tail)"),
                                 wallSeconds: execution.wallSeconds)
         }
-        var metrics = [RunMetric(name: "wall_seconds", value: execution.wallSeconds, unit: "s", direction: "lower")]
+        var metrics = [RunMetric("wall_seconds", execution.wallSeconds, "s", .lower)]
         let results = BenchFormat.results(in: String(decoding: execution.standardOutput, as: UTF8.self),
                                           expectedProcs: procs > 1 ? procs : nil)
         let distinct = Set(results.map(\.name))
@@ -250,7 +250,7 @@ public enum GoTestEngine {
             metrics += more
         }
         metrics += execution.usage.metrics
-        metrics.append(RunMetric(name: "exit_status", value: 0, unit: "code", direction: "none"))
+        metrics.append(RunMetric("exit_status", 0, "code", .none))
         return ChildOutcome(status: .ok, metrics: metrics, wallSeconds: execution.wallSeconds)
     }
 }
@@ -269,17 +269,17 @@ public final class UserWorkloads: @unchecked Sendable {
     public var isEmpty: Bool { benchmarks.isEmpty && commands.isEmpty }
 
     /// The cells of the user's workloads at every procs and placement.
-    public func cells(procs: [Int], placements: [PlacementSetting]) -> [RunSettings] {
+    public func cells(procs: [Int], placements: [PlacementPolicy]) -> [RunSettings] {
         var result: [RunSettings] = []
         for p in procs {
             for placement in placements {
                 for b in benchmarks {
-                    result.append(RunSettings(workload: b.workload, engine: .goTest, procs: p, scavenge: "off",
-                                              placement: placement.description, params: b.params))
+                    result.append(RunSettings(workload: b.workload, engine: .goTest, procs: p, scavenge: .off,
+                                              placement: placement, params: b.params))
                 }
                 for c in commands {
-                    result.append(RunSettings(workload: c.workload, engine: .command, procs: p, scavenge: "off",
-                                              placement: placement.description, params: ""))
+                    result.append(RunSettings(workload: c.workload, engine: .command, procs: p, scavenge: .off,
+                                              placement: placement, params: ""))
                 }
             }
         }
@@ -301,14 +301,14 @@ public struct UserLauncher: Sendable {
     public var user: UserWorkloads
     public var cgroups: CgroupQuotaRunner?
     /// The CPUs a run at (procs, placement) is pinned to; nil leaves the affinity as it is.
-    public var affinity: @Sendable (Int, String) -> [Int]?
+    public var affinity: @Sendable (Int, PlacementPolicy) -> [Int]?
     /// This process's affinity CPU count (what a child's default GOMAXPROCS starts from).
     public var cpuCount: Int
     /// Pins the calling thread to the CPUs; returns what restores its previous mask.
     public var pinThread: @Sendable ([Int]) throws -> @Sendable () -> Void
 
     public init(user: UserWorkloads, cgroups: CgroupQuotaRunner?, cpuCount: Int,
-                affinity: @escaping @Sendable (Int, String) -> [Int]?,
+                affinity: @escaping @Sendable (Int, PlacementPolicy) -> [Int]?,
                 pinThread: @escaping @Sendable ([Int]) throws -> @Sendable () -> Void) {
         self.user = user; self.cgroups = cgroups; self.cpuCount = cpuCount; self.affinity = affinity
         self.pinThread = pinThread
@@ -353,7 +353,7 @@ public struct UserLauncher: Sendable {
         environment = runner.environment.variables
         if isUser {
             environment?["GOMAXPROCS"] = String(settings.procs)
-            if settings.placement != "none" { pinned = affinity(settings.procs, settings.placement) }
+            if settings.placement != .none { pinned = affinity(settings.procs, settings.placement) }
         }
         var group: TransientCgroup? = nil
         if let quota {
@@ -384,7 +384,7 @@ public struct UserLauncher: Sendable {
             let childCPUs = pinned?.count ?? cpuCount
             outcome.metrics.append(RunMetric(name: "default_gomaxprocs",
                                              value: Double(CPUQuotaSetting.goDefaultProcs(affinityCPUs: childCPUs, quotaCPUs: quota?.cpus)),
-                                             unit: "procs", direction: "none"))
+                                             unit: "procs", direction: .none))
             if let throttling = group?.throttling() { outcome.metrics += throttling.metrics }
         }
         outcome.recordedEnvironment = runner.environment.recordedText

@@ -37,7 +37,7 @@ public struct SweepGrid: Sendable {
     public var engines: [BenchmarkEngine]
     public var procs: [Int]
     public var scavenges: [ScavengeSetting]
-    public var placements: [PlacementSetting]
+    public var placements: [PlacementPolicy]
     /// `--param` values: `K=V` or `K=V1,V2` (a list adds a dimension), applied to every workload
     /// that has parameter K; `W.K=V` for workload W only.
     public var parameterAssignments: [String: String]
@@ -46,7 +46,7 @@ public struct SweepGrid: Sendable {
     public var useSweepParameters: Bool
 
     public init(workloads: [WorkloadSpec], engines: [BenchmarkEngine], procs: [Int],
-                scavenges: [ScavengeSetting], placements: [PlacementSetting],
+                scavenges: [ScavengeSetting], placements: [PlacementPolicy],
                 parameterAssignments: [String: String] = [:], useSweepParameters: Bool = true) {
         self.workloads = workloads; self.engines = engines; self.procs = procs
         self.scavenges = scavenges; self.placements = placements
@@ -78,8 +78,8 @@ public struct SweepGrid: Sendable {
             let engines = self.engines.filter(spec.applies(to:))
             if engines.isEmpty { continue }
             let procsValues = spec.procs.sweepValue.map { [$0] } ?? procs
-            let scavengeValues = spec.sweepsScavenge ? scavenges.map(\.description) : [ScavengeSetting.off.description]
-            let placementValues = spec.sweepsPlacement ? placements.map(\.description) : [PlacementSetting.none.description]
+            let scavengeValues = spec.sweepsScavenge ? scavenges : [.off]
+            let placementValues = spec.sweepsPlacement ? placements : [.none]
             for params in try parameterCombinations(spec) {
                 for engine in engines {
                     for p in procsValues {

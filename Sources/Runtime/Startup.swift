@@ -41,8 +41,8 @@ public struct RuntimeConfiguration: Sendable {
     /// (Preemption.swift); GODEBUG=asyncpreemptoff=1 turns it off, as in Go.
     public var asyncPreemption = true
     public var contextBackend: ContextBackend = .assembly
-    /// `none`, `compact`, `spread` or `nodes=0,1`.
-    public var placement = "none"
+    /// How Ps are placed on CPUs (GOBENCH_PLACEMENT).
+    public var placement: PlacementPolicy = .none
     /// Ends the process with exit(0) when main returns, as Go does; otherwise Runtime.run
     /// returns (for tests and embedding).
     public var exitProcessWhenMainReturns = false
@@ -105,10 +105,9 @@ public struct RuntimeConfiguration: Sendable {
         if let v = env["GOBENCH_PLACEMENT"] {
             // The syntax here; the nodes against the topology in fromEnvironment and
             // Runtime.run (checkPlacement), which know the topology.
-            do { _ = try PlacementPolicy(parsing: v) } catch {
+            do { placement = try PlacementPolicy(parsing: v) } catch {
                 throw Error(description: "runtime: invalid GOBENCH_PLACEMENT \"\(v)\": \(error)")
             }
-            placement = v
         }
         if let v = env["GODEBUG"] {
             // Go's parsedebugvars: comma-separated key=value pairs, the last one of a key
@@ -162,14 +161,13 @@ public struct RuntimeConfiguration: Sendable {
     }
 
     /// Checks `placement` against `topology` (the machine's, or GOBENCH_TOPOLOGY's, narrowed
-    /// to the affinity mask): a policy that parses, and `nodes=` naming only nodes that
-    /// exist and have a CPU in the mask. `name` is what the error line calls the setting
+    /// to the affinity mask): `nodes=` naming only nodes that exist and have a CPU in the
+    /// mask. `name` is what the error line calls the setting
     /// (`GOBENCH_PLACEMENT`, `placement`).
     public func checkPlacement(against topology: Topology, name: String = "placement") throws {
+        if placement == .none { return }
         do {
-            let policy = try PlacementPolicy(parsing: placement)
-            if policy == .none { return }
-            _ = try PlacementMap(topology: topology, processorCount: max(1, procs), policy: policy)
+            _ = try PlacementMap(topology: topology, processorCount: max(1, procs), policy: placement)
         } catch {
             throw Error(description: "runtime: invalid \(name) \"\(placement)\": \(error)")
         }
@@ -179,11 +177,7 @@ public struct RuntimeConfiguration: Sendable {
     /// (GOBENCH_TOPOLOGY, else the machine's through libnuma), as Runtime.run does; for
     /// callers that want a bad placement as an error rather than the exit of Runtime.run.
     public func checkPlacement(name: String = "placement") throws {
-        let policy: PlacementPolicy
-        do { policy = try PlacementPolicy(parsing: placement) } catch {
-            throw Error(description: "runtime: invalid \(name) \"\(placement)\": \(error)")
-        }
-        if policy == .none { return }
+        if placement == .none { return }
         let snapshot: TopologySnapshot
         do { snapshot = try TopologySnapshot.discover() } catch {
             throw Error(description: "runtime: invalid \(name) \"\(placement)\": \(error)")
@@ -191,18 +185,12 @@ public struct RuntimeConfiguration: Sendable {
         try checkPlacement(against: snapshot.narrowedTopology, name: name)
     }
 
-    /// `off`, or a duration with its unit: `500us`, `10ms`, `1.5s`, `2m`, `1h`.
+    /// `off`, or a duration with its unit: `500us`, `10ms`, `1.5s`, `2m`, `1h` (the
+    /// grammar of GobenchSettings' ScavengeSetting, which gobench reads too). nil: off.
     public static func parseInterval(_ text: String, name: String) throws -> Int64? {
-        let t = text.trimmingASCII(" ")
-        if t == "off" { return nil }
-        let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("ms", 1e6),
-                                         ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
-        // Longest suffixes first: "ms" before "s" and "m".
-        for (suffix, scale) in units where t.hasSuffix(suffix) {
-            guard let v = Double(t.dropLast(suffix.count)), v * scale >= 1, v.isFinite, v * scale < 9e18 else { break }  // >= 1 ns: 0.5ns is not 0
-            return Int64(v * scale)
+        do { return try ScavengeSetting.parse(text, what: name).intervalNanoseconds } catch {
+            throw Error(description: "runtime: invalid \(name) \"\(text)\": expected off or a positive duration such as 10ms, 2m")
         }
-        throw Error(description: "runtime: invalid \(name) \"\(text)\": expected off or a positive duration such as 10ms, 2m")
     }
 
     /// GOBENCH_SCHEDTRACE: whole milliseconds between trace lines, as Go's
@@ -215,26 +203,15 @@ public struct RuntimeConfiguration: Sendable {
         return Int(n)
     }
 
-    /// The largest size a stack setting may name: 1 TiB (far beyond any stack, and safe
-    /// to round up to pages without overflow).
-    public static let maximumSizeBytes = 1 << 40
+    /// The largest size a stack setting may name: ByteSize's 1 TiB.
+    public static let maximumSizeBytes = ByteSize.maximumBytes
 
     /// Bytes with an optional K, M, G suffix (powers of 1024), or a plain number, at most
-    /// `maximumSizeBytes`.
+    /// `maximumSizeBytes` (the grammar of GobenchSettings' ByteSize).
     public static func parseBytes(_ text: String, name: String) throws -> Int {
-        let t = text.trimmingASCII(" ")
-        let bad = Error(description: "runtime: invalid \(name) \"\(text)\": expected a positive size up to 1T such as 65536, 64K, 1G")
-        var digits = Substring(t)
-        var scale = 1
-        for (suffix, s) in [("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("TB", 1 << 40),
-                            ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("T", 1 << 40)]
-            where t.uppercased().hasSuffix(suffix) {
-            digits = digits.dropLast(suffix.count)
-            scale = s
-            break
+        do { return try ByteSize.bytes(text, what: name) } catch {
+            throw Error(description: "runtime: invalid \(name) \"\(text)\": expected a positive size up to 1T such as 65536, 64K, 1G")
         }
-        guard let v = Int(digits), v > 0, v <= maximumSizeBytes / scale else { throw bad }
-        return v * scale
     }
 }
 
@@ -338,13 +315,10 @@ extension Runtime {
 
 nonisolated(unsafe) var retiredSchedulers: [Scheduler] = []
 
-/// The placement policy and topology of a run; a bad policy or topology override is an
+/// The placement policy and topology of a run; a policy the topology lacks nodes for, or a bad topology override, is an
 /// error of the program's input (one line, exit 2).
 func makePlacementBinding(_ config: RuntimeConfiguration) -> PlacementBinding {
-    let policy: PlacementPolicy
-    do { policy = try PlacementPolicy(parsing: config.placement) } catch {
-        fatalUsage("runtime: invalid placement \"\(config.placement)\": \(error)")
-    }
+    let policy = config.placement
     let snapshot: TopologySnapshot
     do {
         snapshot = try TopologySnapshot.discover(overrideText: processEnvironment()["GOBENCH_TOPOLOGY"])

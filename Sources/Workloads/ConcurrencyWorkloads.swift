@@ -3,6 +3,7 @@
 // has one thread per CPU and no way to set its width, so a run at another GOMAXPROCS is
 // "not applicable" rather than a figure that does not mean what its label says.
 import Foundation
+import GobenchKit
 import Synchronization
 
 enum ConcurrencyWorkloads {
@@ -195,8 +196,8 @@ enum ConcurrencyWorkloads {
         return .ok(ops: work, metrics: standardMetrics(ops: work, section: section) + threadMetric())
     }
 
-    static func threadMetric() -> [Metric] {
-        [Metric("threads_created", Double(ProcessMemory.threadCount()), "count", "lower")]
+    static func threadMetric() -> [RunMetric] {
+        [RunMetric("threads_created", Double(ProcessMemory.threadCount()), "count", .lower)]
     }
 }
 

@@ -1,5 +1,6 @@
 // spawn-storm, live-goroutines, steal-imbalance and scavenger-burst on this runtime.
 import Foundation
+import GobenchKit
 import Runtime
 import Synchronization
 
@@ -102,8 +103,8 @@ enum SpawnWorkloads {
         finished.wait()
         if let failure = check.failure(n) { return .error("live-goroutines: \(failure)") }
         var metrics = standardMetrics(ops: n, section: section)
-        metrics.append(Metric("bytes_per_goroutine", perGoroutine, "bytes", "lower"))
-        metrics.append(Metric("rss_with_goroutines_bytes", Double(during), "bytes", "lower"))
+        metrics.append(RunMetric("bytes_per_goroutine", perGoroutine, "bytes", .lower))
+        metrics.append(RunMetric("rss_with_goroutines_bytes", Double(during), "bytes", .lower))
         return .ok(ops: n, metrics: metrics + runtimeMetrics())
     }
 
@@ -179,12 +180,12 @@ enum SpawnWorkloads {
         // Released share of what the burst added, in [0, 1]; 0 when it added nothing.
         let released = grown > 0 ? max(0, min(1, Double(peak - after) / Double(grown))) : 0
         var metrics = standardMetrics(ops: n, section: section)
-        metrics.append(Metric("bytes_per_goroutine", Double(grown) / Double(n), "bytes", "lower"))
-        metrics.append(Metric("rss_peak_bytes", Double(peak), "bytes", "lower"))
-        metrics.append(Metric("rss_after_idle_bytes", Double(after), "bytes", "lower"))
-        metrics.append(Metric("rss_released_fraction", released, "ratio", "higher"))
+        metrics.append(RunMetric("bytes_per_goroutine", Double(grown) / Double(n), "bytes", .lower))
+        metrics.append(RunMetric("rss_peak_bytes", Double(peak), "bytes", .lower))
+        metrics.append(RunMetric("rss_after_idle_bytes", Double(after), "bytes", .lower))
+        metrics.append(RunMetric("rss_released_fraction", released, "ratio", .higher))
         if let halfReleasedMs {
-            metrics.append(Metric("time_to_half_release_ms", halfReleasedMs, "ms", "lower"))
+            metrics.append(RunMetric("time_to_half_release_ms", halfReleasedMs, "ms", .lower))
         }
         return .ok(ops: n, metrics: metrics + runtimeMetrics())
     }

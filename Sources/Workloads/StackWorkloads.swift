@@ -2,6 +2,7 @@
 // large as the limit, and the overflow case, run in a child process (the overflow ends
 // the process the way Go's does: Go's lines on standard error, exit status 2).
 import Foundation
+import GobenchKit
 import Runtime
 
 enum StackWorkloads {
@@ -39,8 +40,8 @@ enum StackWorkloads {
         Sink.shared.add(sink)
         Sink.shared.print()
         var metrics = standardMetrics(ops: depth, section: section)
-        metrics.append(Metric("depth_reached", Double(depth), "count", "higher"))
-        metrics.append(Metric("frame_bytes", Double(frameBytes), "bytes", "none"))
+        metrics.append(RunMetric("depth_reached", Double(depth), "count", .higher))
+        metrics.append(RunMetric("frame_bytes", Double(frameBytes), "bytes", .none))
         return .ok(ops: depth, metrics: metrics + runtimeMetrics())
     }
 
@@ -66,9 +67,10 @@ enum StackWorkloads {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let proc = Process()
         proc.executableURL = URL(fileURLWithPath: exe)
-        proc.arguments = ["child", "--workload", "deep-recursion", "--engine", "swift", "--procs", "1",
-                          "--param", "mode=overflow", "--param", "frame=\(frame.bytes)",
-                          "--param", "maxstack_mb=\(maxStackBytes >> 20)"]
+        let overflow = RunSettings(workload: "deep-recursion", engine: .swift, procs: 1, scavenge: .off, placement: .none,
+                                   params: WorkloadSpec.canonical(["mode": "overflow", "frame": "\(frame.bytes)",
+                                                                   "maxstack_mb": "\(maxStackBytes >> 20)"]))
+        do { proc.arguments = ["child"] + (try overflow.childArguments()) } catch { return .error("deep-recursion: \(error)") }
         var env = ProcessInfo.processInfo.environment
         env[depthFileVariable] = path
         proc.environment = env
@@ -98,10 +100,10 @@ enum StackWorkloads {
             return .error("deep-recursion: the overflow child exited \(status) without Go's stack overflow report: \(text.split(separator: "\n").first ?? "")")
         }
         var metrics = standardMetrics(ops: Int(depth), section: Section(wallNanoseconds: elapsed, cpuNanoseconds: childCPU))
-        metrics.append(Metric("depth_reached", Double(depth), "count", "higher"))
-        metrics.append(Metric("time_to_failure_ns", Double(elapsed), "ns", "lower"))
-        metrics.append(Metric("exit_status", Double(status), "count", "none"))
-        metrics.append(Metric("frame_bytes", Double(measureFrameBytes(frame)), "bytes", "none"))
+        metrics.append(RunMetric("depth_reached", Double(depth), "count", .higher))
+        metrics.append(RunMetric("time_to_failure_ns", Double(elapsed), "ns", .lower))
+        metrics.append(RunMetric("exit_status", Double(status), "count", .none))
+        metrics.append(RunMetric("frame_bytes", Double(measureFrameBytes(frame)), "bytes", .none))
         return .ok(ops: Int(depth), metrics: metrics)
     }
 

@@ -1,61 +1,26 @@
-// What a workload measured, and the result line of the child protocol (docs/PROTOCOL.md
-// section 2) that carries it to the sweep.
+// What a workload measured, as the child result (docs/PROTOCOL.md section 2, GobenchKit's
+// RunContract.swift) that carries it to the sweep.
 import Foundation
+import GobenchKit
 import Synchronization
 import Histogram
 import Runtime
 
-/// One metric: name, value, unit and which direction is better.
-public struct Metric: Sendable, Equatable {
-    public var name: String
-    public var value: Double
-    public var unit: String
-    /// `lower`, `higher` or `none`.
-    public var direction: String
-
-    public init(_ name: String, _ value: Double, _ unit: String, _ direction: String) {
-        self.name = name; self.value = value; self.unit = unit; self.direction = direction
-    }
-}
-
 /// The outcome of one run of a workload.
 public enum WorkloadOutcome: Sendable {
-    case ok(ops: Int, metrics: [Metric])
+    case ok(ops: Int, metrics: [RunMetric])
     case notApplicable(String)
     case error(String)
 
-    /// The JSON result line.
-    public func resultLine(workload: String, engine: String) -> String {
-        func esc(_ s: String) -> String {
-            var out = ""
-            for ch in s.unicodeScalars {
-                switch ch {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                default:
-                    if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
-                }
-            }
-            return out
-        }
-        func num(_ v: Double) -> String {
-            if !v.isFinite { return "0" }
-            if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-            return String(v)
-        }
-        let head = "{\"gobench_result\":1,\"workload\":\"\(esc(workload))\",\"engine\":\"\(esc(engine))\","
+    /// The result the child prints (ChildResult.line).
+    public func result(workload: String, engine: String) -> ChildResult {
         switch self {
         case .ok(let ops, let metrics):
-            let ms = metrics.map {
-                "{\"name\":\"\(esc($0.name))\",\"value\":\(num($0.value)),\"unit\":\"\(esc($0.unit))\",\"direction\":\"\($0.direction)\"}"
-            }.joined(separator: ",")
-            return head + "\"status\":\"ok\",\"ops\":\(ops),\"metrics\":[\(ms)]}"
+            return ChildResult(status: .ok, workload: workload, engine: engine, ops: Int64(ops), metrics: metrics)
         case .notApplicable(let reason):
-            return head + "\"status\":\"not_applicable\",\"reason\":\"\(esc(reason))\"}"
-        case .error(let e):
-            return head + "\"status\":\"error\",\"error\":\"\(esc(e))\"}"
+            return ChildResult(status: .notApplicable, workload: workload, engine: engine, reason: reason)
+        case .error(let message):
+            return ChildResult(status: .error, workload: workload, engine: engine, error: message)
         }
     }
 }
@@ -96,25 +61,25 @@ func processCPUNanoseconds() -> Int64 {
 /// The standard metrics of a measured section of `ops` operations (PROTOCOL.md section 2):
 /// wall time per op, and the process CPU time spent in the section, per op and as a
 /// fraction of the wall time (2.0: two CPUs busy throughout).
-func standardMetrics(ops: Int, section: Section) -> [Metric] {
+func standardMetrics(ops: Int, section: Section) -> [RunMetric] {
     let wall = Double(max(1, section.wallNanoseconds))
     let cpu = Double(max(0, section.cpuNanoseconds))
     return [
-        Metric("wall_seconds", wall / 1e9, "s", "lower"),
-        Metric("ops", Double(ops), "count", "none"),
-        Metric("ns_per_op", wall / Double(max(1, ops)), "ns", "lower"),
-        Metric("ops_per_sec", Double(ops) / (wall / 1e9), "ops/s", "higher"),
-        Metric("cpu_ns_per_op", cpu / Double(max(1, ops)), "ns", "lower"),
-        Metric("cpu_utilisation", cpu / wall, "ratio", "none"),
-        Metric("final_rss_bytes", Double(ProcessMemory.residentBytes()), "bytes", "lower"),
+        RunMetric("wall_seconds", wall / 1e9, "s", .lower),
+        RunMetric("ops", Double(ops), "count", .none),
+        RunMetric("ns_per_op", wall / Double(max(1, ops)), "ns", .lower),
+        RunMetric("ops_per_sec", Double(ops) / (wall / 1e9), "ops/s", .higher),
+        RunMetric("cpu_ns_per_op", cpu / Double(max(1, ops)), "ns", .lower),
+        RunMetric("cpu_utilisation", cpu / wall, "ratio", .none),
+        RunMetric("final_rss_bytes", Double(ProcessMemory.residentBytes()), "bytes", .lower),
     ]
 }
 
 /// Latency percentiles from a histogram of nanoseconds.
-func latencyMetrics(_ h: Histogram<UInt64>) -> [Metric] {
-    [Metric("latency_p50_ns", Double(h.valueAtPercentile(50)), "ns", "lower"),
-     Metric("latency_p99_ns", Double(h.valueAtPercentile(99)), "ns", "lower"),
-     Metric("latency_p999_ns", Double(h.valueAtPercentile(99.9)), "ns", "lower")]
+func latencyMetrics(_ h: Histogram<UInt64>) -> [RunMetric] {
+    [RunMetric("latency_p50_ns", Double(h.valueAtPercentile(50)), "ns", .lower),
+     RunMetric("latency_p99_ns", Double(h.valueAtPercentile(99)), "ns", .lower),
+     RunMetric("latency_p999_ns", Double(h.valueAtPercentile(99.9)), "ns", .lower)]
 }
 
 func newLatencyHistogram() -> Histogram<UInt64> {
@@ -130,10 +95,10 @@ func latencyHistogram(_ samples: UnsafePointer<Int64>, count: Int) -> Histogram<
 }
 
 /// The runtime's statistics as metrics (swift engine).
-func runtimeMetrics() -> [Metric] {
+func runtimeMetrics() -> [RunMetric] {
     let st = Runtime.statistics()
-    var out = st.metrics.map { Metric($0.name, Double($0.value), $0.unit.rawValue, "none") }
-    out.append(Metric("threads_created", Double(st[.machinesCreated] + 1), "count", "lower"))
+    var out = st.metrics.map { RunMetric($0.name, Double($0.value), $0.unit.rawValue, .none) }
+    out.append(RunMetric("threads_created", Double(st[.machinesCreated] + 1), "count", .lower))
     return out
 }
 

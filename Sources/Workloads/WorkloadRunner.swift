@@ -28,48 +28,48 @@ public enum WorkloadRunner {
     /// Every catalog workload has a Swift implementation (checked by a test).
     public static var implementedNames: [String] { swiftWorkloads.keys.sorted() }
 
-    /// Validates the request against the catalog; runs it; returns the result line and
-    /// the process exit status. For the swift engine, `configure` can adjust the runtime
-    /// configuration (procs, scavenge and placement are applied here).
-    public static func run(workload: String, engine: String, procs: Int, scavenge: String,
-                           placement: String, overrides: [String: String]) -> (line: String, status: Int32) {
+    /// Runs `settings` (decoded from `gobench child`'s arguments) in this process after
+    /// checking it against the catalog; returns the result to print and the process exit
+    /// status (1 for an error result). The swift engine's runtime takes procs, scavenge and
+    /// placement from `settings`, the rest of its configuration from the environment.
+    public static func run(_ settings: RunSettings) -> (result: ChildResult, status: Int32) {
+        let outcome = measure(settings)
+        let result = outcome.result(workload: settings.workload, engine: settings.engine.rawValue)
+        if case .error = outcome { return (result, 1) }
+        return (result, 0)
+    }
+
+    static func measure(_ settings: RunSettings) -> WorkloadOutcome {
         let spec: WorkloadSpec
-        let resolved: [String: String]
+        let params: Parameters
+        let procs: Int
         do {
-            spec = try Catalog.workload(named: workload)
-            resolved = try spec.resolvedParameters(overrides)
-            _ = try BenchmarkEngine.parse(engine)
+            spec = try Catalog.workload(named: settings.workload)
+            params = Parameters(try spec.resolvedParameters(Dictionary(
+                settings.parameterPairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })))
+            // The sweep plans a forced workload at its value; a child started by hand with
+            // another --procs runs at the forced value too (`gobench run` refuses it instead).
+            procs = try spec.runProcs(requested: nil, machineDefault: settings.procs)
         } catch {
-            return (WorkloadOutcome.error("\(error)").resultLine(workload: workload, engine: engine), 1)
+            return .error("\(error)")
         }
-        guard procs >= 1 else {
-            return (WorkloadOutcome.error("procs must be at least 1, got \(procs)").resultLine(workload: workload, engine: engine), 1)
-        }
-        let params = Parameters(resolved)
-        var effectiveProcs = procs
-        if case .forced(let p) = spec.procs { effectiveProcs = p }
-        let outcome: WorkloadOutcome
-        switch engine {
-        case "swift-concurrency":
-            outcome = ConcurrencyWorkloads.run(workload, params, procs: effectiveProcs)
-        case "swift":
+        switch settings.engine {
+        case .swiftConcurrency:
+            return ConcurrencyWorkloads.run(settings.workload, params, procs: procs)
+        case .swift:
             var config = RuntimeConfiguration.fromEnvironment()
-            config.procs = effectiveProcs
-            config.procsRule = "--procs \(effectiveProcs)"
-            do {
-                config.scavengeIntervalNanoseconds = try RuntimeConfiguration.parseInterval(scavenge, name: "--scavenge")
-            } catch {
-                return (WorkloadOutcome.error("\(error)").resultLine(workload: workload, engine: engine), 1)
-            }
-            config.placement = placement
+            config.procs = procs
+            config.procsRule = "--procs \(procs)"
+            config.scavengeIntervalNanoseconds = settings.scavenge.intervalNanoseconds
+            config.placement = settings.placement
             do {
                 // A node list naming nodes this machine (or GOBENCH_TOPOLOGY) lacks: an
                 // error result, not a run without placement recorded as placed.
                 try config.checkPlacement(name: "--placement")
             } catch {
-                return (WorkloadOutcome.error("\(error)").resultLine(workload: workload, engine: engine), 1)
+                return .error("\(error)")
             }
-            if workload == "deep-recursion", params.string("mode") == "overflow",
+            if settings.workload == "deep-recursion", params.string("mode") == "overflow",
                let depthFile = ProcessInfo.processInfo.environment[StackWorkloads.depthFileVariable] {
                 let frame = FrameClass.nearest(params.int("frame"))
                 let maxStack = (params.int("maxstack_mb") == 0 ? 64 : params.int("maxstack_mb")) << 20
@@ -77,18 +77,14 @@ public enum WorkloadRunner {
                 Runtime.run(config) { StackWorkloads.overflowChild(frame: frame, maxStackBytes: maxStack, depthFile: depthFile) }
                 exit(1)
             }
-            guard let body = swiftWorkloads[workload] else {
-                return (WorkloadOutcome.error("\(workload) has no Swift implementation").resultLine(workload: workload, engine: engine), 1)
+            guard let body = swiftWorkloads[settings.workload] else {
+                return .error("\(settings.workload) has no Swift implementation")
             }
             var result: WorkloadOutcome = .error("no result")
-            Runtime.run(config) { result = body(params, effectiveProcs) }
-            outcome = result
-        default:
-            outcome = .error("engine \(engine) does not run in this process (the go engine is peers/go)")
-        }
-        switch outcome {
-        case .error: return (outcome.resultLine(workload: workload, engine: engine), 1)
-        default: return (outcome.resultLine(workload: workload, engine: engine), 0)
+            Runtime.run(config) { result = body(params, procs) }
+            return result
+        case .go, .goTest, .command:
+            return .error("engine \(settings.engine.rawValue) does not run in this process (the go engine is peers/go)")
         }
     }
 }

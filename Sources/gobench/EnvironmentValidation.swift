@@ -22,7 +22,7 @@ enum EnvironmentValidation {
             }
         }
         if let v = environment["GOBENCH_PLACEMENT"] {
-            do { _ = try PlacementSetting.parse(v) } catch {
+            do { _ = try PlacementPolicy(parsing: v) } catch {
                 throw SettingsError("GOBENCH_PLACEMENT: \(error) (each run sets its own from --placement)")
             }
         }

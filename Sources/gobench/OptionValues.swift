@@ -1,5 +1,5 @@
 // The typed values of gobench's options: ExpressibleByArgument conformances that call the
-// settings parsers (GobenchKit's Settings.swift, Catalog.swift, CgroupQuotaRunner.swift), so
+// settings parsers (GobenchSettings, GobenchKit's Settings.swift, Catalog.swift, CgroupQuotaRunner.swift), so
 // that a value is parsed once, while the command line is read, by the one parser of its kind.
 import ArgumentParser
 import Foundation
@@ -48,16 +48,16 @@ extension BenchmarkEngine: ExpressibleByArgument {
     public static var allValueStrings: [String] { [] }
 }
 
-extension PlacementSetting: ExpressibleByArgument {
+extension PlacementPolicy: ExpressibleByArgument {
     public init?(argument: String) {
-        guard let placement = OptionRefusal.parse(argument, PlacementSetting.parse) else { return nil }
+        guard let placement = OptionRefusal.parse(argument, { try PlacementPolicy(parsing: $0) }) else { return nil }
         self = placement
     }
 }
 
 extension ScavengeSetting: ExpressibleByArgument {
     public init?(argument: String) {
-        guard let scavenge = OptionRefusal.parse(argument, ScavengeSetting.parse) else { return nil }
+        guard let scavenge = OptionRefusal.parse(argument, { try ScavengeSetting.parse($0) }) else { return nil }
         self = scavenge
     }
 }
@@ -92,13 +92,13 @@ struct EngineList: ExpressibleByArgument {
     var defaultValueDescription: String { text }
 }
 
-/// `--placements none,compact,nodes=0,1` (PlacementSetting.parseList).
+/// `--placements none,compact,nodes=0,1` (PlacementPolicy.parseList).
 struct PlacementList: ExpressibleByArgument {
     var text: String
-    var placements: [PlacementSetting]
+    var placements: [PlacementPolicy]
 
     init?(argument: String) {
-        guard let placements = OptionRefusal.parse(argument, PlacementSetting.parseList) else { return nil }
+        guard let placements = OptionRefusal.parse(argument, PlacementPolicy.parseList) else { return nil }
         self.text = argument
         self.placements = placements
     }

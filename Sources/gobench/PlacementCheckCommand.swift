@@ -17,7 +17,7 @@ struct PlacementCheckCommand: ParsableCommand {
     func run() throws {
         var config = RuntimeConfiguration.fromEnvironment()
         config.procs = procs
-        config.placement = placement
+        config.placement = try PlacementPolicy(parsing: placement)
         var result = PlacementCheckResult()
         Runtime.run(config) { result = Runtime.placementCheck() }
         for p in result.processors {

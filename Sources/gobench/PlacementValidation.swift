@@ -10,7 +10,7 @@ enum PlacementValidation {
     /// Throws a SettingsError naming the first placement that `engines` cannot apply. The
     /// swift engines' runtime sees GOBENCH_TOPOLOGY when it is set (else the machine, through
     /// libnuma); the Go peer always reads the machine's nodes.
-    static func check(_ placements: [PlacementSetting], engines: [BenchmarkEngine]) throws {
+    static func check(_ placements: [PlacementPolicy], engines: [BenchmarkEngine]) throws {
         // The swift runtime reads a GOBENCH_TOPOLOGY override at start-up whatever the
         // placement, and refuses a malformed one: every run would end as `crashed`.
         if hasTopologyOverride && engines.contains(where: { $0 != .go }) {
@@ -37,8 +37,7 @@ enum PlacementValidation {
             }
             for placement in placed {
                 do {
-                    let policy = try PlacementPolicy(parsing: placement.description)
-                    _ = try PlacementMap(topology: snapshot.narrowedTopology, processorCount: 1, policy: policy)
+                    _ = try PlacementMap(topology: snapshot.narrowedTopology, processorCount: 1, policy: placement)
                 } catch {
                     let origin = overrideText == nil && hasTopologyOverride
                         ? " on the topology of \(TopologyOverride.environmentVariable)" : ""

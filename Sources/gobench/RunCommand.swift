@@ -66,7 +66,7 @@ struct RunCommand: ParsableCommand {
     var scavenge: ScavengeSetting = .off
 
     @Option(help: "none, compact, spread or nodes=0,1.")
-    var placement: PlacementSetting = .none
+    var placement: PlacementPolicy = .none
 
     @Option(name: .customLong("param"), help: "A workload parameter KEY=VALUE (repeatable).")
     var params: [String] = []
@@ -107,21 +107,13 @@ struct RunCommand: ParsableCommand {
             guard spec.applies(to: engine) else {
                 throw CatalogError("\(spec.name) does not run on engine \(engine.rawValue) (engines: \(spec.engines.map(\.rawValue).joined(separator: ", ")))")
             }
-            var defaultProcs = MachineProbe.affinityCPUCount()
-            if case .forced(let only) = spec.procs { defaultProcs = only }
-            let procs = self.procs ?? defaultProcs
-            guard procs >= 1, procs <= ProcsList.maximum else {
-                throw SettingsError("procs \(procs) is not from 1 to \(ProcsList.maximum)")
-            }
-            if case .forced(let only) = spec.procs, procs != only {
-                throw SettingsError("\(spec.name) always runs at procs=\(only)")
-            }
+            let procs = try spec.runProcs(requested: self.procs, machineDefault: MachineProbe.affinityCPUCount())
             let params = try spec.canonicalParameters(try ParameterAssignments.parse(self.params))
             try EnvironmentValidation.check()
             try PlacementValidation.check([placement], engines: [engine])
             let settings = RunSettings(workload: spec.name, engine: engine, procs: procs,
-                                       scavenge: scavenge.description,
-                                       placement: placement.description,
+                                       scavenge: scavenge,
+                                       placement: placement,
                                        params: params)
             return (settings, try common.childRunner(for: [engine]))
         }
@@ -200,11 +192,11 @@ struct RunCommand: ParsableCommand {
         let runs: [[String: Any]] = outcomes.enumerated().map { rep, outcome in
             ["rep": rep, "status": outcome.status.rawValue, "error": outcome.error,
              "wall_seconds": outcome.wallSeconds,
-             "metrics": outcome.metrics.map { ["name": $0.name, "value": $0.value, "unit": $0.unit, "direction": $0.direction] }]
+             "metrics": outcome.metrics.map { ["name": $0.name, "value": $0.value, "unit": $0.unit, "direction": $0.direction.rawValue] }]
         }
         let object: [String: Any] = [
             "workload": settings.workload, "engine": settings.engine.rawValue, "procs": settings.procs,
-            "scavenge": settings.scavenge, "placement": settings.placement, "params": settings.params,
+            "scavenge": settings.scavenge.description, "placement": settings.placement.description, "params": settings.params,
             "env": outcomes.first?.recordedEnvironment ?? "",
             "host": machine.host, "cpu_model": machine.cpuModel, "cores": machine.cores,
             "gobench_version": machine.gobenchVersion, "gobench_commit": machine.gobenchCommit,

@@ -71,6 +71,8 @@ struct TopologyCommand: ParsableCommand {
             }
         } catch let error as TopologyError {
             fail(error.description)
+        } catch let error as SettingsError {
+            fail(error.description)
         } catch let error as TopologyCommandError {
             fail(error.message)
         }

@@ -166,7 +166,7 @@ struct TuneCommand: ParsableCommand {
             let original = count
             var settings = first
             settings.procs = cells.contains { $0.workload == workload && $0.procs == defaultProcs } ? defaultProcs : first.procs
-            settings.placement = "none"
+            settings.placement = .none
             var seconds = 0.0
             for _ in 0..<4 {
                 pairs[name] = String(count)

@@ -34,12 +34,11 @@ extension RunCommand {
                     guard spec.applies(to: engine) else {
                         throw CatalogError("\(spec.name) does not run on engine \(engine.rawValue)")
                     }
-                    var defaultProcs = cpus
-                    if case .forced(let only) = spec.procs { defaultProcs = only }
                     try PlacementValidation.check([placement], engines: [engine])
-                    settings = RunSettings(workload: spec.name, engine: engine, procs: procs ?? defaultProcs,
-                                           scavenge: scavenge.description,
-                                           placement: placement.description,
+                    settings = RunSettings(workload: spec.name, engine: engine,
+                                           procs: try spec.runProcs(requested: procs, machineDefault: cpus),
+                                           scavenge: scavenge,
+                                           placement: placement,
                                            params: try spec.canonicalParameters(try ParameterAssignments.parse(params)))
                     runner = try common.childRunner(for: [engine])
                 }

@@ -119,11 +119,10 @@ struct UserWorkloadOptions: ParsableArguments {
 
     /// The CPUs of the first `procs` Ps of a placement (the runtime's PlacementMap): what a
     /// go-test or command run is pinned to. nil for `none` or when it cannot be computed.
-    @Sendable static func placementCPUs(procs: Int, placement: String) -> [Int]? {
-        guard placement != "none",
+    @Sendable static func placementCPUs(procs: Int, placement: PlacementPolicy) -> [Int]? {
+        guard placement != .none,
               let snapshot = try? TopologySnapshot.discover(overrideText: ""),
-              let policy = try? PlacementPolicy(parsing: placement),
-              let map = try? PlacementMap(topology: snapshot.narrowedTopology, processorCount: procs, policy: policy) else { return nil }
+              let map = try? PlacementMap(topology: snapshot.narrowedTopology, processorCount: procs, policy: placement) else { return nil }
         return Array(Set(map.processors.flatMap { $0.cpus.cpus })).sorted()
     }
 }

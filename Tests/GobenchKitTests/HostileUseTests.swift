@@ -439,8 +439,8 @@ final class HostileUseTests: XCTestCase {
 
 /// Child output validated against the protocol, and the reason of a crash.
 final class ChildOutputValidationTests: XCTestCase {
-    func parse(_ metrics: String) -> Result<ChildResultLine, ChildResultLine.Problem> {
-        ChildResultLine.parse(#"{"gobench_result":1,"status":"ok","metrics":["# + metrics + "]}")
+    func parse(_ metrics: String) -> Result<ChildResult, ChildResult.Problem> {
+        ChildResult.parse(#"{"gobench_result":1,"status":"ok","metrics":["# + metrics + "]}")
     }
 
     func testDuplicateAndBadMetricsAreGarbage() {
@@ -451,7 +451,7 @@ final class ChildOutputValidationTests: XCTestCase {
                     #"{"name":"a","value":1,"unit":"\u001b[31m"}"#, #"{"name":"a|b","value":1}"#] {
             guard case .failure = parse(bad) else { return XCTFail("accepted \(bad)") }
         }
-        guard case .failure = ChildResultLine.parse(#"{"gobench_result":1,"status":"error","error":"bad\u001b[2J"}"#) else {
+        guard case .failure = ChildResult.parse(#"{"gobench_result":1,"status":"error","error":"bad\u001b[2J"}"#) else {
             return XCTFail("a control character in the reason was accepted")
         }
         guard case .success(let fine) = parse(#"{"name":"ops_per_sec","value":1e3,"unit":"ops/s","direction":"higher"}"#) else {
@@ -468,7 +468,7 @@ final class ChildOutputValidationTests: XCTestCase {
         let a = #"{"name":"a","value":1,"unit":"ns","direction":"lower"}"#
         try "#!/bin/sh\necho '{\"gobench_result\":1,\"status\":\"ok\",\"metrics\":[\(a),\(a)]}'\n".write(toFile: script, atomically: true, encoding: .utf8)
         let runner = ChildRunner(launcher: EngineLauncher { _ in ["/bin/sh", script] }, timeoutSeconds: 10)
-        let settings = RunSettings(workload: "chan-pingpong", engine: .go, procs: 1, scavenge: "off", placement: "none", params: "")
+        let settings = RunSettings(workload: "chan-pingpong", engine: .go, procs: 1, scavenge: .off, placement: .none, params: "")
         let outcome = runner.run(settings)
         XCTAssertEqual(outcome.status, .garbage)
         XCTAssertEqual(outcome.rows(settings: settings, rep: 0, runID: "r", timestamp: "t", machine: testMachine).count, 1)

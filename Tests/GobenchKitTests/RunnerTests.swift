@@ -49,8 +49,8 @@ let testMachine = MachineInfo(host: "testhost", cpuModel: "Test CPU", cores: 2, 
                               gobenchCommit: "abc1234")
 
 final class RunnerTests: XCTestCase {
-    let settings = RunSettings(workload: "chan-pingpong", engine: .go, procs: 2, scavenge: "off",
-                               placement: "none", params: "n=10")
+    let settings = RunSettings(workload: "chan-pingpong", engine: .go, procs: 2, scavenge: .off,
+                               placement: .none, params: "n=10")
 
     func run(_ behaviour: String, timeout: Double = 5) throws -> ChildOutcome {
         let runner = ChildRunner(launcher: try FakeChild.launcher(default: behaviour), timeoutSeconds: timeout,
@@ -156,26 +156,28 @@ final class RunnerTests: XCTestCase {
     }
 
     func testResultLineParsing() {
-        XCTAssertNoThrow(try ChildResultLine.parse(#"{"gobench_result":1,"status":"ok","metrics":[{"name":"x","value":1}]}"#).get())
+        XCTAssertNoThrow(try ChildResult.parse(#"{"gobench_result":1,"status":"ok","metrics":[{"name":"x","value":1}]}"#).get())
         for bad in [#"{"status":"ok","metrics":[]}"#, #"{"gobench_result":1,"status":"fine"}"#,
                     #"{"gobench_result":1,"status":"ok","metrics":[{"name":"x","value":"fast"}]}"#,
                     #"{"gobench_result":1,"status":"ok","metrics":[{"name":"x","value":1,"direction":"up"}]}"#,
                     #"{"gobench_result":1,"status":"ok","metrics":[]}"#, "[1,2]", ""] {
-            XCTAssertThrowsError(try ChildResultLine.parse(bad).get(), bad)
+            XCTAssertThrowsError(try ChildResult.parse(bad).get(), bad)
         }
     }
 
     func testStandardLauncherCommandLines() {
         let launcher = EngineLauncher.standard(gobenchExecutable: "/bin/gobench", goPeerExecutable: "/bin/gobench-go")
-        var s = RunSettings(workload: "chan-prodcons", engine: .go, procs: 4, scavenge: "10ms", placement: "nodes=0,1",
+        var s = RunSettings(workload: "chan-prodcons", engine: .go, procs: 4,
+                            scavenge: ScavengeSetting(intervalNanoseconds: 10_000_000), placement: .nodes([1, 0]),
                             params: "buffer=0;n=5")
-        XCTAssertEqual(try launcher.commandLine(s), ["/bin/gobench-go", "-workload", "chan-prodcons", "-procs", "4",
-                                                     "-scavenge", "10ms", "-placement", "nodes=0,1",
-                                                     "-param", "buffer=0", "-param", "n=5"])
+        // One encoding for both: Go's flag package reads --name as -name.
+        XCTAssertEqual(try launcher.commandLine(s), ["/bin/gobench-go", "--workload", "chan-prodcons",
+                                                     "--engine", "go", "--procs", "4", "--scavenge", "10ms",
+                                                     "--placement", "nodes=1,0", "--param", "buffer=0", "--param", "n=5"])
         s.engine = .swiftConcurrency
         XCTAssertEqual(try launcher.commandLine(s), ["/bin/gobench", "child", "--workload", "chan-prodcons",
                                                      "--engine", "swift-concurrency", "--procs", "4", "--scavenge", "10ms",
-                                                     "--placement", "nodes=0,1", "--param", "buffer=0", "--param", "n=5"])
+                                                     "--placement", "nodes=1,0", "--param", "buffer=0", "--param", "n=5"])
     }
 }
 
@@ -272,8 +274,8 @@ final class SweepRunnerTests: XCTestCase {
     func testAFailedWriteLeavesTheFileAtAWholeRun() throws {
         let path = directory + "/full.csv"
         let (appender, _) = try ResultsAppender.open(path: path, resume: false)
-        let outcome = ChildOutcome(status: .ok, metrics: [RunMetric(name: "ns_per_op", value: 1, unit: "ns", direction: "lower")])
-        let settings = RunSettings(workload: "chan-pingpong", engine: .go, procs: 1, scavenge: "off", placement: "none", params: "n=1")
+        let outcome = ChildOutcome(status: .ok, metrics: [RunMetric(name: "ns_per_op", value: 1, unit: "ns", direction: .lower)])
+        let settings = RunSettings(workload: "chan-pingpong", engine: .go, procs: 1, scavenge: .off, placement: .none, params: "n=1")
         try appender.append(outcome.rows(settings: settings, rep: 0, runID: "a", timestamp: "t", machine: testMachine))
         let good = try String(contentsOfFile: path, encoding: .utf8)
 
@@ -284,7 +286,7 @@ final class SweepRunnerTests: XCTestCase {
         var limit = saved
         limit.rlim_cur = rlim_t(good.utf8.count + 50)
         setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit)
-        let many = (0..<20).map { RunMetric(name: "metric_\($0)", value: Double($0), unit: "ns", direction: "lower") }
+        let many = (0..<20).map { RunMetric(name: "metric_\($0)", value: Double($0), unit: "ns", direction: .lower) }
         let big = ChildOutcome(status: .ok, metrics: many)
         XCTAssertThrowsError(try appender.append(big.rows(settings: settings, rep: 1, runID: "b", timestamp: "t",
                                                           machine: testMachine))) { error in

@@ -62,16 +62,26 @@ final class SettingsTests: XCTestCase {
     }
 
     func testPlacements() throws {
-        XCTAssertEqual(try PlacementSetting.parseList("none,compact,nodes=1,0,spread").map(\.description),
-                       ["none", "compact", "nodes=0,1", "spread"])
-        XCTAssertEqual(try PlacementSetting.parse("nodes=2"), .nodes([2]))
-        XCTAssertThrowsError(try PlacementSetting.parse("nodes=a")) { error in
-            XCTAssertTrue("\(error)".contains("node 'a'"), "\(error)")
+        // The order named is kept (it is the order the nodes are filled in), as the runtime
+        // reads it; `gobench topology` and `gobench run` parse with the same PlacementPolicy.
+        XCTAssertEqual(try PlacementPolicy.parseList("none,compact,nodes=1,0,spread").map(\.description),
+                       ["none", "compact", "nodes=1,0", "spread"])
+        XCTAssertEqual(try PlacementPolicy.parseList("nodes=0,1,nodes=1,0,nodes=0,1"), [.nodes([0, 1]), .nodes([1, 0])])
+        XCTAssertEqual(try PlacementPolicy(parsing: "nodes=2"), .nodes([2]))
+        XCTAssertEqual(try PlacementPolicy(parsing: " nodes=3,0,2\n"), .nodes([3, 0, 2]))
+        XCTAssertThrowsError(try PlacementPolicy(parsing: "nodes=a")) { error in
+            XCTAssertTrue("\(error)".contains("'a' is not a node number"), "\(error)")
         }
-        XCTAssertThrowsError(try PlacementSetting.parse("scatter")) { error in
-            XCTAssertTrue("\(error)".contains("none, compact, spread or nodes=0,1"), "\(error)")
+        XCTAssertThrowsError(try PlacementPolicy(parsing: "nodes=1,0,1")) { error in
+            XCTAssertTrue("\(error)".contains("node 1 is listed twice"), "\(error)")
         }
-        XCTAssertThrowsError(try PlacementSetting.parseList("none,,spread"))
+        for bad in ["scatter", "nodes=", "nodes=-1", "nodes=+1", "nodes=4097", "nodes=0,,1", "nodes=٣"] {
+            XCTAssertThrowsError(try PlacementPolicy(parsing: bad), bad) { error in
+                XCTAssertTrue("\(error)".contains("none, compact, spread or nodes=0,2"), "\(error)")
+                XCTAssertFalse("\(error)".contains("\n"), "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try PlacementPolicy.parseList("none,,spread"))
     }
 
     func testShards() throws {

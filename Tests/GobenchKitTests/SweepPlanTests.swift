@@ -4,7 +4,7 @@ import XCTest
 
 final class SweepPlanTests: XCTestCase {
     func grid(_ names: String, engines: [BenchmarkEngine] = [.swift, .go], procs: [Int] = [1, 2, 4],
-              placements: [PlacementSetting] = [.none], params: [String: String] = [:]) throws -> SweepGrid {
+              placements: [PlacementPolicy] = [.none], params: [String: String] = [:]) throws -> SweepGrid {
         SweepGrid(workloads: try Catalog.workloads(fromList: names), engines: engines, procs: procs,
                   scavenges: ScavengeSetting.sweepDefault, placements: placements,
                   parameterAssignments: params)
@@ -18,8 +18,8 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertEqual(Set(cells).count, cells.count)
         XCTAssertEqual(cells, cells.sorted())
         XCTAssertTrue(cells.filter { $0.workload == "pingpong-hog" }.allSatisfy {
-            $0.procs == 1 && $0.scavenge == "off" && $0.placement == "none" })
-        XCTAssertEqual(Set(cells.filter { $0.workload == "chan-pingpong" }.map(\.scavenge)), ["off"])
+            $0.procs == 1 && $0.scavenge == .off && $0.placement == .none })
+        XCTAssertEqual(Set(cells.filter { $0.workload == "chan-pingpong" }.map(\.scavenge)), [.off])
     }
 
     func testEnginesThatDoNotApplyAreLeftOut() throws {
@@ -91,8 +91,8 @@ final class SweepPlanTests: XCTestCase {
         let machine = MachineInfo(host: "h", cpuModel: "c", cores: 2, numaNodes: 1, kernel: "k",
                                   swiftVersion: "6.3", goVersion: "go1.27", gobenchVersion: "0.1.0", gobenchCommit: "x")
         let run = full.runs[3]
-        let outcome = ChildOutcome(status: .ok, metrics: [RunMetric(name: "a", value: 1, unit: "", direction: "none"),
-                                                          RunMetric(name: "b", value: 2, unit: "", direction: "none")])
+        let outcome = ChildOutcome(status: .ok, metrics: [RunMetric(name: "a", value: 1, unit: "", direction: .none),
+                                                          RunMetric(name: "b", value: 2, unit: "", direction: .none)])
         let rows = outcome.rows(settings: run.settings, rep: run.rep, runID: "r", timestamp: "t", machine: machine)
         XCTAssertEqual(SweepPlan.doneRuns(in: rows), [run])
     }

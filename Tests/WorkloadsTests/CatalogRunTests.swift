@@ -39,7 +39,7 @@ final class CatalogRunTests: XCTestCase {
     }
 
     private func check(_ line: String, _ status: Int32, _ what: String, ops: Int) {
-        guard case .success(let result) = ChildResultLine.parse(line) else {
+        guard case .success(let result) = ChildResult.parse(line) else {
             return XCTFail("\(what): result line does not parse: \(line)")
         }
         if result.status == .notApplicable { XCTAssertEqual(status, 0, what); return }
@@ -54,14 +54,13 @@ final class CatalogRunTests: XCTestCase {
         XCTAssertGreaterThan(m["cpu_ns_per_op"] ?? 0, 0, "\(what): cpu_ns_per_op")
         XCTAssertGreaterThan(m["cpu_utilisation"] ?? 0, 0, "\(what): cpu_utilisation")
         for metric in result.metrics {
-            XCTAssertTrue(["lower", "higher", "none"].contains(metric.direction), "\(what): \(metric.name) direction")
             XCTAssertFalse(metric.unit.isEmpty, "\(what): \(metric.name) unit")
         }
     }
 
     func testEveryWorkloadOnTheSwiftEngine() {
         for c in CatalogRunTests.tiny {
-            let (line, status) = WorkloadRunner.run(workload: c.workload, engine: "swift", procs: 2,
+            let (line, status) = WorkloadsTestSupport.runChild(workload: c.workload, engine: "swift", procs: 2,
                                                     scavenge: "off", placement: "none", overrides: c.params)
             check(line, status, "swift \(c.workload) \(c.params)", ops: c.ops)
         }
@@ -71,7 +70,7 @@ final class CatalogRunTests: XCTestCase {
         let procs = ProcessInfo.processInfo.activeProcessorCount
         var ran = 0
         for c in CatalogRunTests.tiny {
-            let (line, status) = WorkloadRunner.run(workload: c.workload, engine: "swift-concurrency", procs: procs,
+            let (line, status) = WorkloadsTestSupport.runChild(workload: c.workload, engine: "swift-concurrency", procs: procs,
                                                     scavenge: "off", placement: "none", overrides: c.params)
             check(line, status, "swift-concurrency \(c.workload) \(c.params)", ops: c.ops)
             if line.contains("\"status\":\"ok\"") { ran += 1 }
@@ -81,7 +80,7 @@ final class CatalogRunTests: XCTestCase {
 
     func testSwiftConcurrencyAtAnotherWidthIsNotApplicable() {
         let procs = ProcessInfo.processInfo.activeProcessorCount + 1
-        let (line, status) = WorkloadRunner.run(workload: "spawn-storm", engine: "swift-concurrency", procs: procs,
+        let (line, status) = WorkloadsTestSupport.runChild(workload: "spawn-storm", engine: "swift-concurrency", procs: procs,
                                                 scavenge: "off", placement: "none", overrides: ["n": "10"])
         XCTAssertEqual(status, 0)
         XCTAssertTrue(line.contains("\"status\":\"not_applicable\""), line)
@@ -100,19 +99,19 @@ final class CatalogRunTests: XCTestCase {
     /// unlocked goroutines in mixed mode is an error on both (they ping-pong in pairs); the
     /// burst's released fraction is in [0, 1]; the latency workloads report percentiles.
     func testSwiftAgreesWithTheGoPeerOnParametersAndMetrics() {
-        let (odd, oddStatus) = WorkloadRunner.run(workload: "locked-thread", engine: "swift", procs: 2, scavenge: "off",
+        let (odd, oddStatus) = WorkloadsTestSupport.runChild(workload: "locked-thread", engine: "swift", procs: 2, scavenge: "off",
                                                   placement: "none", overrides: ["n": "10", "mode": "mixed", "unlocked": "3"])
         XCTAssertEqual(oddStatus, 1, odd)
         XCTAssertTrue(odd.contains("must be even"), odd)
-        let (burst, _) = WorkloadRunner.run(workload: "scavenger-burst", engine: "swift", procs: 2, scavenge: "10ms",
+        let (burst, _) = WorkloadsTestSupport.runChild(workload: "scavenger-burst", engine: "swift", procs: 2, scavenge: "10ms",
                                             placement: "none", overrides: ["n": "2000", "idle_ms": "60", "sample_ms": "5"])
-        guard case .success(let b) = ChildResultLine.parse(burst) else { return XCTFail(burst) }
+        guard case .success(let b) = ChildResult.parse(burst) else { return XCTFail(burst) }
         let fraction = b.metrics.first { $0.name == "rss_released_fraction" }?.value ?? -1
         XCTAssertTrue((0...1).contains(fraction), "released fraction \(fraction) outside [0, 1]: \(burst)")
         for workload in ["chan-pingpong", "locked-thread", "syscall-heavy"] {
-            let (line, _) = WorkloadRunner.run(workload: workload, engine: "swift", procs: 2, scavenge: "off",
+            let (line, _) = WorkloadsTestSupport.runChild(workload: workload, engine: "swift", procs: 2, scavenge: "off",
                                                placement: "none", overrides: workload == "syscall-heavy" ? ["goroutines": "2", "n": "50"] : ["n": "200"])
-            guard case .success(let r) = ChildResultLine.parse(line) else { XCTFail(line); continue }
+            guard case .success(let r) = ChildResult.parse(line) else { XCTFail(line); continue }
             let p50 = r.metrics.first { $0.name == "latency_p50_ns" }?.value ?? 0
             let p99 = r.metrics.first { $0.name == "latency_p99_ns" }?.value ?? 0
             XCTAssertGreaterThan(p50, 0, "\(workload): \(line)")
@@ -128,10 +127,10 @@ final class CatalogRunTests: XCTestCase {
             ("spawn-storm", "swift", ["n": "-5"], "n=-5"),
         ]
         for (w, e, params, needle) in cases {
-            let (line, status) = WorkloadRunner.run(workload: w, engine: e, procs: 1, scavenge: "off",
+            let (line, status) = WorkloadsTestSupport.runChild(workload: w, engine: e, procs: 1, scavenge: "off",
                                                     placement: "none", overrides: params)
             XCTAssertEqual(status, 1, line)
-            guard case .success(let r) = ChildResultLine.parse(line) else { XCTFail(line); continue }
+            guard case .success(let r) = ChildResult.parse(line) else { XCTFail(line); continue }
             XCTAssertEqual(r.status, .error, line)
             XCTAssertTrue(line.contains(needle), "the error names the bad part: \(line)")
         }
@@ -141,14 +140,14 @@ final class CatalogRunTests: XCTestCase {
         // No machine this runs on has node 4000; the runtime must not run unplaced and
         // report ok under placement nodes=4000.
         for placement in ["nodes=4000", "nodes=0,4000", "everywhere"] {
-            let (line, status) = WorkloadRunner.run(workload: "spawn-storm", engine: "swift", procs: 1, scavenge: "off",
+            let (line, status) = WorkloadsTestSupport.runChild(workload: "spawn-storm", engine: "swift", procs: 1, scavenge: "off",
                                                     placement: placement, overrides: ["n": "10"])
             XCTAssertEqual(status, 1, line)
-            guard case .success(let r) = ChildResultLine.parse(line) else { XCTFail(line); continue }
+            guard case .success(let r) = ChildResult.parse(line) else { XCTFail(line); continue }
             XCTAssertEqual(r.status, .error, line)
             XCTAssertTrue(line.contains(placement), "the error names the placement: \(line)")
         }
-        let (line, status) = WorkloadRunner.run(workload: "spawn-storm", engine: "swift", procs: 1, scavenge: "off",
+        let (line, status) = WorkloadsTestSupport.runChild(workload: "spawn-storm", engine: "swift", procs: 1, scavenge: "off",
                                                 placement: "nodes=0", overrides: ["n": "10"])
         XCTAssertEqual(status, 0, "node 0 exists everywhere: \(line)")
     }
@@ -172,10 +171,10 @@ final class CatalogRunTests: XCTestCase {
     func testInvalidInjectedWorkPercentFailsTheRun() {
         setenv("GOBENCH_INJECT_WORK_PERCENT", "abc", 1)
         defer { unsetenv("GOBENCH_INJECT_WORK_PERCENT") }
-        let (line, status) = WorkloadRunner.run(workload: "parallel-compute", engine: "swift", procs: 1, scavenge: "off",
+        let (line, status) = WorkloadsTestSupport.runChild(workload: "parallel-compute", engine: "swift", procs: 1, scavenge: "off",
                                                 placement: "none", overrides: ["work": "1000", "tasks": "2"])
         XCTAssertEqual(status, 1, line)
-        guard case .success(let r) = ChildResultLine.parse(line) else { return XCTFail(line) }
+        guard case .success(let r) = ChildResult.parse(line) else { return XCTFail(line) }
         XCTAssertEqual(r.status, .error, line)
         XCTAssertTrue(line.contains("GOBENCH_INJECT_WORK_PERCENT") && line.contains("abc"), line)
     }

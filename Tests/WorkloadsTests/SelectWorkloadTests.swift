@@ -15,10 +15,10 @@ final class SelectWorkloadTests: XCTestCase {
         for c in cases {
             for procs in [1, 2, 3] {
                 let what = "select mode=\(c.mode) n=\(c.n) procs=\(procs)"
-                let (line, status) = WorkloadRunner.run(workload: "select", engine: "swift", procs: procs,
+                let (line, status) = WorkloadsTestSupport.runChild(workload: "select", engine: "swift", procs: procs,
                                                         scavenge: "off", placement: "none",
                                                         overrides: ["mode": c.mode, "n": String(c.n)])
-                guard case .success(let result) = ChildResultLine.parse(line) else {
+                guard case .success(let result) = ChildResult.parse(line) else {
                     XCTFail("\(what): result line does not parse: \(line)"); continue
                 }
                 XCTAssertEqual(result.status, .ok, "\(what): \(line)")
@@ -30,9 +30,9 @@ final class SelectWorkloadTests: XCTestCase {
     }
 
     func testSwiftConcurrencyEngineIsNotApplicable() {
-        let (line, status) = WorkloadRunner.run(workload: "select", engine: "swift-concurrency", procs: 2,
+        let (line, status) = WorkloadsTestSupport.runChild(workload: "select", engine: "swift-concurrency", procs: 2,
                                                 scavenge: "off", placement: "none", overrides: [:])
-        guard case .success(let result) = ChildResultLine.parse(line) else { return XCTFail(line) }
+        guard case .success(let result) = ChildResult.parse(line) else { return XCTFail(line) }
         XCTAssertEqual(result.status, .notApplicable, line)
         XCTAssertEqual(status, 0)
     }

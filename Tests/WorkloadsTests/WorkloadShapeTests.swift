@@ -8,10 +8,10 @@ import XCTest
 
 final class WorkloadShapeTests: XCTestCase {
     private func metrics(_ workload: String, procs: Int, _ params: [String: String]) throws -> [String: Double] {
-        let (line, status) = WorkloadRunner.run(workload: workload, engine: "swift", procs: procs, scavenge: "off",
+        let (line, status) = WorkloadsTestSupport.runChild(workload: workload, engine: "swift", procs: procs, scavenge: "off",
                                                 placement: "none", overrides: params)
         XCTAssertEqual(status, 0, line)
-        guard case .success(let result) = ChildResultLine.parse(line), result.status == .ok else {
+        guard case .success(let result) = ChildResult.parse(line), result.status == .ok else {
             throw XCTSkip("no ok result: \(line)")
         }
         return Dictionary(result.metrics.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -101,7 +101,7 @@ final class WorkloadShapeTests: XCTestCase {
         }
         func frameBytes(_ executable: String, _ arguments: [String]) throws -> Double {
             let last = try WorkloadsTestSupport.run(executable, arguments).lastLine
-            guard case .success(let result) = ChildResultLine.parse(last) else { throw XCTSkip("no result line: \(last)") }
+            guard case .success(let result) = ChildResult.parse(last) else { throw XCTSkip("no result line: \(last)") }
             return result.metrics.first { $0.name == "frame_bytes" }?.value ?? -1
         }
         for frame in ["64", "150", "512"] {

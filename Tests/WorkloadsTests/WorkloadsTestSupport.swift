@@ -1,9 +1,27 @@
 // What the workload tests share: the repository's root, the Go peer binary, and running a
 // program for its standard output.
 import Foundation
+import GobenchKit
+import Workloads
 import XCTest
 
 enum WorkloadsTestSupport {
+    /// Runs a workload in this process as `gobench child` does: the settings go through the
+    /// child's command-line codec (RunSettings(childArguments:)), the result through the
+    /// child's encoder (ChildResult.line). Returns the line and the child's exit status.
+    static func runChild(workload: String, engine: String, procs: Int, scavenge: String, placement: String,
+                         overrides: [String: String]) -> (line: String, status: Int32) {
+        var arguments = ["--workload", workload, "--engine", engine, "--procs", String(procs),
+                         "--scavenge", scavenge, "--placement", placement]
+        for (key, value) in overrides.sorted(by: { $0.key < $1.key }) { arguments += ["--param", "\(key)=\(value)"] }
+        do {
+            let (result, status) = WorkloadRunner.run(try RunSettings(childArguments: arguments))
+            return (result.line, status)
+        } catch {
+            return (ChildResult(status: .error, error: "\(error)").line, 1)
+        }
+    }
+
     /// The repository's root (this file is Tests/WorkloadsTests/...).
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()

@@ -3,8 +3,11 @@
 //
 // Usage:
 //
-//	gobench-go -workload W [-procs N] [-scavenge off|DURATION] [-placement none|compact|spread|nodes=0,1] [-param K=V ...]
+//	gobench-go -workload W [-engine go] [-procs N] [-scavenge off|DURATION] [-placement none|compact|spread|nodes=0,1] [-param K=V ...]
 //	gobench-go -list
+//	gobench-go -parse-setting scavenge=DURATION|placement=POLICY
+//
+// gobench passes the flags as --name value, which the flag package reads as -name value.
 //
 // See README.md for how the settings map onto the Go runtime.
 package main
@@ -57,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("gobench-go", flag.ContinueOnError)
 	flags.SetOutput(io.Discard)
 	workloadName := flags.String("workload", "", "workload `name` from the catalog (see -list)")
+	engine := flags.String("engine", "go", "the engine: go (gobench passes every engine's runs the same flags)")
+	parseSettingRequest := flags.String("parse-setting", "", "print the value of `KIND=TEXT` (scavenge or placement) as this peer reads it, and exit")
 	procs := flags.Int("procs", 0, "GOMAXPROCS; 0 leaves the runtime's default")
 	scavenge := flags.String("scavenge", "off", "off, or an interval such as 10ms or 2m between debug.FreeOSMemory calls")
 	placement := flags.String("placement", "none", "none, compact, spread or nodes=0,1: the CPU affinity of the process")
@@ -74,6 +79,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if flags.NArg() > 0 {
 		return writeError(stdout, *workloadName, fmt.Sprintf("unexpected argument %q", flags.Arg(0)))
+	}
+	if *parseSettingRequest != "" {
+		value, err := parseSetting(*parseSettingRequest)
+		if err != nil {
+			fmt.Fprintln(stdout, "error:", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, value)
+		return 0
+	}
+	if *engine != "go" {
+		return writeError(stdout, *workloadName, fmt.Sprintf("-engine %q: this peer runs only the go engine", *engine))
 	}
 	if *list {
 		if err := writeCatalog(stdout); err != nil {

@@ -199,6 +199,8 @@ func TestBadInputGivesErrorLine(t *testing.T) {
 		{"-workload", "spawn-storm", "-placement", "nodes="},
 		{"-workload", "spawn-storm", "-placement", "nodes=0,x"},
 		{"-workload", "spawn-storm", "-placement", "nodes=4095"},
+		{"-workload", "spawn-storm", "-placement", "nodes=0,0"},
+		{"-workload", "spawn-storm", "-engine", "swift"},
 		{"-workload", "spawn-storm", "-no-such-flag"},
 		{"-workload", "spawn-storm", "stray"},
 		{"-workload", "locked-thread", "-param", "mode=mixed", "-param", "unlocked=3"},
@@ -301,6 +303,26 @@ func TestScavengeSetting(t *testing.T) {
 	}
 	if !strings.Contains(r.output, "\nrss ") && !strings.HasPrefix(r.output, "rss ") {
 		t.Fatalf("no RSS samples printed: %s", r.output)
+	}
+}
+
+func TestPlacementKeepsTheOrderNamedAndRefusesRepeats(t *testing.T) {
+	setting, err := parsePlacement("nodes=2,0,1")
+	if err != nil || !slices.Equal(setting.nodes, []int{2, 0, 1}) || setting.String() != "nodes=2,0,1" {
+		t.Fatalf("nodes=2,0,1: %v %v", setting, err)
+	}
+	if _, err := parsePlacement("nodes=1,0,1"); err == nil || !strings.Contains(err.Error(), "listed twice") {
+		t.Fatalf("nodes=1,0,1: want a repeat error, got %v", err)
+	}
+	for request, want := range map[string]string{
+		"scavenge=off": "off", "scavenge=1500ms": "1500000000", "placement=nodes=1,0": "nodes=1,0", "placement=spread": "spread",
+	} {
+		if got, err := parseSetting(request); err != nil || got != want {
+			t.Errorf("-parse-setting %s: got %q %v, want %q", request, got, err, want)
+		}
+	}
+	if _, err := parseSetting("placement=nodes=0,0"); err == nil {
+		t.Errorf("-parse-setting placement=nodes=0,0 was accepted")
 	}
 }
 

@@ -66,6 +66,48 @@ type placementSetting struct {
 	nodes []int  // for kind nodes
 }
 
+// String is the canonical text: none, compact, spread or nodes=1,0 (the order named).
+func (p placementSetting) String() string {
+	if p.kind != "nodes" {
+		return p.kind
+	}
+	parts := make([]string, len(p.nodes))
+	for i, node := range p.nodes {
+		parts[i] = strconv.Itoa(node)
+	}
+	return "nodes=" + strings.Join(parts, ",")
+}
+
+// parseSetting is -parse-setting KIND=TEXT: the value this peer reads from a -scavenge or
+// -placement text, as one line (scavenge: off or the interval in nanoseconds; placement:
+// its canonical text), for the test that checks it agrees with gobench's parsers.
+func parseSetting(request string) (string, error) {
+	kind, text, ok := strings.Cut(request, "=")
+	if !ok {
+		return "", fmt.Errorf("-parse-setting %q is not KIND=TEXT (KIND scavenge or placement)", request)
+	}
+	switch kind {
+	case "scavenge":
+		interval, err := parseScavenge(text)
+		if err != nil {
+			return "", err
+		}
+		if interval == 0 {
+			return "off", nil
+		}
+		return strconv.FormatInt(int64(interval), 10), nil
+	case "placement":
+		setting, err := parsePlacement(text)
+		if err != nil {
+			return "", err
+		}
+		return setting.String(), nil
+	}
+	return "", fmt.Errorf("-parse-setting: unknown kind %q (scavenge or placement)", kind)
+}
+
+// parsePlacement reads -placement: none, compact, spread, or nodes= and node numbers, each
+// named once, in the order named (the meaning of gobench's PlacementPolicy).
 func parsePlacement(text string) (placementSetting, error) {
 	switch text {
 	case "none", "compact", "spread":
@@ -81,9 +123,10 @@ func parsePlacement(text string) (placementSetting, error) {
 		if err != nil || node < 0 {
 			return placementSetting{}, fmt.Errorf("-placement %q: %q is not a node number", text, field)
 		}
-		if !slices.Contains(setting.nodes, node) {
-			setting.nodes = append(setting.nodes, node)
+		if slices.Contains(setting.nodes, node) {
+			return placementSetting{}, fmt.Errorf("-placement %q: node %d is listed twice", text, node)
 		}
+		setting.nodes = append(setting.nodes, node)
 	}
 	return setting, nil
 }

@@ -1,5 +1,6 @@
-// Fuzzes the child result line parser: an ok result has finite, named metrics with a valid
-// direction and survives a JSON round trip; a refusal is one line.
+// Fuzzes the child result decoder (ChildResult.parse): an ok result has finite metrics with
+// unique names of the protocol's characters and survives a round trip through the child's
+// encoder (ChildResult.line); a refusal quotes the line.
 import Foundation
 import FuzzSupport
 import GobenchKit
@@ -15,7 +16,7 @@ enum ChildResultFuzz {
         let output = decodedText(bytes)
         let line = output.split(whereSeparator: \.isNewline).last { !$0.allSatisfy(\.isWhitespace) }
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        switch ChildResultLine.parse(line) {
+        switch ChildResult.parse(line) {
         case .failure(let problem):
             require(!problem.description.isEmpty, "a refusal says why")
             // The refusal quotes the line (clipped, control characters escaped); the runner
@@ -29,30 +30,26 @@ enum ChildResultFuzz {
                 require(result.metrics.isEmpty, "only an ok result carries metrics")
                 return
             }
-            require(!result.metrics.isEmpty, "an ok result has metrics")
-            for metric in result.metrics {
+            let metrics = result.metrics
+            require(!metrics.isEmpty, "an ok result has metrics")
+            require(Set(metrics.map(\.name)).count == metrics.count, "metric names are unique")
+            for metric in metrics {
                 require(!metric.name.isEmpty, "a metric has a name")
                 require(metric.value.isFinite, "metric \(metric.name) is finite")
-                require(["lower", "higher", "none"].contains(metric.direction), "metric \(metric.name) has a valid direction")
+                require(!metric.name.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) },
+                        "metric \(metric.name) has no control character")
             }
-            // Written back as the protocol's JSON, the line parses to the same result.
-            let object: [String: Any] = [
-                "gobench_result": 1, "status": "ok",
-                "metrics": result.metrics.map { ["name": $0.name, "value": $0.value, "unit": $0.unit, "direction": $0.direction] },
-            ]
-            guard let data = try? JSONSerialization.data(withJSONObject: object),
-                  let json = String(data: data, encoding: .utf8) else {
-                require(false, "an ok result can be written as JSON")
-                return
-            }
-            guard case .success(let again) = ChildResultLine.parse(json) else {
+            // Written back with the child's encoder (ChildResult.line), the line parses to the
+            // same result.
+            let json = result.line
+            guard case .success(let again) = ChildResult.parse(json) else {
                 require(false, "the re-written line parses: \(json)")
                 return
             }
             // Values compare within 1e-12 relative: Foundation's JSON reader on Linux does not
             // round long decimals correctly (1544246.5444444441 reads back 2 ulps away).
-            let same = again.status == .ok && again.metrics.count == result.metrics.count
-                && zip(again.metrics, result.metrics).allSatisfy { a, b in
+            let same = again.status == .ok && again.metrics.count == metrics.count
+                && zip(again.metrics, metrics).allSatisfy { a, b in
                     a.name == b.name && a.unit == b.unit && a.direction == b.direction
                         && abs(a.value - b.value) <= 1e-12 * max(abs(a.value), abs(b.value))
                 }

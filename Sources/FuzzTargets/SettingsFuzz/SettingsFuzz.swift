@@ -1,5 +1,7 @@
-// Fuzzes the command-line settings and the catalog's parameter validation: every parsed
-// value is in range and its canonical text parses back to the same value.
+// Fuzzes the command-line settings only the harness reads (procs, shards, workload lists) and
+// the catalog's parameter validation: every parsed value is in range and its canonical text
+// parses back to the same value. Durations, scavenge and placement: fuzz-duration and
+// fuzz-placement.
 import FuzzSupport
 import GobenchKit
 
@@ -14,73 +16,19 @@ enum SettingsFuzz {
     static func check(_ bytes: UnsafeRawBufferPointer) {
         guard let (selector, input) = selectorAndText(bytes) else { return }
         switch selector {
-        case UInt8(ascii: "d"): duration(input)
-        case UInt8(ascii: "s"): scavenge(input)
-        case UInt8(ascii: "p"): placement(input)
         case UInt8(ascii: "r"): procs(input)
         case UInt8(ascii: "h"): shard(input)
         case UInt8(ascii: "a"): parameters(input)
         case UInt8(ascii: "w"): workloadList(input)
         default:
             // Any other byte: spread over the parsers so that no input is wasted.
-            let parsers = [duration, scavenge, placement, procs, shard, parameters, workloadList]
+            let parsers = [procs, shard, parameters, workloadList]
             parsers[Int(selector) % parsers.count](input)
         }
     }
 
     /// Whether the input can be passed as one flag value and so must give a one-line error.
     static func singleLine(_ input: String) -> Bool { isOneLine(input) }
-
-    static func duration(_ input: String) {
-        do {
-            let nanoseconds = try DurationText.nanoseconds(input, what: "timeout")
-            require(nanoseconds >= 1 && Double(nanoseconds) < 1e18, "a duration is positive and below 1e18 ns: \(nanoseconds)")
-            let canonical = DurationText.format(nanoseconds: nanoseconds)
-            let again = try? DurationText.nanoseconds(canonical, what: "timeout")
-            require(again == nanoseconds, "canonical text \(canonical) reads back as \(nanoseconds) ns (got \(String(describing: again)))")
-            let seconds = try DurationText.seconds(input)
-            require(seconds > 0 && seconds == Double(nanoseconds) / 1e9, "seconds agrees with nanoseconds")
-        } catch let error as SettingsError {
-            oneLineError(error.description, input: input, mentions: "timeout")
-        } catch { require(false, "duration throws only SettingsError, threw \(error)") }
-    }
-
-    static func scavenge(_ input: String) {
-        do {
-            let list = try ScavengeSetting.parseList(input)
-            require(!list.isEmpty, "a scavenge list that parses is not empty")
-            require(Set(list).count == list.count, "a scavenge list has no duplicates")
-            for setting in list {
-                require(setting.intervalNanoseconds.map { $0 >= 1 } ?? true, "an interval is positive")
-                let again = try? ScavengeSetting.parse(setting.description)
-                require(again == setting, "scavenge \(setting) reads back the same")
-            }
-            let joined = list.map(\.description).joined(separator: ",")
-            require((try? ScavengeSetting.parseList(joined)) == list, "scavenge list \(joined) reads back the same")
-        } catch let error as SettingsError {
-            oneLineError(error.description, input: input, mentions: "scavenge")
-        } catch { require(false, "scavenge throws only SettingsError, threw \(error)") }
-    }
-
-    static func placement(_ input: String) {
-        do {
-            let list = try PlacementSetting.parseList(input)
-            require(!list.isEmpty, "a placement list that parses is not empty")
-            require(Set(list).count == list.count, "a placement list has no duplicates")
-            for item in list {
-                if case .nodes(let nodes) = item {
-                    require(!nodes.isEmpty && nodes == nodes.sorted() && Set(nodes).count == nodes.count,
-                            "nodes are listed sorted and unique: \(nodes)")
-                    require(nodes.allSatisfy { $0 >= 0 && $0 < 1024 }, "node numbers are in 0..<1024")
-                }
-                require((try? PlacementSetting.parse(item.description)) == item, "placement \(item) reads back the same")
-            }
-            let joined = list.map(\.description).joined(separator: ",")
-            require((try? PlacementSetting.parseList(joined)) == list, "placement list \(joined) reads back the same")
-        } catch let error as SettingsError {
-            oneLineError(error.description, input: input, mentions: "placement")
-        } catch { require(false, "placement throws only SettingsError, threw \(error)") }
-    }
 
     static func procs(_ input: String) {
         do {

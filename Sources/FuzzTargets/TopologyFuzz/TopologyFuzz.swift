@@ -1,5 +1,6 @@
-// Fuzzes the topology inputs: cpulists, GOBENCH_TOPOLOGY overrides, placement policies and the
-// cgroup v2 cpu.max / v1 cfs files. Parsed values are valid and their text reads back the same.
+// Fuzzes the topology inputs: cpulists, GOBENCH_TOPOLOGY overrides and the cgroup v2 cpu.max /
+// v1 cfs files. Parsed values are valid and their text reads back the same. (Placement
+// policies: fuzz-placement.)
 import FuzzSupport
 import Runtime
 
@@ -15,11 +16,10 @@ enum TopologyFuzz {
         switch selector {
         case UInt8(ascii: "c"): cpuList(input)
         case UInt8(ascii: "t"): override(input)
-        case UInt8(ascii: "p"): placement(input)
         case UInt8(ascii: "m"): cpuMax(input)
         case UInt8(ascii: "f"): cfs(input)
         default:
-            let parsers = [cpuList, override, placement, cpuMax, cfs]
+            let parsers = [cpuList, override, cpuMax, cfs]
             parsers[Int(selector) % parsers.count](input)
         }
     }
@@ -31,9 +31,9 @@ enum TopologyFuzz {
             require(set.cpus.allSatisfy { $0 >= 0 && $0 <= CPUSet.maximumCPUNumber }, "CPUs are in range")
             require((try? CPUSet(parsing: set.cpulist)) == set, "cpulist \(set.cpulist) reads back the same")
             require(CPUSet(maskWords: set.maskWords()) == set, "the affinity mask holds the same CPUs")
-        } catch let error as TopologyError {
+        } catch let error as SettingsError {
             oneLineError(error, input: input)
-        } catch { require(false, "CPUSet throws only TopologyError, threw \(error)") }
+        } catch { require(false, "CPUSet throws only SettingsError, threw \(error)") }
     }
 
     static func override(_ input: String) {
@@ -54,21 +54,11 @@ enum TopologyFuzz {
             let text = nodes.map(\.cpus.cpulist).joined(separator: ":") + "/"
                 + distances.map { $0.map(String.init).joined(separator: ",") }.joined(separator: ":")
             require((try? TopologyOverride.parse(text)) == topology, "override \(text) reads back the same")
+        } catch let error as SettingsError {
+            oneLineError(error, input: input)
         } catch let error as TopologyError {
             oneLineError(error, input: input)
-        } catch { require(false, "TopologyOverride throws only TopologyError, threw \(error)") }
-    }
-
-    static func placement(_ input: String) {
-        do {
-            let policy = try PlacementPolicy(parsing: input)
-            if case .nodes(let nodes) = policy {
-                require(!nodes.isEmpty && Set(nodes).count == nodes.count, "nodes are listed once each")
-            }
-            require((try? PlacementPolicy(parsing: policy.description)) == policy, "placement \(policy) reads back the same")
-        } catch let error as TopologyError {
-            oneLineError(error, input: input)
-        } catch { require(false, "PlacementPolicy throws only TopologyError, threw \(error)") }
+        } catch { require(false, "TopologyOverride throws only SettingsError or TopologyError, threw \(error)") }
     }
 
     static func cpuMax(_ input: String) {
@@ -103,7 +93,7 @@ enum TopologyFuzz {
     }
 
     /// A topology error for one-line input is one line.
-    static func oneLineError(_ error: TopologyError, input: String) {
+    static func oneLineError(_ error: CustomStringConvertible, input: String) {
         require(!error.description.isEmpty, "an error says why")
         if isOneLine(input) {
             require(isOneLine(error.description), "the error for one-line input is one line: \(error.description)")

@@ -36,9 +36,9 @@ public struct CgroupQuota: Equatable, Sendable {
 
     /// Parses a v2 `cpu.max` ("max 100000" or "150000 100000"); nil quota means no limit.
     public static func parseCPUMax(_ text: String, path: String = "cpu.max") throws -> (quota: Int64?, period: Int64) {
-        let fields = text.trimmingWhitespace().split(separator: " ", omittingEmptySubsequences: true)
+        let fields = text.trimmingSettingWhitespace().split(separator: " ", omittingEmptySubsequences: true)
         guard fields.count == 2 else {
-            throw TopologyError.malformedFile(path: path, reason: "expected 'QUOTA PERIOD', got '\(text.trimmingWhitespace())'")
+            throw TopologyError.malformedFile(path: path, reason: "expected 'QUOTA PERIOD', got '\(text.trimmingSettingWhitespace())'")
         }
         let period = try positiveInteger(fields[1], path: path, what: "period")
         if fields[0] == "max" { return (nil, period) }
@@ -48,8 +48,8 @@ public struct CgroupQuota: Equatable, Sendable {
     /// Parses v1 `cpu.cfs_quota_us` ("-1" means no limit) and `cpu.cfs_period_us`.
     public static func parseCFS(quotaText: String, periodText: String, directory: String = "") throws -> (quota: Int64?, period: Int64) {
         let quotaPath = directory + "/cpu.cfs_quota_us", periodPath = directory + "/cpu.cfs_period_us"
-        let period = try positiveInteger(Substring(periodText.trimmingWhitespace()), path: periodPath, what: "period")
-        let quota = quotaText.trimmingWhitespace()
+        let period = try positiveInteger(Substring(periodText.trimmingSettingWhitespace()), path: periodPath, what: "period")
+        let quota = quotaText.trimmingSettingWhitespace()
         if quota == "-1" { return (nil, period) }
         return (try positiveInteger(Substring(quota), path: quotaPath, what: "quota"), period)
     }

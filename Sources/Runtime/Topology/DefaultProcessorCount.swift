@@ -46,7 +46,7 @@ public struct DefaultProcessorCount: Equatable, Sendable {
     /// Parses a processor count given by a user (GOMAXPROCS, --procs): an integer in
     /// 1...maximumProcessors, else an error naming `origin` and the text.
     public static func parseProcessorCount(_ text: String, origin: String) throws -> Int {
-        let trimmed = text.trimmingWhitespace()
+        let trimmed = text.trimmingSettingWhitespace()
         guard !trimmed.isEmpty, trimmed.allSatisfy({ $0.isASCII && $0.isNumber }),
               let value = Int(trimmed), value >= 1, value <= maximumProcessors else {
             throw TopologyError.malformedProcessorCount(text: text, origin: origin)

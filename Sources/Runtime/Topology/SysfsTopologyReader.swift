@@ -63,7 +63,7 @@ public enum SysfsTopologyReader {
     static func parseCPUList(_ text: String, path: String) throws -> CPUSet {
         do {
             return try CPUSet(parsing: text)
-        } catch let error as TopologyError {
+        } catch let error as SettingsError {
             throw TopologyError.malformedFile(path: path, reason: error.description)
         }
     }

@@ -1,9 +1,9 @@
 // The errors of topology discovery, overrides, quotas and placement, each one clear line.
+// (A setting's text that does not parse is GobenchSettings' SettingsError.)
 
 /// Why a topology, override, quota or placement could not be built. The description is
 /// one line that names the bad part, ready to print after "error: ".
 public enum TopologyError: Error, Equatable, CustomStringConvertible {
-    case malformedCPUList(text: String, part: String)
     case malformedOverride(text: String, reason: String)
     case duplicateCPU(cpu: Int, firstNode: Int, secondNode: Int)
     case duplicateNode(node: Int)
@@ -14,15 +14,12 @@ public enum TopologyError: Error, Equatable, CustomStringConvertible {
     case cpuNotInTopology(cpus: String)
     case nonexistentNode(node: Int, existing: String)
     case nodeWithoutCPUs(node: Int)
-    case malformedPlacement(text: String, reason: String)
     case malformedProcessorCount(text: String, origin: String)
     case noUsableCPUs
     case affinityCall(operation: String, errno: Int32)
 
     public var description: String {
         switch self {
-        case let .malformedCPUList(text, part):
-            return "malformed CPU list '\(text)': bad part '\(part)' (expected numbers and ranges like 0-3,8)"
         case let .malformedOverride(text, reason):
             return "malformed topology override '\(text)': \(reason)"
         case let .duplicateCPU(cpu, firstNode, secondNode):
@@ -45,8 +42,6 @@ public enum TopologyError: Error, Equatable, CustomStringConvertible {
             return "node \(node) does not exist (nodes with usable CPUs: \(existing.isEmpty ? "none" : existing))"
         case let .nodeWithoutCPUs(node):
             return "node \(node) has no CPU in the affinity mask"
-        case let .malformedPlacement(text, reason):
-            return "malformed placement '\(text)': \(reason) (expected none, compact, spread or nodes=0,2)"
         case let .malformedProcessorCount(text, origin):
             return "\(origin) must be an integer from 1 to \(DefaultProcessorCount.maximumProcessors), got '\(text)'"
         case .noUsableCPUs:

@@ -21,36 +21,44 @@ public struct CPUSet: Hashable, Sendable, Sequence, CustomStringConvertible {
     public static let empty = CPUSet([Int]())
 
     /// Parses a cpulist such as `0-3,8`. Surrounding white space (the newline that sysfs
-    /// files end with) is ignored. Throws `TopologyError.malformedCPUList` naming the bad part.
+    /// files end with) is ignored. Throws a `SettingsError` naming the bad part.
     public init(parsing text: String) throws {
-        let trimmed = text.trimmingWhitespace()
-        if trimmed.isEmpty {
-            self = .empty
-            return
+        let trimmed = text.trimmingSettingWhitespace()
+        switch CPUSet.parse(trimmed) {
+        case .success(let set): self = set
+        case .failure(let bad):
+            throw SettingsError("malformed CPU list '\(trimmed)': bad part '\(bad.part)' (expected numbers and ranges like 0-3,8)")
         }
+    }
+
+    /// The part of a cpulist that does not parse.
+    struct BadPart: Error { var part: String }
+
+    /// The set of a trimmed cpulist, or its first bad part.
+    static func parse(_ trimmed: String) -> Result<CPUSet, BadPart> {
+        if trimmed.isEmpty { return .success(.empty) }
         var numbers: [Int] = []
         for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
-            let piece = String(part).trimmingWhitespace()
-            func number(_ digits: Substring) throws -> Int {
-                guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-                      let value = Int(digits), value <= CPUSet.maximumCPUNumber else {
-                    throw TopologyError.malformedCPUList(text: trimmed, part: piece)
-                }
+            let piece = part.trimmingSettingWhitespace()
+            func number(_ digits: Substring) -> Int? {
+                guard digits.isASCIIDigits, let value = Int(digits), value <= CPUSet.maximumCPUNumber else { return nil }
                 return value
             }
             let bounds = piece.split(separator: "-", omittingEmptySubsequences: false)
             switch bounds.count {
             case 1:
-                numbers.append(try number(bounds[0]))
+                guard let value = number(bounds[0]) else { return .failure(BadPart(part: piece)) }
+                numbers.append(value)
             case 2:
-                let low = try number(bounds[0]), high = try number(bounds[1])
-                guard low <= high else { throw TopologyError.malformedCPUList(text: trimmed, part: piece) }
+                guard let low = number(bounds[0]), let high = number(bounds[1]), low <= high else {
+                    return .failure(BadPart(part: piece))
+                }
                 numbers.append(contentsOf: low...high)
             default:
-                throw TopologyError.malformedCPUList(text: trimmed, part: piece)
+                return .failure(BadPart(part: piece))
             }
         }
-        self.init(numbers)
+        return .success(CPUSet(numbers))
     }
 
     /// Builds the set from a kernel affinity bitmask: bit `i % 64` of word `i / 64` is CPU i.
@@ -105,15 +113,5 @@ public struct CPUSet: Hashable, Sendable, Sequence, CustomStringConvertible {
             if cpus[middle] < cpu { low = middle + 1 } else { high = middle - 1 }
         }
         return false
-    }
-}
-
-extension String {
-    /// The string without leading and trailing spaces, tabs and newlines (no Foundation).
-    func trimmingWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }),
-              let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
     }
 }
