@@ -33,7 +33,7 @@ public struct RuntimeConfiguration: Sendable {
     /// up to 63 more (Go's gfput spills at 64).
     public var scavengeRetainGoroutines = 1024
     /// The stack pacer's GOGC (Scavenger.swift, "The stack pacer"): a compaction pass of
-    /// long-parked stacks each time the stack bytes held grow by this percentage;
+    /// parked goroutines' stacks each time the stack bytes held grow by this percentage;
     /// GOBENCH_STACKGC=off (nil) turns it off.
     public var stackPacerPercent: Int? = 100
     /// Print a line per scavenger run on standard error (GODEBUG=scavtrace=1).
