@@ -121,7 +121,9 @@ final class StackCompactionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(restored[.stacksRestored] - before[.stacksRestored], UInt64(n))
         XCTAssertGreaterThanOrEqual(after[.compactionReleasedBytes] - before[.compactionReleasedBytes], UInt64(n * 16384),
                                     "each stack had four pages or more resident (12 KiB touched below its frame)")
-        XCTAssertGreaterThan(residentDrop, n * 8192, "net of the records, memory went back")
+        if gb_context_sanitizer() == 0 { // (a sanitizer's shadow and quarantine dominate the resident set)
+            XCTAssertGreaterThan(residentDrop, n * 8192, "net of the records, memory went back")
+        }
     }
 
     /// Every way to park survives a compaction: channel send (a value with references)
