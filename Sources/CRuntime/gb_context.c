@@ -132,7 +132,7 @@ int gb_context_make(gb_context *ctx, void *stack_lo, size_t size, gb_context_ent
     ctx->resumed_by = NULL;
     // LeakSanitizer scans thread stacks for pointers but knows nothing of goroutine
     // stacks: what only a parked goroutine's frames hold would be reported as leaked.
-    if (ctx->sanitizer_flags & GB_CONTEXT_SANITIZER_MADE)
+    if ((ctx->sanitizer_flags & (GB_CONTEXT_SANITIZER_MADE | GB_CONTEXT_SANITIZER_HIDDEN)) == GB_CONTEXT_SANITIZER_MADE)
         __lsan_unregister_root_region(ctx->stack_bottom, ctx->stack_bytes);
     __lsan_register_root_region(stack_lo, size);
 #endif
@@ -207,11 +207,11 @@ void gb_context_release(gb_context *ctx) {
     ctx->sanitizer_fiber = NULL;
 #endif
 #if defined(GB_ASAN)
-    if (ctx->sanitizer_flags & GB_CONTEXT_SANITIZER_MADE)
+    if ((ctx->sanitizer_flags & (GB_CONTEXT_SANITIZER_MADE | GB_CONTEXT_SANITIZER_HIDDEN)) == GB_CONTEXT_SANITIZER_MADE)
         __lsan_unregister_root_region(ctx->stack_bottom, ctx->stack_bytes);
 #endif
 #if defined(GB_TSAN) || defined(GB_ASAN)
-    ctx->sanitizer_flags &= ~(unsigned)GB_CONTEXT_SANITIZER_MADE;
+    ctx->sanitizer_flags &= ~(unsigned)(GB_CONTEXT_SANITIZER_MADE | GB_CONTEXT_SANITIZER_HIDDEN);
 #endif
 }
 

@@ -13,6 +13,61 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "gb_context.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GB_STACK_ASAN 1
+#endif
+#if __has_feature(thread_sanitizer)
+#define GB_STACK_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(GB_STACK_ASAN)
+#define GB_STACK_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__) && !defined(GB_STACK_TSAN)
+#define GB_STACK_TSAN 1
+#endif
+#if defined(GB_STACK_ASAN)
+#include <sanitizer/lsan_interface.h>
+#endif
+
+#if defined(GB_STACK_ASAN) || defined(GB_STACK_TSAN)
+// Volatile accesses: the compiler must not turn the loop into a memcpy call, which the
+// sanitizer's interceptor would check.
+__attribute__((no_sanitize("address", "thread")))
+void gb_stack_copy(void *dst, const void *src, size_t n) {
+    volatile unsigned char *d = dst;
+    const volatile unsigned char *s = src;
+    for (size_t i = 0; i < n; i++) d[i] = s[i];
+}
+#else
+void gb_stack_copy(void *dst, const void *src, size_t n) { memcpy(dst, src, n); }
+#endif
+
+void gb_stack_compaction_hide(gb_context *ctx) {
+#if defined(GB_STACK_ASAN)
+    if ((ctx->sanitizer_flags & (GB_CONTEXT_SANITIZER_MADE | GB_CONTEXT_SANITIZER_HIDDEN)) == GB_CONTEXT_SANITIZER_MADE) {
+        __lsan_unregister_root_region(ctx->stack_bottom, ctx->stack_bytes);
+        ctx->sanitizer_flags |= GB_CONTEXT_SANITIZER_HIDDEN;
+    }
+#else
+    (void)ctx;
+#endif
+}
+
+void gb_stack_compaction_show(gb_context *ctx) {
+#if defined(GB_STACK_ASAN)
+    if (ctx->sanitizer_flags & GB_CONTEXT_SANITIZER_HIDDEN) {
+        ctx->sanitizer_flags &= ~(unsigned)GB_CONTEXT_SANITIZER_HIDDEN;
+        __lsan_register_root_region(ctx->stack_bottom, ctx->stack_bytes);
+    }
+#else
+    (void)ctx;
+#endif
+}
+
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
 #endif
@@ -76,10 +131,15 @@ static int self_pidfd_get(void) {
     return opened;
 }
 
-int gb_guard_install_ranges(const uintptr_t *addrs, const size_t *lens, int n) {
+// process_madvise(2) of `advice` over ranges [done, n), 64 at a time, on the process's own
+// pidfd (Linux 6.13+ accepts any advice for the calling process). Returns how many
+// ranges, from the first, were advised in full; stops at the first failure (errno set)
+// and clears *works when the kernel refuses the call itself, so that it is not tried
+// again.
+static int advise_ranges_batched(const uintptr_t *addrs, const size_t *lens, int n, int advice, int *works) {
     int done = 0;
 #ifdef SYS_process_madvise
-    int fd = __atomic_load_n(&batched_guards_work, __ATOMIC_RELAXED) ? self_pidfd_get() : -1;
+    int fd = __atomic_load_n(works, __ATOMIC_RELAXED) ? self_pidfd_get() : -1;
     while (fd >= 0 && done < n) {
         struct iovec iov[64];
         int k = n - done < 64 ? n - done : 64;
@@ -89,26 +149,43 @@ int gb_guard_install_ranges(const uintptr_t *addrs, const size_t *lens, int n) {
             iov[i].iov_len = lens[done + i];
             total += lens[done + i];
         }
-        long r = syscall(SYS_process_madvise, fd, iov, (size_t)k, MADV_GUARD_INSTALL, 0u);
+        long r = syscall(SYS_process_madvise, fd, iov, (size_t)k, advice, 0u);
         if (r < 0) {
             if (errno == EINTR || errno == EAGAIN) continue;
             // This advice is not allowed here (a kernel before 6.13), or a range is bad:
-            // one range at a time below says which; batches are not tried again.
-            __atomic_store_n(&batched_guards_work, 0, __ATOMIC_RELAXED);
+            // the caller's fallback says which; batches are not tried again.
+            __atomic_store_n(works, 0, __ATOMIC_RELAXED);
             break;
         }
         // The kernel advises the ranges in order: skip those done in full. One done in
-        // part is done again below (installing a guard twice is harmless).
+        // part is left to the caller (advising a range twice is harmless).
         size_t left = (size_t)r;
         int end = done + k;
         while (done < end && left >= lens[done]) { left -= lens[done]; done++; }
         if ((size_t)r < total) break;
     }
+#else
+    (void)addrs; (void)lens; (void)n; (void)advice; (void)works;
 #endif
+    return done;
+}
+
+int gb_guard_install_ranges(const uintptr_t *addrs, const size_t *lens, int n) {
+    int done = advise_ranges_batched(addrs, lens, n, MADV_GUARD_INSTALL, &batched_guards_work);
     for (; done < n; done++) {
         if (gb_guard_install_light((void *)addrs[done], lens[done]) != 0) return done;
     }
     return n;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static int batched_populate_works = 1;
+
+int gb_populate_ranges(const uintptr_t *addrs, const size_t *lens, int n) {
+    return advise_ranges_batched(addrs, lens, n, MADV_POPULATE_WRITE, &batched_populate_works);
 }
 
 int gb_guard_remove(void *addr, size_t len) {

@@ -189,7 +189,7 @@ public enum Catalog {
 
     /// What `scavenge=off` means on each engine (PROTOCOL.md section 1, Settings).
     public static let scavengeOffMeaning =
-        "scavenge=off: no scavenger at all (swift) vs Go's background scavenger, only the periodic debug.FreeOSMemory off (go)"
+        "scavenge=off: no periodic scavenger, the stack pacer still on (swift) vs Go's background scavenger and GC, only the periodic debug.FreeOSMemory off (go)"
 
     private static let all3: [BenchmarkEngine] = [.swift, .go, .swiftConcurrency]
     private static let runtimeOnly: [BenchmarkEngine] = [.swift, .go]

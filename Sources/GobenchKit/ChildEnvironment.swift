@@ -24,7 +24,7 @@ public struct ChildEnvironment: Equatable, Sendable {
     /// Go peer's runtime (GOGC, GOMEMLIMIT, GODEBUG) does, so it is a dimension of the run.
     public static let recorded: [String] = [
         "GOBENCH_CONTEXT", "GOBENCH_INJECT_WORK_PERCENT", "GOBENCH_MAXSTACK", "GOBENCH_NO_IMMORTAL",
-        "GOBENCH_SCHEDTRACE", "GOBENCH_STACK_SIZE", "GOBENCH_TOPOLOGY", "GODEBUG", "GOGC", "GOMEMLIMIT",
+        "GOBENCH_SCHEDTRACE", "GOBENCH_STACKGC", "GOBENCH_STACK_SIZE", "GOBENCH_TOPOLOGY", "GODEBUG", "GOGC", "GOMEMLIMIT",
     ]
 
     /// Not passed: each run sets these itself from its own settings (the `procs`, `scavenge`

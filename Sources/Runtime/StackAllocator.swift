@@ -11,7 +11,12 @@
 // dedicated mapping.
 //
 // Stacks of the standard size are cached per P (Processor.stackCache) and in a global
-// pool, kept as a bit mask of free slots per reservation. The scavenger gives the pages
+// pool, kept as a bit mask of free slots per reservation. A new reservation is carved
+// whole: its 64 guard regions are installed with one process_madvise (Linux 6.13+; else
+// one madvise or mprotect per slot) and the top page of each slot, the one a goroutine
+// touches first, is faulted in with one more (MADV_POPULATE_WRITE), so that a spawn
+// burst pays two system calls per 64 stacks instead of a guard madvise and a page fault
+// per stack. The scavenger gives the pages
 // of pooled stacks back to the OS (one madvise per run of adjacent free slots) and unmaps
 // a reservation whose 64 slots are all free, so that the memory of a burst of a million
 // goroutines, page tables and pool records included, goes back once they have ended.
@@ -72,14 +77,12 @@ final class StackAllocator: @unchecked Sendable {
     private let slotBytes: Int
     private let lock = RuntimeLock()
 
-    /// One mapping of 64 standard slots, carved in order. Free slots are "pooled": not
+    /// One mapping of 64 standard slots, all carved at once. Free slots are "pooled": not
     /// held by a goroutine or a P's cache.
     private struct Reservation {
         /// The mapping's address; 0 once unmapped (the record is then reused).
         var base: UInt
         var node: Int32
-        /// Slots handed out at least once (0...64); the rest is not carved yet.
-        var carved: Int
         /// Pooled slots.
         var freeMask: UInt64
         /// Pooled slots whose pages were given back since they were last used.
@@ -95,10 +98,16 @@ final class StackAllocator: @unchecked Sendable {
     /// Per NUMA node (-1: not bound): the reservations with pooled slots (Reservation.listed
     /// says which are on it; never one that is unmapped).
     private var withFree: [Int32: [Int32]] = [:]
-    /// Per node: the reservation being carved.
-    private var carving: [Int32: Int32] = [:]
     /// Pooled slots in all reservations.
     private var pooled = 0
+    /// Standard stacks out of the pool: held by goroutines or in the Ps' caches.
+    private(set) var outstanding = 0
+    /// The stack pacer's trigger (Scavenger.swift, "The stack pacer"): when `outstanding`
+    /// reaches it, a refill asks for a pacer pass (pacerRequest) and sets it to Int.max
+    /// until the pass sets the next one.
+    private var pacerTrigger = Int.max
+    /// 1 while a pacer pass is asked for and not yet started (read and cleared by sysmon).
+    let pacerRequest: UnsafeMutablePointer<UInt32>
     /// Guard regions installed with mprotect (each one a mapping).
     private(set) var mprotectGuards = 0
     private let mprotectGuardBudget: Int
@@ -111,6 +120,18 @@ final class StackAllocator: @unchecked Sendable {
         self.slotBytes = standardBytes + StackAllocator.guardBytes
         // Leave room for everything else the process maps (libraries, heap, threads).
         self.mprotectGuardBudget = max(1000, StackAllocator.maxMapCount() / 2 - 4096)
+        pacerRequest = .allocate(capacity: 1)
+        pacerRequest.initialize(to: 0)
+    }
+
+    /// Sets the outstanding count at which the next pacer pass is asked for (Int.max: none).
+    func setPacerTrigger(_ trigger: Int) {
+        lock.lock()
+        pacerTrigger = trigger
+        let due = outstanding >= trigger
+        if due { pacerTrigger = .max }
+        lock.unlock()
+        if due { gb_store_release_u32(pacerRequest, 1) }
     }
 
     static func maxMapCount() -> Int {
@@ -137,8 +158,19 @@ final class StackAllocator: @unchecked Sendable {
     /// (-1: no binding), so that goroutines spawned on a P take stacks from its node.
     func refill(_ cache: inout [Stack], count: Int, node: Int32 = -1) throws {
         lock.lock()
-        defer { lock.unlock() }
-        while cache.count < count, let id = withFree[node]?.popLast() {
+        let before = cache.count
+        defer {
+            outstanding += cache.count - before
+            let due = outstanding >= pacerTrigger
+            if due { pacerTrigger = .max }
+            lock.unlock()
+            if due { stackPacerRequested(self) }
+        }
+        while cache.count < count {
+            guard let id = withFree[node]?.popLast() else {
+                try reserveSlots(node: node)
+                continue
+            }
             let i = Int(id)
             records[i].listed = false
             while cache.count < count, records[i].freeMask != 0 {
@@ -154,7 +186,6 @@ final class StackAllocator: @unchecked Sendable {
                 withFree[node, default: []].append(id)
             }
         }
-        if cache.isEmpty { cache.append(try carveSlot(node: node)) }
     }
 
     /// Takes stacks back from a P's cache (spill) or a dead G, each to its reservation.
@@ -184,39 +215,87 @@ final class StackAllocator: @unchecked Sendable {
                      "stack allocator: stack released twice")
         records[i].freeMask |= bit
         pooled += 1
+        outstanding -= 1
         if !records[i].listed {
             records[i].listed = true
             withFree[records[i].node, default: []].append(s.reservation)
         }
     }
 
-    private func carveSlot(node: Int32) throws -> Stack {
-        var id = carving[node] ?? -1
-        if id < 0 || records[Int(id)].carved == StackAllocator.slotsPerReservation {
-            let bytes = slotBytes * StackAllocator.slotsPerReservation
-            // A node's reservation is bound to it (mbind, through numa_alloc_onnode); its
-            // pages are placed there when first touched.
-            let p = node >= 0 ? gb_numa_alloc_onnode(bytes, node) : gb_stack_reserve(bytes)
-            guard let p else { throw StackError.outOfMemory(bytes) }
-            let r = Reservation(base: UInt(bitPattern: p), node: node, carved: 0, freeMask: 0,
-                                releasedMask: 0, listed: false, mprotectGuards: 0)
-            if let reuse = unusedReservations.popLast() {
-                id = reuse
-                records[Int(id)] = r
-            } else {
-                id = Int32(records.count)
-                records.append(r)
+    /// Maps a reservation on `node` and carves all its slots into the pool: the guards
+    /// and the slots' top pages in a batch each (see the top of this file).
+    private func reserveSlots(node: Int32) throws {
+        let all = StackAllocator.slotsPerReservation
+        let bytes = slotBytes * all
+        // A node's reservation is bound to it (mbind, through numa_alloc_onnode); its
+        // pages are placed there when first touched.
+        let p = node >= 0 ? gb_numa_alloc_onnode(bytes, node) : gb_stack_reserve(bytes)
+        guard let p else { throw StackError.outOfMemory(bytes) }
+        let base = UInt(bitPattern: p)
+        var guards = 0
+        do {
+            guards = try installSlotGuards(base: base)
+        } catch {
+            _ = gb_stack_unmap(p, bytes)
+            throw error
+        }
+        let full: UInt64 = all == 64 ? ~0 : (1 << UInt64(all)) - 1
+        let r = Reservation(base: base, node: node, freeMask: full, releasedMask: 0,
+                            listed: true, mprotectGuards: guards)
+        let id: Int32
+        if let reuse = unusedReservations.popLast() {
+            id = reuse
+            records[Int(id)] = r
+        } else {
+            id = Int32(records.count)
+            records.append(r)
+        }
+        pooled += all
+        withFree[node, default: []].append(id)
+        // The top page of each slot: the first frames of the goroutine that gets it.
+        withUnsafeTemporaryAllocation(of: UInt.self, capacity: all) { addresses in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: all) { lengths in
+                for k in 0..<all {
+                    addresses[k] = base + UInt((k + 1) * slotBytes - StackAllocator.pageBytes)
+                    lengths[k] = StackAllocator.pageBytes
+                }
+                _ = gb_populate_ranges(addresses.baseAddress, lengths.baseAddress, Int32(all))
             }
-            carving[node] = id
         }
-        let i = Int(id)
-        let slot = records[i].carved
-        records[i].carved += 1
-        let s = slotStack(id, slot)
-        if try installGuard(at: s.guardLo, bytes: StackAllocator.guardBytes) {
-            records[i].mprotectGuards += 1
+    }
+
+    /// Installs the guard region of every slot of the reservation at `base`: lightweight
+    /// guards in one batch once the kernel is known to have them, else one at a time.
+    /// Returns the mprotect guards installed (each a mapping).
+    private func installSlotGuards(base: UInt) throws -> Int {
+        let all = StackAllocator.slotsPerReservation
+        let before = mprotectGuards
+        var k = 0
+        do {
+            while k < all {
+                if gb_light_guards_state() == 1 {
+                    k += withUnsafeTemporaryAllocation(of: UInt.self, capacity: all - k) { addresses in
+                        withUnsafeTemporaryAllocation(of: Int.self, capacity: all - k) { lengths in
+                            for j in 0..<(all - k) {
+                                addresses[j] = base + UInt((k + j) * slotBytes)
+                                lengths[j] = StackAllocator.guardBytes
+                            }
+                            return Int(gb_guard_install_ranges(addresses.baseAddress, lengths.baseAddress, Int32(all - k)))
+                        }
+                    }
+                    if k == all { break }
+                }
+                // One at a time: the first one (it finds out whether the kernel has
+                // lightweight guards), one the batch refused, or every one of an mprotect
+                // kernel.
+                _ = try installGuard(at: base + UInt(k * slotBytes), bytes: StackAllocator.guardBytes)
+                k += 1
+            }
+        } catch {
+            mprotectGuards = before // unmapped with the reservation by the caller
+            throw error
         }
-        return s
+        return mprotectGuards - before
     }
 
     /// Returns true for an mprotect guard (a mapping).
@@ -293,7 +372,7 @@ final class StackAllocator: @unchecked Sendable {
                 keep -= 1
             }
             let kept = r.freeMask & ~r.releasedMask & ~release
-            if r.carved == all && r.freeMask == full && kept == 0 {
+            if r.freeMask == full && kept == 0 {
                 unmap.append(r.base) // by scavengePool, once the lock is released
                 mprotectGuards -= r.mprotectGuards
                 pooled -= all
@@ -301,7 +380,6 @@ final class StackAllocator: @unchecked Sendable {
                 records[i].freeMask = 0
                 records[i].releasedMask = 0
                 unusedReservations.append(Int32(i))
-                if carving[r.node] == Int32(i) { carving[r.node] = nil }
                 unmappedReservations += 1
                 unmapped = true
                 continue
@@ -342,14 +420,19 @@ final class StackAllocator: @unchecked Sendable {
         records.removeAll()
         unusedReservations.removeAll()
         withFree.removeAll()
-        carving.removeAll()
         pooled = 0
+        outstanding = 0
         lock.unlock()
     }
 
     var pooledCount: Int {
         lock.lock(); defer { lock.unlock() }
         return pooled
+    }
+
+    var outstandingCount: Int {
+        lock.lock(); defer { lock.unlock() }
+        return outstanding
     }
 
     /// The addresses of the mapped reservations of standard slots.

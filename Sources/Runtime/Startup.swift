@@ -32,6 +32,10 @@ public struct RuntimeConfiguration: Sendable {
     /// scavenger keeps on the global free list for reuse; it frees the rest. Each P keeps
     /// up to 63 more (Go's gfput spills at 64).
     public var scavengeRetainGoroutines = 1024
+    /// The stack pacer's GOGC (Scavenger.swift, "The stack pacer"): a compaction pass of
+    /// parked goroutines' stacks each time the stack bytes held grow by this percentage;
+    /// GOBENCH_STACKGC=off (nil) turns it off.
+    public var stackPacerPercent: Int? = 100
     /// Print a line per scavenger run on standard error (GODEBUG=scavtrace=1).
     public var scavengeTrace = false
     /// Print Go's schedtrace line on standard error every this many milliseconds, from
@@ -68,7 +72,7 @@ public struct RuntimeConfiguration: Sendable {
         public var description: String
     }
 
-    /// Reads GOMAXPROCS, GOBENCH_SCAVENGE, GOBENCH_MAXSTACK, GOBENCH_STACK_SIZE,
+    /// Reads GOMAXPROCS, GOBENCH_SCAVENGE, GOBENCH_STACKGC, GOBENCH_MAXSTACK, GOBENCH_STACK_SIZE,
     /// GOBENCH_CONTEXT, GOBENCH_PLACEMENT, GOBENCH_SCHEDTRACE and GODEBUG's scavtrace,
     /// schedtrace and asyncpreemptoff over `self`.
     public mutating func applyEnvironment(_ env: [String: String]) throws {
@@ -81,6 +85,13 @@ public struct RuntimeConfiguration: Sendable {
         }
         if let v = env["GOBENCH_SCAVENGE"] {
             scavengeIntervalNanoseconds = try RuntimeConfiguration.parseInterval(v, name: "GOBENCH_SCAVENGE")
+        }
+        if let v = env["GOBENCH_STACKGC"] {
+            let n = Int(v.trimmingASCII(" "))
+            guard v.trimmingASCII(" ") == "off" || (n != nil && n! >= 1 && n! <= 1_000_000) else {
+                throw Error(description: "runtime: invalid GOBENCH_STACKGC \"\(v)\": expected off or a percentage from 1 to 1000000")
+            }
+            stackPacerPercent = n
         }
         if let v = env["GOBENCH_MAXSTACK"] {
             let n = try RuntimeConfiguration.parseBytes(v, name: "GOBENCH_MAXSTACK")

@@ -113,6 +113,9 @@ public enum GlobalCounter: Int, RuntimeCounter {
     case compactionReleasedBytes
     /// Compacted stacks copied back when their goroutine ran again.
     case stacksRestored
+    /// Passes of the stack pacer (Scavenger.swift, "The stack pacer"), each on sysmon's
+    /// thread; their compactions are in stacksCompacted.
+    case stackPacerPasses
     /// Free goroutines (G objects) the scavenger gave back to the allocator
     /// (Scavenger.swift, "Free goroutines").
     case goroutinesFreed

@@ -78,6 +78,8 @@ func sysmonMain(_ m: Machine) {
             s.timers.runDueEverywhere(on: nil)
         }
         if retake(now) > 0 { idle = 0 } else { idle += 1 }
+        // The stack pacer's pass, when a stack-cache refill asked for one (Scavenger.swift).
+        if stackPacerTick(s) { idle = 0 }
         if trace.isOn { schedtraceIfDue(&trace, now: gb_nanotime()) }
     }
     s.lock.lock()

@@ -27,7 +27,7 @@ enum EnvironmentValidation {
             }
         }
         // The swift runtime's own variables, read by its own parser, as the children read them.
-        let runtimeNames = ["GOBENCH_MAXSTACK", "GOBENCH_STACK_SIZE", "GOBENCH_CONTEXT", "GOBENCH_SCHEDTRACE", "GODEBUG"]
+        let runtimeNames = ["GOBENCH_MAXSTACK", "GOBENCH_STACK_SIZE", "GOBENCH_STACKGC", "GOBENCH_CONTEXT", "GOBENCH_SCHEDTRACE", "GODEBUG"]
         var runtimeVariables: [String: String] = [:]
         for name in runtimeNames { runtimeVariables[name] = environment[name] }
         var configuration = RuntimeConfiguration(procs: 1)

@@ -9,7 +9,7 @@ final class ChildEnvironmentTests: XCTestCase {
     /// what a run measures (grep of Sources/Runtime, Sources/Workloads and Go's runtime).
     static let resultChanging = [
         "GOMAXPROCS", "GOBENCH_SCAVENGE", "GOBENCH_PLACEMENT", "GOBENCH_STACK_SIZE", "GOBENCH_MAXSTACK",
-        "GOBENCH_CONTEXT", "GOBENCH_INJECT_WORK_PERCENT", "GOBENCH_NO_IMMORTAL", "GOBENCH_SCHEDTRACE",
+        "GOBENCH_CONTEXT", "GOBENCH_INJECT_WORK_PERCENT", "GOBENCH_NO_IMMORTAL", "GOBENCH_SCHEDTRACE", "GOBENCH_STACKGC",
         "GOBENCH_TOPOLOGY", "GODEBUG", "GOGC", "GOMEMLIMIT", "LD_PRELOAD", "GLIBC_TUNABLES",
         "MALLOC_ARENA_MAX", "LIBDISPATCH_COOPERATIVE_POOL_STRICT", "SWIFT_DETERMINISTIC_HASHING",
     ]
@@ -91,9 +91,9 @@ final class ChildEnvironmentTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let sweep = ["sweep", "--engines", "swift", "--workloads", "spawn-storm", "--param", "n=100",
                      "--procs", "1", "--scavenge", "off", "--reps", "1", "-o", "r.csv"]
-        let clean = ["GOMAXPROCS", "GOBENCH_SCAVENGE", "GOBENCH_STACK_SIZE", "GOBENCH_TOPOLOGY", "GOGC", "LD_PRELOAD"]
+        let clean = ["GOMAXPROCS", "GOBENCH_SCAVENGE", "GOBENCH_STACK_SIZE", "GOBENCH_STACKGC", "GOBENCH_TOPOLOGY", "GOGC", "LD_PRELOAD"]
         for (name, value) in [("LD_PRELOAD", "libnothing.so"), ("GOMAXPROCS", "zero"), ("GOBENCH_SCAVENGE", "5"),
-                              ("GOBENCH_STACK_SIZE", "12Q"), ("GOGC", "fast")] {
+                              ("GOBENCH_STACK_SIZE", "12Q"), ("GOBENCH_STACKGC", "fast"), ("GOGC", "fast")] {
             let outcome = try GobenchBinary.run(sweep, in: folder, removing: clean, extra: [name: value])
             XCTAssertEqual(outcome.status, 1, "\(name)=\(value): \(outcome.stderr)")
             let lines = outcome.stderr.split(separator: "\n").filter { !$0.hasPrefix("ERROR: ld.so") }

@@ -53,7 +53,7 @@ final class FigureTableTests: XCTestCase {
         let markdown = FigureTable.markdown(FigureTable.rows(rows))
         XCTAssertTrue(markdown.contains("| gosched-pingpong (mode=lone) | 2 |"), markdown)
         XCTAssertTrue(markdown.contains("grows by copying"), markdown)
-        XCTAssertTrue(markdown.contains("scavenge=off: no scavenger at all (swift)"), markdown)
+        XCTAssertTrue(markdown.contains("scavenge=off: no periodic scavenger, the stack pacer still on (swift)"), markdown)
     }
 
     func testReportShowsTheCostTableAndTheCatalogNotes() throws {

@@ -233,7 +233,7 @@ enum RuntimeTestSupport {
         }
         var env = ProcessInfo.processInfo.environment
         for key in ["GOMAXPROCS", "GOBENCH_SCAVENGE", "GOBENCH_MAXSTACK", "GOBENCH_STACK_SIZE",
-                    "GOBENCH_CONTEXT", "GOBENCH_PLACEMENT", "GOBENCH_SCHEDTRACE", "GOBENCH_TOPOLOGY",
+                    "GOBENCH_CONTEXT", "GOBENCH_PLACEMENT", "GOBENCH_SCHEDTRACE", "GOBENCH_STACKGC", "GOBENCH_TOPOLOGY",
                     "GODEBUG", "GOTRACEBACK"] { env[key] = nil }
         for (key, value) in environment { env[key] = value }
         return try runProcess(binary, [name], environment: env, timeoutSeconds: timeoutSeconds)

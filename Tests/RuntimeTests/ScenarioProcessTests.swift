@@ -149,6 +149,7 @@ final class ScenarioProcessTests: XCTestCase {
             ("GOBENCH_SCAVENGE", "xyz", [:]), ("GOBENCH_MAXSTACK", "1", [:]), ("GOBENCH_MAXSTACK", "lots", [:]),
             ("GOBENCH_CONTEXT", "fibers", [:]), ("GOBENCH_SCHEDTRACE", "abc", [:]), ("GOBENCH_SCHEDTRACE", "-5", [:]),
             ("GOBENCH_STACK_SIZE", "1", [:]), ("GOBENCH_STACK_SIZE", "huge", [:]), ("GOBENCH_STACK_SIZE", "-64K", [:]),
+            ("GOBENCH_STACKGC", "0", [:]), ("GOBENCH_STACKGC", "fast", [:]), ("GOBENCH_STACKGC", "-100", [:]),
             ("GOBENCH_PLACEMENT", "bogus", [:]), ("GOBENCH_PLACEMENT", "nodes=", [:]),
             // A node the topology lacks: the machine's (one node here, or any count below
             // 8), and a simulated two-node machine.

@@ -45,6 +45,7 @@ typedef struct gb_context {
 enum {
     GB_CONTEXT_SANITIZER_MADE = 1,     // made by gb_context_make: owns its fiber, bounds known
     GB_CONTEXT_SANITIZER_EXITING = 2,  // the next switch away from it is its last
+    GB_CONTEXT_SANITIZER_HIDDEN = 4,   // ASan: its stack is not a LeakSanitizer root now (compacted)
 };
 
 /// Selects the back end for contexts made from now on; returns 0, or -1 if unknown.

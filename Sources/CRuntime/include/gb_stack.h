@@ -13,6 +13,7 @@
 #define GB_STACK_H
 #include <stddef.h>
 #include <stdint.h>
+#include "gb_context.h"
 
 /// Reserves `bytes` of read-write memory that is committed lazily (MAP_NORESERVE).
 /// Returns NULL on failure.
@@ -46,6 +47,24 @@ int gb_guard_install_light(void *addr, size_t len);
 /// per range. Returns how many ranges, from the first, are guarded: n, or the index of
 /// the first that failed (errno set; that range may be guarded in part).
 int gb_guard_install_ranges(const uintptr_t *addrs, const size_t *lens, int n);
+/// Faults in the pages of `n` ranges ahead of their first use (MADV_POPULATE_WRITE), 64
+/// ranges per process_madvise call where the kernel takes it (Linux 6.13+): one system
+/// call instead of a page fault per range. Returns how many ranges, from the first, were
+/// populated; 0 where the kernel takes no such batch (the pages then fault in on first
+/// use, as without this call). A hint: nothing depends on it.
+int gb_populate_ranges(const uintptr_t *addrs, const size_t *lens, int n);
+/// Copies the live bytes of a parked stack to or from its record: plain memcpy, or under
+/// a sanitizer a word loop that the sanitizer does not watch (the stack holds redzones
+/// that AddressSanitizer keeps poisoned, and bytes that ThreadSanitizer saw the
+/// goroutine write on another thread; the scan bit orders them).
+void gb_stack_copy(void *dst, const void *src, size_t n);
+
+/// Under AddressSanitizer, takes a compacted goroutine's stack out of LeakSanitizer's
+/// root regions (its live pages are a guard region: the scan would fault; the record,
+/// reachable from the goroutine, holds its pointers meanwhile), and puts it back before
+/// it runs. No-ops otherwise.
+void gb_stack_compaction_hide(gb_context *ctx);
+void gb_stack_compaction_show(gb_context *ctx);
 /// Removes lightweight guards from [addr, addr+len) (MADV_GUARD_REMOVE); the pages then
 /// read as zero until written. Returns 0, or -1 with errno.
 int gb_guard_remove(void *addr, size_t len);
