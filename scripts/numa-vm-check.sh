@@ -154,8 +154,9 @@ verify() {
             fail "$VM: $check rc=$(rc_of $check): $(grep -E 'problem|P[0-9]' "$out" | head -c 400)"
         fi
     done
-    # remote_steals VALUE from a result line.
-    remote() { grep -oE '"name":"remote_steals","value":[0-9]+' "$1" | grep -oE '[0-9]+$'; }
+    # remote_steals' value from a result line: a metric object is one {...} with its keys
+    # in any order (the child writes them sorted: direction, name, unit, value).
+    remote() { grep -oE '\{[^{}]*"name":"remote_steals"[^{}]*\}' "$1" | grep -oE '"value":[0-9]+' | grep -oE '[0-9]+$'; }
     # The comparison runs in the 2-node guest, at one node's worth of Ps (GOMAXPROCS 2),
     # where compact keeps every P on node 0. The 4-node guest has one CPU per node: there
     # every steal crosses nodes under any placement, so its figures are printed, not judged.
