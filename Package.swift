@@ -78,7 +78,7 @@ package.targets.append(.target(name: "FuzzSupport", path: "Sources/FuzzTargets/F
 for (name, folder, parsers) in [
     ("fuzz-results-csv", "ResultsCSVFuzz", ["GobenchKit"]), ("fuzz-thresholds", "ThresholdsFuzz", ["GobenchKit"]),
     ("fuzz-settings", "SettingsFuzz", ["GobenchKit"]), ("fuzz-child-result", "ChildResultFuzz", ["GobenchKit"]),
-    ("fuzz-topology", "TopologyFuzz", ["Runtime"]), ("fuzz-runtime-environment", "RuntimeEnvironmentFuzz", ["Runtime"]),
+    ("fuzz-topology", "TopologyFuzz", ["Runtime"]), ("fuzz-runtime-environment", "RuntimeEnvironmentFuzz", ["Runtime", "GobenchSettings"]),
     ("fuzz-placement", "PlacementFuzz", ["GobenchSettings"]), ("fuzz-duration", "DurationFuzz", ["GobenchSettings"]),
 ] {
     package.targets.append(.executableTarget(

@@ -2,6 +2,7 @@
 // GOBENCH_STACK_SIZE sizes, and a whole environment applied to a configuration.
 import Foundation
 import FuzzSupport
+import GobenchSettings
 import Runtime
 
 /// The first input byte picks the parser (modulo the count); the rest is the text.
@@ -29,7 +30,8 @@ enum RuntimeEnvironmentFuzz {
     static func interval(_ input: String) {
         do {
             guard let nanoseconds = try RuntimeConfiguration.parseInterval(input, name: "GOBENCH_SCAVENGE") else {
-                require(input.trimmingCharacters(in: CharacterSet(charactersIn: " ")) == "off", "only 'off' turns the scavenger off")
+                // The settings grammar trims spaces, tabs and line ends around a value.
+                require(input.trimmingSettingWhitespace() == "off", "only 'off' turns the scavenger off")
                 return
             }
             require(nanoseconds > 0, "an interval is positive (parsed \(nanoseconds) ns)")
