@@ -21,6 +21,10 @@
 // 5. Pass 3, awake: every lock again, the waiters that did not fire leave their queues,
 //    the locks go, and the case that fired finishes (a received value moves out; a send
 //    on a channel closed meanwhile panics) and runs its handler.
+// 6. Handlers and the default run as the goroutine's own code, outside the runtime mark
+//    (runAsGoroutineCode; Preemption.swift): no lock is held by then, and a handler that
+//    spins is preempted like any other goroutine code, as Go's case bodies that follow
+//    selectgo's return.
 //
 // ## No allocation per select
 //
@@ -116,14 +120,15 @@ public struct SelectCase {
 protocol SelectOperation {
     var isSend: Bool { get }
     /// Pass 1: completes the case if it can without waiting: unlocks (`unlockAll`),
-    /// readies the partner, runs the handler and returns true. Otherwise false, every
-    /// lock still held.
-    func complete(_ c: ChannelBase, _ unlockAll: () -> Void) -> Bool
+    /// readies the partner, runs the handler (as the goroutine's code, `entry`: see
+    /// runAsGoroutineCode) and returns true. Otherwise false, every lock still held.
+    func complete(_ c: ChannelBase, _ unlockAll: () -> Void, _ entry: UInt32) -> Bool
     /// Pass 2: queues `w` on `c`, its element in the waiter's slot.
     func enqueue(_ c: ChannelBase, _ w: Waiter)
     /// After pass 3, no lock held: the case that fired moves its result out of the slot
-    /// and runs its handler; a send that did not fire releases its value.
-    func finish(_ w: Waiter, fired: Bool)
+    /// and runs its handler (as the goroutine's code); a send that did not fire releases
+    /// its value.
+    func finish(_ w: Waiter, fired: Bool, _ entry: UInt32)
 }
 
 struct ReceiveOperation<T>: SelectOperation {
@@ -133,7 +138,7 @@ struct ReceiveOperation<T>: SelectOperation {
 
     var isSend: Bool { false }
 
-    func complete(_ c: ChannelBase, _ unlockAll: () -> Void) -> Bool {
+    func complete(_ c: ChannelBase, _ unlockAll: () -> Void, _ entry: UInt32) -> Bool {
         let ch = unsafeDowncast(c, to: Channel<T>.self)
         // A raw stack slot: in unspecialized generic code a typed temporary allocation
         // looks up the metadata of UnsafeMutableBufferPointer<T> on every call. (Pass 1
@@ -145,10 +150,10 @@ struct ReceiveOperation<T>: SelectOperation {
             case .took(let wake):
                 unlockAll()
                 if let wake { readyFromHere(wake) }
-                if let handler { ReceiveOperation.deliver(handler, dst) } else { dst.deinitialize(count: 1) }
+                if let handler { ReceiveOperation.deliver(handler, dst, entry) } else { dst.deinitialize(count: 1) }
             case .closed:
                 unlockAll()
-                if let handler { ReceiveOperation.deliverClosed(handler) }
+                if let handler { ReceiveOperation.deliverClosed(handler, entry) }
             case .wouldBlock:
                 return false
             }
@@ -162,13 +167,13 @@ struct ReceiveOperation<T>: SelectOperation {
         c.receivers.enqueue(w)
     }
 
-    func finish(_ w: Waiter, fired: Bool) {
+    func finish(_ w: Waiter, fired: Bool, _ entry: UInt32) {
         guard fired else { return }
         if w.success {
             let p = w.element!.assumingMemoryBound(to: T.self)
-            if let handler { ReceiveOperation.deliver(handler, p) } else { p.deinitialize(count: 1) }
+            if let handler { ReceiveOperation.deliver(handler, p, entry) } else { p.deinitialize(count: 1) }
         } else if let handler {
-            ReceiveOperation.deliverClosed(handler)
+            ReceiveOperation.deliverClosed(handler, entry)
         }
     }
 
@@ -176,13 +181,14 @@ struct ReceiveOperation<T>: SelectOperation {
     // unspecialized code that a case without a handler does not pay (inlined, the lookup
     // is hoisted to the caller's entry).
     @inline(never)
-    static func deliver(_ handler: (T?, Bool) -> Void, _ p: UnsafeMutablePointer<T>) {
-        handler(p.move(), true)
+    static func deliver(_ handler: (T?, Bool) -> Void, _ p: UnsafeMutablePointer<T>, _ entry: UInt32) {
+        let value = p.move()
+        runAsGoroutineCode(entry) { handler(value, true) }
     }
 
     @inline(never)
-    static func deliverClosed(_ handler: (T?, Bool) -> Void) {
-        handler(nil, false)
+    static func deliverClosed(_ handler: (T?, Bool) -> Void, _ entry: UInt32) {
+        runAsGoroutineCode(entry) { handler(nil, false) }
     }
 }
 
@@ -192,7 +198,7 @@ struct SendOperation<T>: SelectOperation {
 
     var isSend: Bool { true }
 
-    func complete(_ c: ChannelBase, _ unlockAll: () -> Void) -> Bool {
+    func complete(_ c: ChannelBase, _ unlockAll: () -> Void, _ entry: UInt32) -> Bool {
         let ch = unsafeDowncast(c, to: Channel<T>.self)
         switch ch.offerLocked(value) {
         case .closed:
@@ -201,10 +207,10 @@ struct SendOperation<T>: SelectOperation {
         case .handedTo(let g):
             unlockAll()
             readyFromHere(g)
-            handler?()
+            if let handler { runAsGoroutineCode(entry, handler) }
         case .buffered:
             unlockAll()
-            handler?()
+            if let handler { runAsGoroutineCode(entry, handler) }
         case .wouldBlock:
             return false
         }
@@ -219,12 +225,12 @@ struct SendOperation<T>: SelectOperation {
         c.senders.enqueue(w)
     }
 
-    func finish(_ w: Waiter, fired: Bool) {
+    func finish(_ w: Waiter, fired: Bool, _ entry: UInt32) {
         // The receiver copied the value out (Channel.takeLocked copies it): the slot still holds it.
         w.element!.assumingMemoryBound(to: T.self).deinitialize(count: 1)
         guard fired else { return }
         if !w.success { Runtime.panic("send on closed channel") }
-        handler?()
+        if let handler { runAsGoroutineCode(entry, handler) }
     }
 }
 
@@ -270,8 +276,9 @@ private func addressOfOperation<Op: SelectOperation>(_ op: inout Op) -> UnsafeRa
 // The operation's methods on an existential opened in place (SE-0352 opens an inout
 // existential without copying it): only for a case whose operation is inline.
 @inline(__always)
-private func completeCase<Op: SelectOperation>(_ op: inout Op, _ c: ChannelBase, _ unlockAll: () -> Void) -> Bool {
-    op.complete(c, unlockAll)
+private func completeCase<Op: SelectOperation>(_ op: inout Op, _ c: ChannelBase, _ unlockAll: () -> Void,
+                                               _ entry: UInt32) -> Bool {
+    op.complete(c, unlockAll, entry)
 }
 
 @inline(__always)
@@ -283,8 +290,24 @@ private func enqueueCase<Op: SelectOperation>(_ op: inout Op, _ c: ChannelBase, 
 private func caseIsSend<Op: SelectOperation>(_ op: inout Op) -> Bool { op.isSend }
 
 @inline(__always)
-private func finishCase<Op: SelectOperation>(_ op: inout Op, _ w: Waiter, fired: Bool) {
-    op.finish(w, fired: fired)
+private func finishCase<Op: SelectOperation>(_ op: inout Op, _ w: Waiter, fired: Bool, _ entry: UInt32) {
+    op.finish(w, fired: fired, entry)
+}
+
+/// Runs a case's handler or the default as the goroutine's own code, outside the runtime
+/// mark that select entered with (`entry`, runtimeEnter's result): no lock is held here,
+/// so a handler that spins is preempted like any goroutine code, as in Go, where the case
+/// body runs after selectgo returns. When select was called from inside the runtime
+/// (`entry` without its user bit) the handler stays inside. On the way back in, a P the
+/// handler lost while blocked in the kernel is taken back (runtimeEnter's rule); the
+/// goroutine may be on another M by then (a handler that parked), which select's later
+/// steps allow: they touch only the G's own waiters.
+@inline(__always)
+func runAsGoroutineCode(_ entry: UInt32, _ body: () -> Void) {
+    guard entry & 1 != 0 else { body(); return }
+    gb_runtime_leave(1)
+    body()
+    if gb_runtime_enter() & 2 != 0 { reacquireLostPHere() }
 }
 
 extension Runtime {
@@ -349,7 +372,7 @@ extension Runtime {
         defer { runtimeLeave(gp, saved) }
         checkPreempt(gp)
         if cases.isEmpty {
-            if let defaultCase { defaultCase(); return -1 }
+            if let defaultCase { runAsGoroutineCode(saved, defaultCase); return -1 }
             park(gp, reason: .selectNoCases, unlocking: nil)
             fatal("select {} woke up")
         }
@@ -365,7 +388,7 @@ extension Runtime {
                 count += 1
             }
             if count == 0 {
-                if let defaultCase { defaultCase(); return -1 }
+                if let defaultCase { runAsGoroutineCode(saved, defaultCase); return -1 }
                 park(gp, reason: .select, unlocking: nil) // only nil channels: for ever
                 fatal("select on nil channels woke up")
             }
@@ -390,7 +413,7 @@ extension Runtime {
                     locks[lockCount] = Unmanaged.passUnretained(c.lock)
                     lockCount += 1
                 }
-                return selectLocked(gp, cases, pollOrder, lockOrder, count, locks, lockCount, defaultCase)
+                return selectLocked(gp, cases, pollOrder, lockOrder, count, locks, lockCount, defaultCase, saved)
             }
         }
     }
@@ -398,7 +421,7 @@ extension Runtime {
     private static func selectLocked(_ gp: Goroutine, _ cases: UnsafeBufferPointer<SelectCase>,
                                      _ pollOrder: UnsafeMutablePointer<Int>, _ lockOrder: UnsafeMutablePointer<Int>,
                                      _ count: Int, _ locks: UnsafeMutablePointer<Unmanaged<RuntimeLock>>,
-                                     _ lockCount: Int, _ defaultCase: (() -> Void)?) -> Int {
+                                     _ lockCount: Int, _ defaultCase: (() -> Void)?, _ entry: UInt32) -> Int {
         // Through the base pointer: the cases are read in place, never copied.
         let base = cases.baseAddress.unsafelyUnwrapped
         // The operations are opened where they lie, as inout (nothing writes them): a
@@ -425,13 +448,14 @@ extension Runtime {
         for k in 0..<count {
             let i = pollOrder[k]
             let c = base[i].channel.unsafelyUnwrapped
-            if base[i].inline ? completeCase(&operations[i].operation, c, unlockAll) : base[i].operation.complete(c, unlockAll) {
+            if base[i].inline ? completeCase(&operations[i].operation, c, unlockAll, entry)
+                              : base[i].operation.complete(c, unlockAll, entry) {
                 return i
             }
         }
         if let defaultCase {
             unlockAll()
-            defaultCase()
+            runAsGoroutineCode(entry, defaultCase)
             return -1
         }
 
@@ -489,7 +513,7 @@ extension Runtime {
                 w.channel = nil
                 if !isFired {
                     let j = lockOrder[k]
-                    if base[j].inline { finishCase(&operations[j].operation, w, fired: false) } else { base[j].operation.finish(w, fired: false) }
+                    if base[j].inline { finishCase(&operations[j].operation, w, fired: false, entry) } else { base[j].operation.finish(w, fired: false, entry) }
                     w.element = nil
                 }
             }
@@ -497,7 +521,7 @@ extension Runtime {
         return fired._withUnsafeGuaranteedRef { fired in
             let index = fired.caseIndex
             fired.caseIndex = -1
-            if base[index].inline { finishCase(&operations[index].operation, fired, fired: true) } else { base[index].operation.finish(fired, fired: true) }
+            if base[index].inline { finishCase(&operations[index].operation, fired, fired: true, entry) } else { base[index].operation.finish(fired, fired: true, entry) }
             fired.element = nil
             return index
         }

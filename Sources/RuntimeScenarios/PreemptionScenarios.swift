@@ -151,6 +151,39 @@ let preemptionScenarios: [Scenario] = [
             writeStandardOutput("forced preemptions \(forced)")
         }
     },
+    Scenario(name: "spinner-in-select-handler",
+             summary: "GOMAXPROCS 1: select handlers (ready case, case fired after parking, default) spin 300 ms with no runtime call; main sleeps 10 ms each time") {
+        Runtime.run(goConfiguration(procs: 1)) {
+            // Each handler spins 300 ms; main's 10 ms sleep ends early only if the handler
+            // is preempted (a handler inside the runtime mark would hold the P throughout).
+            func measure(_ what: String, _ start: @escaping (Channel<Int>) -> Void) {
+                let done = Channel<Int>(capacity: 1)
+                go { start(done) }
+                let slept = elapsedMilliseconds { Runtime.gosched(); Runtime.sleep(nanoseconds: 10_000_000) }
+                _ = done.receive()
+                writeStandardError("\(what): yield and sleep 10 ms took \(slept) ms")
+                writeStandardOutput("\(what) \(slept < 250 ? "preempted" : "not preempted after \(slept) ms")")
+            }
+            measure("ready case") { done in
+                let ready = Channel<Int>(capacity: 1)
+                ready.send(1)
+                Runtime.select(.receive(ready) { _, _ in spin(milliseconds: 300) })
+                done.send(0)
+            }
+            measure("fired case") { done in
+                let later = Channel<Int>()
+                // The partner runs once this goroutine parks in the select.
+                go { later.send(2) }
+                Runtime.select(.receive(later) { _, _ in spin(milliseconds: 300) }, .receive(Channel<Int>()))
+                done.send(0)
+            }
+            measure("default") { done in
+                Runtime.select(.receive(Channel<Int>()), default: { spin(milliseconds: 300) })
+                done.send(0)
+            }
+            writeStandardOutput("forced preemptions \(Runtime.statistics()[.asyncPreemptions] > 0 ? "counted" : "missing")")
+        }
+    },
     Scenario(name: "spinner-bounded",
              summary: "GOMAXPROCS 1: a goroutine spins 300 ms with no runtime call; main sleeps 10 ms (run with GODEBUG=asyncpreemptoff=1)") {
         Runtime.run({ var c = goConfigurationFromEnvironment(); c.procs = 1; return c }()) {

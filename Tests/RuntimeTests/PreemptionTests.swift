@@ -49,6 +49,15 @@ final class PreemptionTests: XCTestCase {
         XCTAssertEqual(r.standardOutputLines, ["sleeper woke", "same thread, locked", "forced preemptions counted"], r.standardError)
     }
 
+    /// A select's handlers and its default run as the goroutine's code, not the runtime's:
+    /// one that spins is preempted (pass 1's ready case, a case fired while the select was
+    /// parked, the default).
+    func testSpinningSelectHandlerIsPreempted() throws {
+        let r = try run("spinner-in-select-handler")
+        XCTAssertEqual(r.standardOutputLines, ["ready case preempted", "fired case preempted", "default preempted",
+                                               "forced preemptions counted"], r.standardError)
+    }
+
     /// Code marked as the runtime's is never preempted: the handler refuses (counted) and
     /// main waits for the 300 ms spin to end.
     func testNoPreemptionInsideTheRuntime() throws {
