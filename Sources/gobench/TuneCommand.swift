@@ -110,7 +110,11 @@ struct TuneCommand: ParsableCommand {
             // Without -o: a file in a fresh private folder (mkdtemp, mode 0700), which no other
             // user can plant a name in.
             let temporary = try output == nil ? SafeFile.makePrivateDirectory(prefix: "gobench-tune") : nil
-            let (appender, existing) = try ResultsAppender.open(path: output ?? temporary! + "/tune.csv", resume: resume)
+            let path = output ?? temporary! + "/tune.csv"
+            let (appender, existing) = try ResultsAppender.open(path: path, resume: resume,
+                                                                expectedEnvironment: runner.environment.recordedText)
+            if resume { try SweepCommand.checkResumable(existing, path: path, environment: runner.environment.recordedText) }
+            for message in appender.lock.stoppedLeftovers + appender.notices { CommandErrors.warn(message) }
             let plan = SweepPlan(allCells: cells, reps: reps, seed: seed, done: SweepPlan.doneRuns(in: existing))
             return (runner, appender, plan, temporary)
         }

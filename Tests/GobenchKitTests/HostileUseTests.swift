@@ -45,8 +45,8 @@ final class HostileUseTests: XCTestCase {
         process.executableURL = try GobenchBinary.url()
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        FileManager.default.createFile(atPath: directory + "/\(name).out", contents: nil)
-        FileManager.default.createFile(atPath: directory + "/\(name).err", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/\(name).out", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/\(name).err", contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: directory + "/\(name).out")
         process.standardError = FileHandle(forWritingAtPath: directory + "/\(name).err")
         try process.run()
@@ -298,7 +298,7 @@ final class HostileUseTests: XCTestCase {
         let big = directory + "/big.csv", small = directory + "/small.csv"
         XCTAssertEqual(try run(sweepArguments(peer: try peer("ok", "echo '\(Self.ok)'"), output: small)).status, 0)
         let template = try ResultsCSV.read(path: small)
-        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: big, contents: nil); return big }()))
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: { _ = FileManager.default.createFile(atPath: big, contents: nil); return big }()))
         var text = ResultsCSV.render([], header: true)
         var written = 0, run = 0
         while written < megabytes << 20 {
@@ -399,6 +399,30 @@ final class HostileUseTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("gobench repair"), "\(error)")
         }
         XCTAssertEqual(contents("r.csv"), cut)
+    }
+
+    /// tune continues its file as sweep does: the crash-cut last run is removed with the same
+    /// notice and measured again, and a file measured under another env is refused.
+    func testATuneResumeRemovesACrashCutRunWithANoticeAndRefusesAnotherEnv() throws {
+        let output = directory + "/t.csv"
+        let arguments = ["tune", "--engine", "go", "--go-peer", try peer("ok", "echo '\(Self.ok)'"),
+                         "--workloads", "chan-pingpong", "--procs", "1", "--reps", "4", "-o", output]
+        let first = try run(arguments)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        var lines = contents("t.csv").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines.removeLast(4)  // the empty tail, exit_status and two more metrics
+        try (lines.joined(separator: "\n") + "\n").write(toFile: output, atomically: true, encoding: .utf8)
+        let cutRun = try XCTUnwrap(RunCompleteness.incompleteRuns(try ResultsCSV.read(path: output)).first).runID
+        let resumed = try run(arguments + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("warning: removed the last run of \(output), cut by a crash (run \(cutRun)"), resumed.stderr)
+        let rows = try ResultsCSV.read(path: output)
+        XCTAssertEqual(RunCompleteness.incompleteRuns(rows), [])
+        XCTAssertEqual(Set(rows.map(\.runID)).count, 4, "four reps, each once")
+        let before = contents("t.csv")
+        let otherEnvironment = try run(arguments + ["--resume"], extra: ["GOGC": "50"])
+        assertOneErrorLine(otherEnvironment, status: 1, contains: "--resume needs the same settings")
+        XCTAssertEqual(contents("t.csv"), before, "a refused resume changed the file")
     }
 
     func testATornFileIsRefusedByResumeRepairedAndResumed() throws {
