@@ -19,7 +19,7 @@ public enum Runtime {
     /// maximum is the limit a stack may grow to). The new G goes to the spawning P's
     /// runnext, then wakep (Go's newproc).
     public static func spawn(stackBytes: Int, _ body: __owned @escaping () -> Void) {
-        inRuntime { spawnGoroutine(stackBytes: stackBytes, isSystem: false, body) }
+        _ = inRuntime { spawnGoroutine(stackBytes: stackBytes, isSystem: false, body) }
     }
 
     /// Go's newproc; a system goroutine (the scavenger) is not counted by NumGoroutine.

@@ -23,9 +23,10 @@ final class LockContentionCounterTests: XCTestCase {
         let acquired = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
         acquired.initialize(to: 0)
         defer { acquired.deallocate() }
+        let acquiredAddress = UInt(bitPattern: acquired) // (a pointer is not Sendable; its address is)
         let waiter = Thread {
             lock.lock()
-            gb_store_release_u32(acquired, 1)
+            gb_store_release_u32(UnsafeMutablePointer(bitPattern: acquiredAddress)!, 1)
             lock.unlock()
         }
         waiter.start()
@@ -47,9 +48,10 @@ final class LockContentionCounterTests: XCTestCase {
         let done = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
         done.initialize(to: 0)
         defer { done.deallocate() }
+        let doneAddress = UInt(bitPattern: done) // (a pointer is not Sendable; its address is)
         let waiter = Thread {
             lock.lock()
-            gb_store_release_u32(done, 1)
+            gb_store_release_u32(UnsafeMutablePointer(bitPattern: doneAddress)!, 1)
             lock.unlock()
         }
         waiter.start()
