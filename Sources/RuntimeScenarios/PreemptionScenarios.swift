@@ -67,7 +67,7 @@ let preemptionScenarios: [Scenario] = [
             writeStandardError("a 5 ms timer took \(fired) ms")
             let st = Runtime.statistics()
             writeStandardOutput("forced preemptions \(st[.asyncPreemptions] > 0 ? "counted" : "missing")")
-            writeStandardError("asyncPreemptions=\(st[.asyncPreemptions]) signals=\(st[.preemptionSignals]) refusals runtime=\(st[.asyncPreemptRefusalsInRuntime]) library=\(st[.asyncPreemptRefusalsInLibrary]) stale=\(st[.asyncPreemptRefusalsStale])")
+            writeStandardError("asyncPreemptions=\(st[.asyncPreemptions]) signals=\(st[.preemptionSignals]) refusals runtime=\(st[.asyncPreemptRefusalsInRuntime]) library=\(st[.asyncPreemptRefusalsInLibrary]) stale=\(st[.asyncPreemptRefusalsStale]) untrackedBlockingHandoffs=\(st[.untrackedBlockingHandoffs])")
             writeStandardOutput("max-ms \(max(back, slept, fired))")
         }
     },

@@ -4,6 +4,7 @@
 // machine, a debug build): they catch a hang or a starvation, not a slow preemption; the
 // latencies are printed on the child's standard error.
 import XCTest
+import CRuntime
 @testable import Runtime
 
 final class PreemptionTests: XCTestCase {
@@ -18,10 +19,17 @@ final class PreemptionTests: XCTestCase {
     /// GOMAXPROCS 1: a goroutine that spins with no runtime call (the shape of
     /// pingpong-hog's hog without its preemption point) lets a sleeper wake, a ping-pong
     /// run and a timer fire; the forced preemptions are counted.
+    ///
+    /// Under ThreadSanitizer the spinner's atomics are calls into TSan's runtime, where the
+    /// handler refuses (not the program's Swift code), and TSan defers the signal to its
+    /// next interceptor: now and then the spinner gives its P up at a system call inside
+    /// TSan's runtime instead (counted as an untracked-blocking hand-off), so there only the
+    /// waits are checked, not which counter moved.
     func testSpinnerBesideSleeperPingPongAndTimer() throws {
         let r = try run("spinner-sleeper-pingpong-timer")
-        XCTAssertEqual(Array(r.standardOutputLines.prefix(4)),
-                       ["sleeper woke", "pingpong 100", "timer fired", "forced preemptions counted"], r.standardError)
+        let expected = ["sleeper woke", "pingpong 100", "timer fired", "forced preemptions counted"]
+        let checked = gb_context_sanitizer() == 1 ? 3 : 4
+        XCTAssertEqual(Array(r.standardOutputLines.prefix(checked)), Array(expected.prefix(checked)), r.standardError)
         let ms = r.standardOutputLines.last.flatMap { Int($0.split(separator: " ").last ?? "") } ?? Int.max
         XCTAssertLessThan(ms, 5_000, "a wait took \(ms) ms: \(r.standardError)")
     }
