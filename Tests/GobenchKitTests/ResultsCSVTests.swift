@@ -13,7 +13,7 @@ final class ResultsCSVTests: XCTestCase {
         ok.error = ""
         var small = StatsFixtures.rows([1.5e-7], metric: "wall_seconds", unit: "s")[0]
         small.params = "mode=a,b"
-        var big = StatsFixtures.rows([123456789012345678], metric: "ops", unit: "count", direction: "none")[0]
+        var big = StatsFixtures.rows([123456789012345680], metric: "ops", unit: "count", direction: "none")[0]
         big.machine.host = "host with \"quotes\""
         return [ok, failed, small, big]
     }

@@ -77,7 +77,7 @@ final class RunContractTests: XCTestCase {
 
     func testTheChildResultRoundTripsEveryField() throws {
         let metrics = [RunMetric("ns_per_op", 325, "ns", .lower), RunMetric("ops_per_sec", 3_076_200.5, "ops/s", .higher),
-                       RunMetric("cpu_utilisation", 0.1 + 0.2, "ratio", .none), RunMetric("tiny", 5e-324, "", .none),
+                       RunMetric("cpu_utilisation", 0.1 + 0.2, "ratio", .none), RunMetric("tiny", Double.leastNonzeroMagnitude, "", .none),
                        RunMetric("huge", 1.7976931348623157e308, "bytes", .lower)]
         let results = [
             ChildResult(status: .ok, workload: "chan-pingpong", engine: "swift", ops: 200_000, metrics: metrics),
