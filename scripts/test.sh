@@ -23,8 +23,8 @@
 # Options: --quick  stages 1 and 2 only.
 # Environment: GOBENCH_STRESS_SECONDS (stage 5, default 10), GOBENCH_SANITIZER_STRESS_SECONDS
 # (each of the 2 stress tests in stages 6 and 7, default 60), GOBENCH_FUZZ_SECONDS (each of
-# the 7 harnesses in stage 9, default 30). Stages 6, 7 and 9 take about 4, 5 and 4 minutes
-# on 2 cores from a clean clone (builds included); the whole run about 30 minutes.
+# the 7 harnesses in stage 9, default 30). Stages 6, 7 and 9 take about 7, 8 and 5 minutes
+# on 2 cores from a clean clone (builds included); the whole run about 35-40 minutes.
 # Exit status: 0 when every stage passed, 1 otherwise.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
