@@ -198,7 +198,10 @@ public final class ResultsAppender {
     /// existing file is refused unless `resume`, and then it must parse as a results file;
     /// its incomplete runs are removed (`notices` says so; not from a file of schema version 1
     /// or with rows of another env than `expectedEnvironment`, which are refused) and its
-    /// rows are returned.
+    /// rows are returned. With `expectedEnvironment` (every command that measures into the
+    /// file: sweep, tune, container tune), a file of schema version 1 or whose runs were
+    /// measured under another env is refused even when every run is whole: resumed runs
+    /// must share the recorded environment and the schema of the file.
     public static func open(path: String, resume: Bool,
                             expectedEnvironment: String? = nil) throws -> (appender: ResultsAppender, existing: [ResultRow]) {
         let directory = (path as NSString).deletingLastPathComponent
@@ -241,6 +244,14 @@ public final class ResultsAppender {
                 do {
                     existing = try ResultsCSV.read(path: path)
                     let cut = try ResultsRepair.removeIncompleteRuns(existing, path: path, expectedEnvironment: expectedEnvironment)
+                    if let expectedEnvironment, let first = cut.rows.first {
+                        if ResultsRepair.isSchemaVersion1(path: path) {
+                            throw ResultsCSVError("\(path) has schema version 1 (no env column); --resume cannot add version 2 rows to it: start a new file", kind: .unsupportedSchema)
+                        }
+                        if first.env != expectedEnvironment {
+                            throw ResultsCSVError("\(path) was measured with env '\(first.env)', this environment records '\(expectedEnvironment)'; --resume needs the same settings", kind: .unsupportedSchema)
+                        }
+                    }
                     if let notice = cut.notice {
                         // The file was replaced: append to the new one.
                         existing = cut.rows

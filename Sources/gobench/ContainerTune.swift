@@ -43,7 +43,9 @@ extension TuneCommand {
             UserWorkloadOptions.install(on: &runner, user: userWorkloads, cgroups: cgroups, cpus: cpus)
             // Without -o: a file in a fresh private folder (TuneCommand's way).
             let temporary = try output == nil ? SafeFile.makePrivateDirectory(prefix: "gobench-tune") : nil
-            let (appender, existing) = try ResultsAppender.open(path: output ?? temporary! + "/tune.csv", resume: resume)
+            let (appender, existing) = try ResultsAppender.open(path: output ?? temporary! + "/tune.csv", resume: resume,
+                                                                expectedEnvironment: runner.environment.recordedText)
+            for message in appender.lock.stoppedLeftovers + appender.notices { CommandErrors.warn(message) }
             let plan = SweepPlan(allCells: cells, reps: reps, seed: seed, done: SweepPlan.doneRuns(in: existing))
             return (runner, appender, plan, temporary)
         }

@@ -105,7 +105,6 @@ struct SweepCommand: ParsableCommand {
             UserWorkloadOptions.install(on: &runner, user: userWorkloads, cgroups: cgroups, cpus: cpus)
             let path = try output ?? SweepCommand.defaultOutput(resume: resume)
             let (appender, existing) = try ResultsAppender.open(path: path, resume: resume, expectedEnvironment: runner.environment.recordedText)
-            if resume { try SweepCommand.checkResumable(existing, path: path, environment: runner.environment.recordedText) }
             for message in appender.lock.stoppedLeftovers + appender.notices { CommandErrors.warn(message) }
             let plan = SweepPlan(allCells: cells, reps: reps, seed: seed, shard: shardSetting,
                                  done: SweepPlan.doneRuns(in: existing))
@@ -133,19 +132,6 @@ struct SweepCommand: ParsableCommand {
         print(appender.path)
         let failed = summary.countsByStatus.filter { ![.ok, .notApplicable].contains($0.key) }.values.reduce(0, +)
         if failed > 0 { throw ExitCode(3) }
-    }
-
-    /// Resumed runs must share the recorded environment and the schema of the file (sweep
-    /// and tune both continue files with --resume).
-    static func checkResumable(_ existing: [ResultRow], path: String, environment: String) throws {
-        guard let first = existing.first else { return }
-        if let header = try? ResultsCSV.readText(path: path).prefix(while: { $0 != "\n" }),
-           String(header) == ResultRow.columnsVersion1.joined(separator: ",") {
-            throw SettingsError("\(path) has schema version 1 (no env column); --resume cannot add version 2 rows to it: start a new file")
-        }
-        if first.env != environment {
-            throw SettingsError("\(path) was measured with env '\(first.env)', this environment records '\(environment)'; --resume needs the same settings")
-        }
     }
 
     /// results/HOST-YYYYMMDD-HHMMSS.csv, or with --resume the newest results/HOST-*.csv.

@@ -113,7 +113,6 @@ struct TuneCommand: ParsableCommand {
             let path = output ?? temporary! + "/tune.csv"
             let (appender, existing) = try ResultsAppender.open(path: path, resume: resume,
                                                                 expectedEnvironment: runner.environment.recordedText)
-            if resume { try SweepCommand.checkResumable(existing, path: path, environment: runner.environment.recordedText) }
             for message in appender.lock.stoppedLeftovers + appender.notices { CommandErrors.warn(message) }
             let plan = SweepPlan(allCells: cells, reps: reps, seed: seed, done: SweepPlan.doneRuns(in: existing))
             return (runner, appender, plan, temporary)

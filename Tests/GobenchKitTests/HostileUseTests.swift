@@ -402,27 +402,35 @@ final class HostileUseTests: XCTestCase {
     }
 
     /// tune continues its file as sweep does: the crash-cut last run is removed with the same
-    /// notice and measured again, and a file measured under another env is refused.
+    /// notice and measured again, and a file measured under another env is refused. Both of
+    /// tune's paths: catalog workloads, and the user's own command (the container path).
     func testATuneResumeRemovesACrashCutRunWithANoticeAndRefusesAnotherEnv() throws {
-        let output = directory + "/t.csv"
-        let arguments = ["tune", "--engine", "go", "--go-peer", try peer("ok", "echo '\(Self.ok)'"),
-                         "--workloads", "chan-pingpong", "--procs", "1", "--reps", "4", "-o", output]
+        try assertTuneResumes(["--engine", "go", "--go-peer", try peer("ok", "echo '\(Self.ok)'"), "--workloads", "chan-pingpong"],
+                              output: directory + "/t.csv")
+        try assertTuneResumes(["--command", "t=true"], output: directory + "/c.csv")
+    }
+
+    private func assertTuneResumes(_ workload: [String], output: String,
+                                   file: StaticString = #filePath, line: UInt = #line) throws {
+        let arguments = ["tune"] + workload + ["--procs", "1", "--reps", "4", "-o", output]
+        let name = (output as NSString).lastPathComponent
         let first = try run(arguments)
-        XCTAssertEqual(first.status, 0, first.stderr)
-        var lines = contents("t.csv").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(first.status, 0, first.stderr, file: file, line: line)
+        var lines = contents(name).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         lines.removeLast(4)  // the empty tail, exit_status and two more metrics
         try (lines.joined(separator: "\n") + "\n").write(toFile: output, atomically: true, encoding: .utf8)
-        let cutRun = try XCTUnwrap(RunCompleteness.incompleteRuns(try ResultsCSV.read(path: output)).first).runID
+        let cutRun = try XCTUnwrap(RunCompleteness.incompleteRuns(try ResultsCSV.read(path: output)).first, file: file, line: line).runID
         let resumed = try run(arguments + ["--resume"])
-        XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertTrue(resumed.stderr.contains("warning: removed the last run of \(output), cut by a crash (run \(cutRun)"), resumed.stderr)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr, file: file, line: line)
+        XCTAssertTrue(resumed.stderr.contains("warning: removed the last run of \(output), cut by a crash (run \(cutRun)"), resumed.stderr,
+                      file: file, line: line)
         let rows = try ResultsCSV.read(path: output)
-        XCTAssertEqual(RunCompleteness.incompleteRuns(rows), [])
-        XCTAssertEqual(Set(rows.map(\.runID)).count, 4, "four reps, each once")
-        let before = contents("t.csv")
+        XCTAssertEqual(RunCompleteness.incompleteRuns(rows), [], file: file, line: line)
+        XCTAssertEqual(Set(rows.map(\.runID)).count, 4, "four reps, each once", file: file, line: line)
+        let before = contents(name)
         let otherEnvironment = try run(arguments + ["--resume"], extra: ["GOGC": "50"])
-        assertOneErrorLine(otherEnvironment, status: 1, contains: "--resume needs the same settings")
-        XCTAssertEqual(contents("t.csv"), before, "a refused resume changed the file")
+        assertOneErrorLine(otherEnvironment, status: 1, contains: "--resume needs the same settings", file: file, line: line)
+        XCTAssertEqual(contents(name), before, "a refused resume changed the file", file: file, line: line)
     }
 
     func testATornFileIsRefusedByResumeRepairedAndResumed() throws {
