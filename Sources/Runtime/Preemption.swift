@@ -218,6 +218,23 @@ func inRuntime<R>(_ body: () throws -> R) rethrows -> R {
     return try body()
 }
 
+/// The inverse of inRuntime: runs `body` as the goroutine's own code from inside an entry
+/// point (a select's case handler or default, Select.swift), outside the runtime mark the
+/// entry point took (`entry`, runtimeEnter's result). No lock is held there, so a handler
+/// that spins is preempted like any goroutine code, as in Go, where the case body runs after
+/// selectgo returns. When the entry point was called from inside the runtime (`entry`
+/// without its user bit) the body stays inside. On the way back in, a P the body lost while
+/// blocked in the kernel is taken back (runtimeEnter's rule); the goroutine may be on
+/// another M by then (a body that parked), which select's later steps allow: they touch
+/// only the G's own waiters.
+@inline(__always)
+func runAsGoroutineCode(_ entry: UInt32, _ body: () -> Void) {
+    guard entry & 1 != 0 else { body(); return }
+    gb_runtime_leave(1)
+    body()
+    if gb_runtime_enter() & 2 != 0 { reacquireLostPHere() }
+}
+
 /// reacquireLostP for the running goroutine.
 @inline(never)
 func reacquireLostPHere() {

@@ -294,22 +294,6 @@ private func finishCase<Op: SelectOperation>(_ op: inout Op, _ w: Waiter, fired:
     op.finish(w, fired: fired, entry)
 }
 
-/// Runs a case's handler or the default as the goroutine's own code, outside the runtime
-/// mark that select entered with (`entry`, runtimeEnter's result): no lock is held here,
-/// so a handler that spins is preempted like any goroutine code, as in Go, where the case
-/// body runs after selectgo returns. When select was called from inside the runtime
-/// (`entry` without its user bit) the handler stays inside. On the way back in, a P the
-/// handler lost while blocked in the kernel is taken back (runtimeEnter's rule); the
-/// goroutine may be on another M by then (a handler that parked), which select's later
-/// steps allow: they touch only the G's own waiters.
-@inline(__always)
-func runAsGoroutineCode(_ entry: UInt32, _ body: () -> Void) {
-    guard entry & 1 != 0 else { body(); return }
-    gb_runtime_leave(1)
-    body()
-    if gb_runtime_enter() & 2 != 0 { reacquireLostPHere() }
-}
-
 extension Runtime {
     /// Go's select. Returns the index of the case that ran, or -1 for `default`.
     /// With no cases and no default, blocks forever (`select {}`).
