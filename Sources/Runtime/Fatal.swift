@@ -4,10 +4,17 @@ import CRuntime
 import Glibc
 #endif
 
-/// Go's throw/fatal: `fatal error: MESSAGE`, then the goroutine that was running and every
-/// other with their frames (Traceback.swift; none at GOTRACEBACK=none), exit 2.
+/// Go's throw/fatal: `fatal error: MESSAGE`, the detailed schedtrace when GODEBUG's
+/// schedtrace or scheddetail is set (Schedtrace.swift), then the goroutine that was
+/// running and every other with their frames (Traceback.swift; none at
+/// GOTRACEBACK=none), exit 2.
 func fatalThrow(_ message: String) -> Never {
     var text = "fatal error: \(message)\n"
+    // Go's startpanic_m: the detailed schedtrace when GODEBUG asks for traces.
+    if let s = sched, s.configuration.schedDetail || s.configuration.schedtraceMilliseconds > 0 {
+        let now = gb_nanotime()
+        text += s.detailedSchedtrace(now: now, start: now, dying: true)
+    }
     text += Traceback.forFatal()
     flushStandardStreams()
     gb_fatal_exit(text, 2)

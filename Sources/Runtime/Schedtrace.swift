@@ -1,5 +1,7 @@
 // schedtrace: Go's GODEBUG=schedtrace=X line, printed by sysmon every X milliseconds on
-// standard error when GOBENCH_SCHEDTRACE=X (or GODEBUG=schedtrace=X) is set. The line is
+// standard error when GOBENCH_SCHEDTRACE=X (or GODEBUG=schedtrace=X) is set; with
+// GODEBUG=scheddetail=1 the detailed trace instead (detailedSchedtrace, below), which a
+// fatal error and SIGQUIT's dump also print when either setting is on. The line is
 // Go 1.27's (runtime/proc.go, schedtrace with detailed == false), field for field:
 //
 //   SCHED 1004ms: gomaxprocs=2 idleprocs=0 threads=5 spinningthreads=0 needspinning=0 idlethreads=1 runqueue=0 [ 0 0 ] schedticks=[ 2081 1940 ]
@@ -25,6 +27,7 @@
 // written after the lock is released, with one write(2), so it never interleaves with
 // other output mid-line.
 import CRuntime
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -115,12 +118,96 @@ extension Scheduler {
     }
 }
 
-/// Prints one trace line on standard error if one is due (sysmon, every round).
+/// Prints one trace line on standard error if one is due (sysmon, every round): the
+/// detailed trace under GODEBUG=scheddetail=1, as Go's sysmon calls
+/// schedtrace(debug.scheddetail > 0).
 func schedtraceIfDue(_ clock: inout SchedtraceClock, now: Int64) {
     guard clock.isDue(now) else { return }
     clock.printed(at: now)
-    let line = sched!.schedtraceSnapshot(now: now, start: clock.startNanoseconds).line
-    writeStandardErrorAtOnce(line)
+    let s = sched!
+    let text = s.configuration.schedDetail
+        ? s.detailedSchedtrace(now: now, start: clock.startNanoseconds, dying: false)
+        : s.schedtraceSnapshot(now: now, start: clock.startNanoseconds).line
+    writeStandardErrorAtOnce(text)
+}
+
+/// Go's schedtrace(true): the header with the stop-the-world counters, then a line per P,
+/// per M and per G. As in Go, the Ps', Ms' and Gs' fields are read while their owners may
+/// change them: a line is a snapshot of each field, not of the whole. The references
+/// between them (a P's M, an M's P and G, a G's M) are printed by id after being matched
+/// against the lists the locks hold (allP, allM, allGoroutines), so a stale pointer never
+/// is followed. Fields Go prints that this runtime has no counterpart for (an M's
+/// mallocing, throwing, preemptoff, locks, dying) are left out rather than printed as
+/// zeros. `sysmonwait` is always false: this sysmon never parks for good, it sleeps 10 ms
+/// at most. An M is `blocked` while its thread sleeps on its park note (Go: on a note).
+///
+/// With `dying` (a fatal error or SIGQUIT's dump, possibly with a lock held by a thread
+/// that will never release it) the locks are only tried: the trace says which one was busy
+/// and prints what it can without it. The G lines stop after Traceback.maxGoroutines.
+extension Scheduler {
+    func detailedSchedtrace(now: Int64, start: Int64, dying: Bool) -> String {
+        func take(_ l: RuntimeLock) -> Bool {
+            if !dying { l.lock(); return true }
+            for _ in 0..<1000 { if l.tryLock() { return true }; usleep(1000) }
+            return false
+        }
+        guard take(lock) else { return "SCHED: (scheduler lock busy: no trace)\n" }
+        let ps = allP
+        let machines = allM
+        var out = "SCHED \((now - start) / 1_000_000)ms: gomaxprocs=\(gomaxprocs)"
+            + " idleprocs=\(gb_load_acquire_i32(idlePCount)) threads=\(machineCount)"
+            + " spinningthreads=\(gb_load_acquire_i32(spinningCount)) needspinning=0"
+            + " idlethreads=\(idleMCount) runqueue=\(gb_load_relaxed_i64(globalSize))"
+            + " gcwaiting=\(isStopping) nmidlelocked=\(lockedIdleMCount) stopwait=\(stopWait)"
+            + " sysmonwait=false\n"
+        let listed = take(allGLock)
+        var goroutineIDs: [UInt: Int64] = [:]
+        let gs = listed ? allGoroutines : []
+        if listed {
+            goroutineIDs.reserveCapacity(gs.count)
+            for gp in gs { goroutineIDs[UInt(bitPattern: Unmanaged.passUnretained(gp).toOpaque())] = gp.id }
+        }
+        func word(_ o: AnyObject) -> UInt { UInt(bitPattern: Unmanaged.passUnretained(o).toOpaque()) }
+        var machineIDs: [UInt: Int64] = [:]
+        for m in machines { machineIDs[word(m)] = m.id }
+        var processorIDs: [UInt: Int] = [:]
+        for p in ps { processorIDs[word(p)] = p.id }
+        func name<T: BinaryInteger>(_ id: T?) -> String { id.map { "\($0)" } ?? "nil" }
+        func goroutine(_ w: UInt?) -> String {
+            guard let w, w != 0 else { return "nil" }
+            return listed ? name(goroutineIDs[w]) : "?"
+        }
+        for p in ps {
+            let timers = p.timers.lock.tryLock() ? p.timers.countLocked : nil
+            if timers != nil { p.timers.lock.unlock() }
+            out += "  P\(p.id): status=\(gb_load_acquire_u32(p.statusWord)) schedtick=\(p.scheduleTick)"
+                + " syscalltick=\(gb_load_relaxed_u32(p.syscallTick))"
+                + " m=\(name(machineIDs[gb_load_acquire_uptr(p.runningMachineWord)]))"
+                + " runqsize=\(p.runQueue.count) gfreecnt=\(p.freeCount) timerslen=\(timers.map { "\($0)" } ?? "?")\n"
+        }
+        for m in machines {
+            let p = m.pRef.map { processorIDs[UInt(bitPattern: $0.toOpaque())] } ?? nil
+            let g = m.currentRef.map { UInt(bitPattern: $0.toOpaque()) }
+            let lockedG = m.lockedG.map { word($0) }
+            out += "  M\(m.id): p=\(name(p)) curg=\(goroutine(g)) spinning=\(m.spinning)"
+                + " blocked=\(gb_load_acquire_u32(m.park.word) == 2) lockedg=\(goroutine(lockedG))\n"
+        }
+        if listed {
+            var count = 0
+            for gp in gs {
+                if count == Traceback.maxGoroutines { out += "  ...additional goroutines elided...\n"; break }
+                count += 1
+                let raw = gp.statusWord.load(ordering: .acquiring) & ~GoroutineStatus.scanBit
+                out += "  G\(gp.id): status=\(raw)(\(gp.waitReason.rawValue)) m=\(name(gp.m.map { machineIDs[word($0)] } ?? nil))"
+                    + " lockedm=\(name(gp.lockedM.map { machineIDs[word($0)] } ?? nil))\n"
+            }
+            allGLock.unlock()
+        } else {
+            out += "  (goroutine list busy: no G lines)\n"
+        }
+        lock.unlock()
+        return out
+    }
 }
 
 /// One write(2) of the whole text (retried on EINTR and short writes), bypassing stdio's

@@ -41,6 +41,10 @@ public struct RuntimeConfiguration: Sendable {
     /// Print Go's schedtrace line on standard error every this many milliseconds, from
     /// sysmon (GOBENCH_SCHEDTRACE=MS, or Go's GODEBUG=schedtrace=MS); 0: off.
     public var schedtraceMilliseconds = 0
+    /// Go's GODEBUG=scheddetail=1: each schedtrace line becomes the detailed trace (every
+    /// P, M and G, Schedtrace.swift), and a SIGQUIT's dump includes it
+    /// (SigquitDump.swift), as it does whenever schedtrace is on.
+    public var schedDetail = false
     /// Forced (signal) preemption of goroutines that run 10 ms without a runtime call
     /// (Preemption.swift); GODEBUG=asyncpreemptoff=1 turns it off, as in Go.
     public var asyncPreemption = true
@@ -74,7 +78,7 @@ public struct RuntimeConfiguration: Sendable {
 
     /// Reads GOMAXPROCS, GOBENCH_SCAVENGE, GOBENCH_STACKGC, GOBENCH_MAXSTACK, GOBENCH_STACK_SIZE,
     /// GOBENCH_CONTEXT, GOBENCH_PLACEMENT, GOBENCH_SCHEDTRACE and GODEBUG's scavtrace,
-    /// schedtrace and asyncpreemptoff over `self`.
+    /// schedtrace, scheddetail and asyncpreemptoff over `self`.
     public mutating func applyEnvironment(_ env: [String: String]) throws {
         if let v = env["GOMAXPROCS"] {
             guard let n = Int(v.trimmingASCII(" ")), n > 0 else {
@@ -127,13 +131,14 @@ public struct RuntimeConfiguration: Sendable {
             for part in v.split(separator: ",", omittingEmptySubsequences: true) {
                 guard let eq = part.firstIndex(of: "=") else { continue }
                 let key = part[..<eq], value = part[part.index(after: eq)...]
-                guard ["scavtrace", "schedtrace", "asyncpreemptoff"].contains(key) else { continue }
+                guard ["scavtrace", "schedtrace", "scheddetail", "asyncpreemptoff"].contains(key) else { continue }
                 guard let n = Int32(value) else {
                     throw Error(description: "runtime: invalid GODEBUG \"\(v)\": \(key)=\(value) is not a whole number")
                 }
                 switch key {
                 case "scavtrace": scavengeTrace = n != 0
                 case "schedtrace": schedtraceMilliseconds = max(0, Int(n)) // X <= 0 is off
+                case "scheddetail": schedDetail = n > 0
                 default: asyncPreemption = n == 0
                 }
             }
@@ -267,6 +272,7 @@ extension Runtime {
         }
         gb_signals_install()
         installPreemption()
+        _ = gb_sigquit_install() // Go's SIGQUIT dump (SigquitDump.swift)
         _ = gb_signal_stack_install()
         Traceback.configureFromEnvironment() // GOTRACEBACK (Traceback.swift)
         var config = configuration
@@ -274,6 +280,7 @@ extension Runtime {
         let s = Scheduler(configuration: config, placement: makePlacementBinding(config))
         sched = s
         schedRef = Unmanaged.passUnretained(s)
+        gb_sigquit_set_active(1)
         // m0 and its g0: this thread and its own stack.
         let m0 = Machine(id: 0, isM0: true)
         m0.attachToThread()
@@ -315,6 +322,8 @@ extension Runtime {
         s.lock.lock()
         let clean = s.machineCount == 0
         s.lock.unlock()
+        gb_sigquit_set_active(0)
+        gb_sigquit_uninstall()
         s.timers.removeAll()
         if clean { s.releaseAllMemory() }
         gb_set_machine(nil)

@@ -2,8 +2,8 @@
 // scheduler misses: Ps stuck in system calls (retake and hand off), goroutines running
 // too long (ask them to yield, then force it with a signal), threads blocked in the kernel
 // without a Runtime.syscall (Preemption.swift), overdue timers, and the scavenger's
-// schedule; and it prints
-// the schedtrace line when GOBENCH_SCHEDTRACE asks for it (Schedtrace.swift).
+// schedule; it prints the schedtrace line when GOBENCH_SCHEDTRACE asks for it
+// (Schedtrace.swift), and the dump a SIGQUIT asks for (SigquitDump.swift).
 import CRuntime
 #if canImport(Glibc)
 import Glibc
@@ -72,6 +72,7 @@ func sysmonMain(_ m: Machine) {
         m.leaveQuiescentState()
         gb_fence_seq_cst()
         if s.isShuttingDown { break }
+        sigquitDumpIfPending() // a SIGQUIT came: Go's dump, exit 2 (SigquitDump.swift)
         let now = gb_nanotime()
         // Timers nobody ran (every P busy with long-running goroutines).
         if !s.timers.waiterActive && s.timers.earliest <= now {

@@ -135,6 +135,8 @@ final class TimerHeap: @unchecked Sendable {
     }
 
     var count: Int { lock.lock(); defer { lock.unlock() }; return heap.count }
+    /// The number of timers, with `lock` held by the caller.
+    var countLocked: Int { heap.count }
 
     private func less(_ a: Entry, _ b: Entry) -> Bool {
         a.whenNanoseconds != b.whenNanoseconds ? a.whenNanoseconds < b.whenNanoseconds : a.sequence < b.sequence

@@ -463,6 +463,25 @@ let gosemScenarios: [Scenario] = [
             if !altered.isEmpty { rmdir(altered) }
         }
     },
+    Scenario(name: "sigquit-target", summary: "goroutines blocked on a channel and a long sleep, main waits; prints ready, then waits for a SIGQUIT") {
+        // The runtime's SIGQUIT dump (SigquitDump.swift) has something of each kind to list:
+        // main in a WaitGroup, one goroutine per kind of wait, and one that spins.
+        Runtime.run(goConfigurationFromEnvironment()) {
+            let never = Channel<Int>()
+            let wg = WaitGroup()
+            wg.add(3)
+            go { _ = never.receive(); wg.done() }
+            go { Runtime.sleep(nanoseconds: 3_600_000_000_000); wg.done() }
+            go {
+                var x: UInt64 = 1
+                while x != 0 { x = x &* 6364136223846793005 &+ 1442695040888963407; Runtime.preemptionPoint() }
+                wg.done()
+            }
+            Runtime.sleep(nanoseconds: 20_000_000)
+            writeStandardOutput("ready")
+            wg.wait()
+        }
+    },
     Scenario(name: "panic-chain", summary: "a panic whose deferred functions panic twice") {
         Runtime.run(goConfiguration()) {
             Runtime.defer { Runtime.panic("third") }

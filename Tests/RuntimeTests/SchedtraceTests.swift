@@ -65,6 +65,31 @@ final class SchedtraceTests: XCTestCase {
         // GOBENCH_SCHEDTRACE wins, 0 included.
         XCTAssertEqual(try configuration(["GODEBUG": "schedtrace=20", "GOBENCH_SCHEDTRACE": "30"]).schedtraceMilliseconds, 30)
         XCTAssertEqual(try configuration(["GODEBUG": "schedtrace=20", "GOBENCH_SCHEDTRACE": "0"]).schedtraceMilliseconds, 0)
+        // scheddetail: on for any value above 0, as Go's debug.scheddetail > 0.
+        XCTAssertFalse(try configuration([:]).schedDetail)
+        XCTAssertTrue(try configuration(["GODEBUG": "schedtrace=20,scheddetail=1"]).schedDetail)
+        XCTAssertFalse(try configuration(["GODEBUG": "scheddetail=0"]).schedDetail)
+        XCTAssertThrowsError(try configuration(["GODEBUG": "scheddetail=yes"]))
+    }
+
+    /// GODEBUG=schedtrace=X,scheddetail=1: every trace is the detailed one (Go's sysmon
+    /// calls schedtrace(debug.scheddetail > 0)): the header, a line per P, M and G.
+    func testScheddetailMakesEveryTraceDetailed() throws {
+        let result = try runScenario("schedtrace", ["GODEBUG": "schedtrace=20,scheddetail=1", "GOMAXPROCS": "3"])
+        XCTAssertEqual(result.status, 0, result.standardError)
+        let lines = result.standardErrorLines.filter { !$0.isEmpty }
+        let headers = lines.filter { $0.hasPrefix("SCHED ") }
+        XCTAssertGreaterThanOrEqual(headers.count, 2, result.standardError)
+        for header in headers {
+            XCTAssertNotNil(header.range(of: #"^SCHED \d+ms: gomaxprocs=3 idleprocs=\d+ threads=\d+ spinningthreads=\d+ needspinning=0 idlethreads=\d+ runqueue=\d+ gcwaiting=(true|false) nmidlelocked=\d+ stopwait=\d+ sysmonwait=false$"#, options: .regularExpression), header)
+        }
+        // After each header: P0, P1, P2 in order, then the Ms, then the Gs.
+        guard let first = lines.firstIndex(of: headers[0]) else { return XCTFail(result.standardError) }
+        XCTAssertTrue(lines[first + 1].hasPrefix("  P0: status="), lines[first + 1])
+        XCTAssertTrue(lines[first + 2].hasPrefix("  P1: status="), lines[first + 2])
+        XCTAssertTrue(lines[first + 3].hasPrefix("  P2: status="), lines[first + 3])
+        XCTAssertTrue(lines[first + 4].hasPrefix("  M0: p="), lines[first + 4])
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  G1: status=") }, result.standardError)
     }
 
     func testBadSettingIsOneLineNamingIt() {

@@ -5,6 +5,7 @@
 # Protocol with the host (scripts/numa-vm-check.sh), on the serial console:
 #   GOBENCH-VM-BEGIN
 #   GOBENCH-VM-CMD-BEGIN <name>      then the command's standard output and error
+#   GOBENCH-VM-CMD-TIMEOUT <name> after <N>s   (only when it ran out of time)
 #   GOBENCH-VM-CMD-END <name> rc=<exit status>
 #   GOBENCH-VM-END
 # A check file is shell code that calls `run NAME COMMAND...` once per command; the host
@@ -18,12 +19,21 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 
+# Each command gets COMMAND_LIMIT seconds; then SIGQUIT, on which a gobench that runs the
+# runtime prints every goroutine and the scheduler's state (GODEBUG=scheddetail=1) and
+# exits 2, and SIGKILL 20 s later. A hung command is then named in the serial log, with its
+# dump, and the checks after it still run.
+COMMAND_LIMIT=120
+export GODEBUG=scheddetail=1
 run() {
     name=$1
     shift
     echo "GOBENCH-VM-CMD-BEGIN $name"
-    "$@" 2>&1
-    echo "GOBENCH-VM-CMD-END $name rc=$?"
+    started=$(date +%s)
+    timeout -k 20 -s QUIT $COMMAND_LIMIT "$@" 2>&1
+    rc=$?
+    [ $(($(date +%s) - started)) -ge $COMMAND_LIMIT ] && echo "GOBENCH-VM-CMD-TIMEOUT $name after ${COMMAND_LIMIT}s"
+    echo "GOBENCH-VM-CMD-END $name rc=$rc"
 }
 
 echo "GOBENCH-VM-BEGIN"

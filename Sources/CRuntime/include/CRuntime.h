@@ -15,5 +15,6 @@
 #include "gb_atomic.h"
 #include "gb_traceback.h"
 #include "gb_preempt.h"
+#include "gb_sigquit.h"
 
 #endif
