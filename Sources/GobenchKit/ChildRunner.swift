@@ -18,7 +18,12 @@
 // 5. The parent reads stdout and stderr with poll until the child exits. It sees the exit with
 //    waitid(WNOWAIT), kills stragglers in the group while the child is still an unreaped zombie
 //    (so its pid, the group id, cannot be reused), then reaps it with wait4 for the rusage.
-// 6. Past the timeout: SIGTERM to the group, and SIGKILL `killGraceSeconds` later.
+// 6. Past the timeout: for a child that runs a Go runtime (the swift engine's, Go's, a Go
+//    test binary), SIGQUIT to the child first, on which it prints every goroutine and exits
+//    (status 2), so that a hang is reported with where each goroutine waits, as `go test
+//    -timeout` does; `quitGraceSeconds` later, or at once for any other child, SIGTERM to
+//    the group, and SIGKILL `killGraceSeconds` after that. An interrupt (Ctrl-C) skips the
+//    SIGQUIT.
 // 7. A parent that made itself a subreaper (`becomeSubreaper`: run, sweep and tune do) also
 //    kills and reaps, after each run, every descendant that left the group (setsid) and was
 //    re-parented to it when its own parent ended.
@@ -71,6 +76,8 @@ public struct ProcessExecution: Sendable {
     public var timedOut: Bool
     public var interrupted: Bool
     public var wallSeconds: Double
+    /// The child was sent SIGQUIT at its timeout (step 6 of the header).
+    public var quitSent = false
 
     /// The error starting the process (a missing binary), one line.
     public struct SpawnError: Error, CustomStringConvertible {
@@ -85,6 +92,7 @@ public struct ProcessExecution: Sendable {
     /// `interruptFileDescriptor` becoming readable stops the child as a timeout does.
     public static func run(_ arguments: [String], environment: [String: String]? = nil,
                            timeoutSeconds: Double?, killGraceSeconds: Double = 2,
+                           quitGraceSeconds: Double? = nil,
                            interruptFileDescriptor: Int32? = nil,
                            forwardStandardErrorTo forwardDescriptor: Int32? = nil,
                            isInterrupted: () -> Bool = { false }) throws -> ProcessExecution {
@@ -122,7 +130,7 @@ public struct ProcessExecution: Sendable {
         var output = Data(), errorOutput = Data()
         var open = [true, true]
         var timedOut = false, interrupted = false
-        var termSentAt: Double? = nil, killSent = false
+        var termSentAt: Double? = nil, killSent = false, quitSentAt: Double? = nil
         var exited = false
         let deadline = timeoutSeconds.map { start + $0 }
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -167,13 +175,17 @@ public struct ProcessExecution: Sendable {
             if termSentAt == nil {
                 if let deadline, now >= deadline { timedOut = true }
                 if isInterrupted() { interrupted = true }
-                if timedOut || interrupted { stop(SIGTERM); termSentAt = now }
+                if timedOut, !interrupted, let grace = quitGraceSeconds {
+                    // The goroutine dump first; the group's SIGTERM once it had its time.
+                    if quitSentAt == nil { kill(pid, SIGQUIT); quitSentAt = now }
+                    if let sentAt = quitSentAt, now - sentAt >= grace { stop(SIGTERM); termSentAt = now }
+                } else if timedOut || interrupted { stop(SIGTERM); termSentAt = now }
             } else if !killSent, let sentAt = termSentAt, now - sentAt >= killGraceSeconds {
                 stop(SIGKILL); killSent = true
             }
             var fds: [pollfd] = []
             for i in 0..<2 where open[i] { fds.append(pollfd(fd: readEnds[i], events: Int16(POLLIN), revents: 0)) }
-            if let fd = interruptFileDescriptor, termSentAt == nil {
+            if let fd = interruptFileDescriptor, termSentAt == nil, !interrupted {
                 fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
             }
             // With both pipes closed only exit is left to wait for: check often. While the
@@ -207,7 +219,7 @@ public struct ProcessExecution: Sendable {
         return ProcessExecution(standardOutput: output, standardError: errorOutput,
                                 termination: termination, usage: ResourceUsage(usage),
                                 timedOut: timedOut, interrupted: interrupted,
-                                wallSeconds: monotonicSeconds() - start)
+                                wallSeconds: monotonicSeconds() - start, quitSent: quitSentAt != nil)
     }
 
     /// Called with each child's pid when it starts, and with 0 when it has been reaped (the
@@ -428,6 +440,7 @@ public struct ChildRunner: Sendable {
         do {
             execution = try ProcessExecution.run(
                 arguments, environment: environment.variables, timeoutSeconds: timeoutSeconds, killGraceSeconds: killGraceSeconds,
+                quitGraceSeconds: ChildRunner.quitGraceSeconds,
                 interruptFileDescriptor: interrupt?.fileDescriptor,
                 forwardStandardErrorTo: forwardsStandardError ? STDERR_FILENO : nil,
                 isInterrupted: { interrupt?.isInterrupted ?? false })
@@ -439,7 +452,59 @@ public struct ChildRunner: Sendable {
         var outcome = ChildRunner.classify(execution, timeoutSeconds: timeoutSeconds)
         outcome.interrupted = execution.interrupted
         outcome.recordedEnvironment = environment.recordedText
+        ChildRunner.showGoroutineDump(of: execution, run: "\(settings.engine.rawValue) \(settings.workload) at GOMAXPROCS \(settings.procs)",
+                                      forwarded: forwardsStandardError)
         return outcome
+    }
+
+    /// How long a child that runs a Go runtime has, after its timeout's SIGQUIT, to print
+    /// its goroutines and exit before the group gets SIGTERM (header, step 6). The dump
+    /// takes milliseconds; the rest is room for a loaded machine.
+    public static let quitGraceSeconds = 3.0
+
+    /// Most lines of a timed-out child's goroutine dump shown on standard error.
+    static let shownDumpLines = 60
+
+    /// A child that timed out and printed Go's SIGQUIT dump: the dump (its first
+    /// `shownDumpLines` lines) on gobench's standard error, under a line naming the run,
+    /// unless the child's standard error was already forwarded there.
+    static func showGoroutineDump(of execution: ProcessExecution, run: String, forwarded: Bool) {
+        guard execution.quitSent, !forwarded, let dump = sigquitDump(in: execution.standardError) else { return }
+        let lines = dump.split(separator: "\n", omittingEmptySubsequences: false)
+        var text = "gobench: \(run) timed out; its goroutines at SIGQUIT:\n"
+        for line in lines.prefix(shownDumpLines) { text += "  " + escapingControlCharacters(String(line)) + "\n" }
+        if lines.count > shownDumpLines { text += "  ... (\(lines.count - shownDumpLines) more lines)\n" }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// The goroutine dump Go's runtime (and this runtime) prints on SIGQUIT: from the
+    /// `SIGQUIT: quit` line (and the detailed schedtrace just before it, when there is
+    /// one) to the end; nil if there is none.
+    static func sigquitDump(in data: Data) -> String? {
+        let text = String(decoding: data, as: UTF8.self)
+        guard let quit = text.range(of: "SIGQUIT: quit\n") else { return nil }
+        var start = quit.lowerBound
+        if let trace = text[..<start].range(of: "SCHED ", options: .backwards),
+           trace.lowerBound == text.startIndex || text[text.index(before: trace.lowerBound)] == "\n" {
+            start = trace.lowerBound
+        }
+        return String(text[start...]).trimmingCharacters(in: .newlines)
+    }
+
+    /// The one-line summary of a SIGQUIT dump for the row's error: the main goroutine's
+    /// header (goroutine 1, else the first listed), which says where it waits, without the
+    /// addresses Go's level-2 headers carry (`gp=0x... m=nil`), and how many goroutines
+    /// were listed.
+    static func sigquitSummary(_ data: Data) -> String? {
+        guard let dump = sigquitDump(in: data) else { return nil }
+        let headers = dump.split(separator: "\n").map(String.init)
+            .filter { $0.hasPrefix("goroutine ") && $0.hasSuffix("]:") }
+        guard let first = headers.first(where: { $0.hasPrefix("goroutine 1 ") }) ?? headers.first else {
+            return "SIGQUIT listed no goroutine"
+        }
+        let plain = first.dropLast().replacingOccurrences(
+            of: #" gp=0x[0-9a-f]+( m=nil| m=-?\d+ mp=0x[0-9a-f]+)?"#, with: "", options: .regularExpression)
+        return "at SIGQUIT: \(plain) (\(headers.count) goroutine\(headers.count == 1 ? "" : "s") listed)"
     }
 
     /// The classification of PROTOCOL.md section 2, in this order: a timeout; a signal
@@ -454,6 +519,9 @@ public struct ChildRunner: Sendable {
         if execution.timedOut || execution.interrupted {
             outcome.status = .timeout
             outcome.error = execution.interrupted ? "interrupted" : "no result within the \(DurationText.humanSeconds(timeoutSeconds)) timeout"
+            if !execution.interrupted, execution.quitSent, let summary = sigquitSummary(execution.standardError) {
+                outcome.error = oneLine("\(outcome.error); \(summary)")
+            }
             return outcome
         }
         if case .signaled(let signal) = execution.termination {

@@ -371,6 +371,7 @@ public struct UserLauncher: Sendable {
             execution = try withThreadAffinity(pinned) {
                 try ProcessExecution.run(arguments, environment: environment, timeoutSeconds: runner.timeoutSeconds,
                                          killGraceSeconds: runner.killGraceSeconds,
+                                         quitGraceSeconds: settings.engine == .command ? nil : ChildRunner.quitGraceSeconds,
                                          interruptFileDescriptor: interrupt?.fileDescriptor,
                                          forwardStandardErrorTo: runner.forwardsStandardError ? STDERR_FILENO : nil,
                                          isInterrupted: { interrupt?.isInterrupted ?? false })
@@ -380,6 +381,8 @@ public struct UserLauncher: Sendable {
         }
         var outcome = classify(execution)
         outcome.interrupted = execution.interrupted
+        ChildRunner.showGoroutineDump(of: execution, run: "\(settings.workload) [\(params)] at GOMAXPROCS \(settings.procs)",
+                                      forwarded: runner.forwardsStandardError)
         if outcome.status == .ok {
             let childCPUs = pinned?.count ?? cpuCount
             outcome.metrics.append(RunMetric(name: "default_gomaxprocs",

@@ -11,9 +11,10 @@
 //
 // preceded by the detailed schedtrace (every P, M and G; Schedtrace.swift) when
 // GODEBUG=schedtrace or scheddetail is set, as Go's startpanic_m does. The listing is
-// Go's GOTRACEBACK=all at least (a signal escalates the level to all, as Go's
-// sighandler does through m.throwing); system adds the runtime's frames, none prints no
-// goroutine.
+// Go's level 2 whatever GOTRACEBACK says but none (Go's sighandler marks the M as
+// throwing, and gotraceback then answers 2): every goroutine, the system ones included,
+// each header with its G's and M's addresses, the runtime's frames shown. At
+// GOTRACEBACK=none no goroutine is printed.
 //
 // Design. The handler (gb_sigquit.c) cannot run Swift code, take locks or allocate: it
 // records the interrupted PC, the thread and si_code, and returns. sysmon, which wakes at
@@ -49,6 +50,9 @@ func sigquitDumpIfPending() {
         let now = gb_nanotime()
         text += s.detailedSchedtrace(now: now, start: now, dying: true)
     }
+    // Go's sighandler marks the M as throwing, which makes the level 2 (runtime frames,
+    // system goroutines, gp= in the headers) unless it is none; the process ends here.
+    if Traceback.level != .none { Traceback.level = .system }
     text += "SIGQUIT: quit\n"
     text += "PC=0x\(String(pc, radix: 16)) m=\(sigquitMachineName(tid)) sigcode=\(code)\n"
     if Traceback.level != .none {

@@ -83,9 +83,21 @@ enum Traceback {
     }
 
     /// Go's goroutineheader: `goroutine N [STATUS]:`, with `, locked to thread` for a
-    /// goroutine locked to its thread.
+    /// goroutine locked to its thread. At `system` (Go's level 2, which a SIGQUIT also
+    /// sets) the G's address and its M come after the id, as Go 1.23 and later print them:
+    /// `goroutine 1 gp=0x7f3a5c001000 m=nil [chan receive]:`, or `m=2 mp=0x...` for a G
+    /// on an M.
     static func header(_ gp: Goroutine, _ status: String) -> String {
-        "goroutine \(gp.id) [\(status)\(gp.lockedM != nil ? ", locked to thread" : "")]:\n"
+        var out = "goroutine \(gp.id)"
+        if level == .system {
+            out += " gp=0x\(String(UInt(bitPattern: Unmanaged.passUnretained(gp).toOpaque()), radix: 16))"
+            if let m = gp.m {
+                out += " m=\(m.id) mp=0x\(String(UInt(bitPattern: Unmanaged.passUnretained(m).toOpaque()), radix: 16))"
+            } else {
+                out += " m=nil"
+            }
+        }
+        return out + " [\(status)\(gp.lockedM != nil ? ", locked to thread" : "")]:\n"
     }
 
     /// The calling goroutine's frames (from the caller of this function).
@@ -184,7 +196,8 @@ enum Traceback {
         guard s.allGLock.tryLock() else { return "\n(goroutine list busy)\n" }
         defer { s.allGLock.unlock() }
         var listed = 0
-        for gp in s.allGoroutines where gp !== me && !gp.isSystem {
+        // System goroutines (the scavenger) only at `system`, as Go lists them at level 2.
+        for gp in s.allGoroutines where gp !== me && (!gp.isSystem || level == .system) {
             let st = gp.status
             if st == .dead || st == .idle { continue }
             if listed == maxGoroutines { out += "\n...additional goroutines elided...\n"; break }

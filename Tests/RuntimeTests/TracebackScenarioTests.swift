@@ -67,7 +67,11 @@ final class TracebackScenarioTests: XCTestCase {
     func testGotracebackSystemShowsRuntimeFrames() throws {
         let result = try run("traceback-deadlock", ["GOTRACEBACK": "system"])
         XCTAssertEqual(result.status, 2)
-        let frames = try XCTUnwrap(block(result, "goroutine 1 [chan receive]:"), result.standardError)
+        // At system, Go's header carries the G's address and its M (nil: it is parked).
+        let header = try XCTUnwrap(result.standardErrorLines.first {
+            $0.range(of: #"^goroutine 1 gp=0x[0-9a-f]+ m=nil \[chan receive\]:$"#, options: .regularExpression) != nil
+        }, result.standardError)
+        let frames = try XCTUnwrap(block(result, header), result.standardError)
         XCTAssertTrue(frames.contains { $0.contains("Runtime.Channel") }, "the channel receive's runtime frames: \(frames)")
         XCTAssertTrue(frames.contains("runtime_scenarios.tracebackParkMain() -> ()"), "\(frames)")
     }
