@@ -46,37 +46,75 @@
 //
 // A goroutine that blocks, yields or exits switches to its M's g0 (the thread stack)
 // with a SwitchAction; g0 carries out the action (Go's mcall targets: park_m, gosched_m,
-// goexit0) and schedules the next G. Preemption is cooperative: Swift code cannot be
-// stopped safely at an arbitrary instruction, so a preemption request (sysmon after
-// 10 ms, stop-the-world) is honoured at every runtime call and at
-// `Runtime.preemptionPoint()`, which CPU-bound code calls.
+// goexit0) and schedules the next G. A preemption request (sysmon after 10 ms,
+// stop-the-world) is honoured at every runtime call and at `Runtime.preemptionPoint()`;
+// code that makes neither is stopped by a signal, on its own thread (Preemption.swift
+// has that design and why the goroutine never moves to another thread mid-instruction).
 import CRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The whole scheduler state (Go's schedt plus allp).
+/// The whole scheduler state (Go's schedt plus allp). The fields are grouped by what
+/// guards them, each group headed by its rule:
+///   1. set once, before any goroutine of the program runs;
+///   2. `lock` (Go's sched.lock), some also only with the world stopped;
+///   3. `allGLock`: the list of every G;
+///   4. `freeLock`: the global free list;
+///   5. atomic words, read and written without a lock (where a writer also holds `lock`,
+///      it says so);
+///   6. one racy word, as in Go.
+/// The objects of group 1 carry their own synchronisation (the stack allocator, the
+/// timers, the scavenger's and sysmon's state, the world mutex and the stop note).
+/// A field read without its guard says why that read is safe.
 final class Scheduler: @unchecked Sendable {
-    /// Guards the global run queue, idle lists, allP changes and the counters below
-    /// that are not atomic (Go's sched.lock).
+    // MARK: 1. Set once, before any goroutine of the program runs
+
+    let configuration: RuntimeConfiguration
+    /// The M of the thread that called Runtime.run (set by Runtime.run before it schedules).
+    unowned(unsafe) var m0: Machine!
+    /// Set by runtime.main as it starts (Startup.swift), before the program's goroutines.
+    var mainStarted = false
+    /// The scavenger's goroutine id (runtime.main's step 5, before the program's code).
+    var scavengerID: Int64 = 0
+    /// Stacks for goroutines; its own lock (StackAllocator.swift).
+    let stacks: StackAllocator
+    /// Every P's timers and the timer waiter; per-heap locks (Timers.swift).
+    let timers = TimerQueue()
+    /// The scavenger's own state, under its GoMutex (Scavenger.swift).
+    let scavenger = ScavengerState()
+    /// Touched only by sysmon's thread (Sysmon.swift).
+    let sysmonState = SysmonState()
+    /// Serialises stop-the-world (Go's worldsema); a goroutine lock, so waiting for it
+    /// parks the goroutine, not its thread.
+    let worldMutex = GoMutex()
+    /// The world-stopper sleeps here until stopWait reaches 0.
+    let stopNote = Note()
+
+    // MARK: 2. Guarded by `lock`
+
+    /// Guards the fields of this group (Go's sched.lock).
     let lock = RuntimeLock()
 
-    // Global run queue: G words in a ring (WordRing.swift says why not a linked list).
+    /// The global run queue: G words in a ring (WordRing.swift says why not a linked list).
     var globalQueue = WordRing(capacity: 1024)
-    /// Length of the global queue; written under `lock`, read without it (a hint).
-    let globalSize: UnsafeMutablePointer<Int64>
-
-    // Ps.
+    /// Every P, in id order, and GOMAXPROCS: changed under `lock` with the world stopped
+    /// (resizeProcessors), so that a running M may read them without the lock (its own
+    /// P is in the list, and the list cannot change while it runs).
     var allP: [Processor] = []
-    /// Ps that GOMAXPROCS removed, by id: kept alive and reused when it grows again.
-    var retiredProcessors: [Int: Processor] = [:]
-    /// GOMAXPROCS; written only with the world stopped.
     var gomaxprocs: Int = 0
+    /// Ps that GOMAXPROCS removed, by id: kept alive and reused when it grows again; and
+    /// their counters (both changed with the world stopped).
+    var retiredProcessors: [Int: Processor] = [:]
+    var retiredStatistics = ProcessorStatistics()
+    /// Where Ps and Ms run (PlacementBinding.swift): changed under `lock` with the world
+    /// stopped (apply), otherwise only read.
+    var placement: PlacementBinding
+    /// The idle Ps (linked through Processor.link).
     var idleP: Processor?
-    let idlePCount: UnsafeMutablePointer<Int32>
-
-    // Ms.
+    /// Every M that ever started (Ms are never freed), appended under `lock`.
     var allM: [Machine] = []
+    /// The idle Ms (linked through Machine.link) and the counters of checkdead.
     var idleM: Machine?
     var idleMCount = 0
     var lockedIdleMCount = 0
@@ -84,53 +122,56 @@ final class Scheduler: @unchecked Sendable {
     var systemMCount = 0
     var machineCount = 0
     var nextMachineID: Int64 = 0
-    let spinningCount: UnsafeMutablePointer<Int32>
     static let maxMachines = 10_000
+    /// Ps the world-stopper still waits for.
+    var stopWait = 0
+    /// The main goroutine ended through Goexit.
+    var mainGoexited = false
 
-    // Goroutines.
+    // MARK: 3. Guarded by `allGLock`
+
     let allGLock = RuntimeLock()
+    /// Every G not yet freed by the scavenger (Go's allgs); a G's index in it is
+    /// Goroutine.allIndex.
     var allGoroutines: [Goroutine] = []
+
+    // MARK: 4. Guarded by `freeLock`
+
     let freeLock = RuntimeLock()
     /// Dead Gs that no P caches (Go's sched.gFree), as words, the newest at the back.
     /// Changed under freeLock, followed by globalFreeChanged().
     var globalFreeList = WordRing(capacity: 1024)
     var globalFreeCount: Int { globalFreeList.count }
+
+    // MARK: 5. Atomic words (no lock)
+
+    /// The global queue's length: written under `lock`, read without it (a hint).
+    let globalSize: UnsafeMutablePointer<Int64>
+    /// The idle Ps' count (Go's npidle): written under `lock`, read without it.
+    let idlePCount: UnsafeMutablePointer<Int32>
+    /// Spinning Ms (Go's nmspinning).
+    let spinningCount: UnsafeMutablePointer<Int32>
     /// globalFreeCount for readers without freeLock (a hint).
     let globalFreeHint: UnsafeMutablePointer<Int64> = {
         let p = UnsafeMutablePointer<Int64>.allocate(capacity: 1); p.initialize(to: 0); return p
     }()
+    /// Where the Ps' batches of goroutine ids come from (Go's sched.goidgen).
     let goidGenerator: UnsafeMutablePointer<Int64>
     /// Live user goroutines (NumGoroutine).
     let liveUserGoroutines: UnsafeMutablePointer<Int64>
-    let stacks: StackAllocator
-    var maxStackBytes: Int
-
-    // Stop-the-world.
+    /// A stop-the-world is under way (Go's gcwaiting): set and cleared under `lock`.
     let gcWaiting: UnsafeMutablePointer<UInt32>
-    var stopWait = 0
-    let stopNote = Note()
-
-    // Lifecycle.
-    var mainStarted = false
-    var mainGoexited = false
+    /// Runtime.run is ending: set under `lock`.
     let shuttingDown: UnsafeMutablePointer<UInt32>
-    unowned(unsafe) var m0: Machine!
-    var exitStatus: Int32 = 0
-
-    /// Serialises stop-the-world (Go's worldsema); a goroutine lock, so waiting for it
-    /// parks the goroutine, not its thread.
-    let worldMutex = GoMutex()
     /// Goroutines printing a panic (runtime.main waits for them).
     let panickingCount: UnsafeMutablePointer<Int64>
-    /// Statistics of Ps that GOMAXPROCS removed.
-    var retiredStatistics = ProcessorStatistics()
-    var scavengerID: Int64 = 0
-    let timers = TimerQueue()
-    /// The scavenger's own state (Scavenger.swift).
-    let scavenger = ScavengerState()
-    let sysmonState = SysmonState()
-    let configuration: RuntimeConfiguration
-    var placement: PlacementBinding
+
+    // MARK: 6. A racy word, as in Go
+
+    /// The largest a stack may grow (Go's maxstacksize): Runtime.setMaxStack writes it
+    /// without a lock and then applies it to running goroutines with the world stopped;
+    /// a spawn that reads the old value meanwhile gets the old limit, as in Go.
+    var maxStackBytes: Int
 
     init(configuration: RuntimeConfiguration, placement: PlacementBinding) {
         self.configuration = configuration
