@@ -73,7 +73,7 @@ final class Machine: @unchecked Sendable {
     var random: UInt64 = freshRandomSeed()
     /// Set by startLockedM: the locked G is runnable and this M should run it.
     unowned(unsafe) var pendingLockedRun: Goroutine?
-    /// Counted in Scheduler.lockedIdleMCount (guarded by sched.lock).
+    /// Counted in Scheduler.synced.lockedIdleMCount (guarded by sched.lock).
     var countedLockedIdle = false
     /// The quiescent-state word that the scavenger's grace period reads before it frees
     /// goroutines (Scavenger.swift, "Free goroutines"): advanced by this M alone at every

@@ -447,7 +447,7 @@ func finishHandoffs(_ s: Scheduler, _ machines: [Machine]) -> Int {
             gp.casStatus(.syscall, .runnable)
             if m.pendingLockedRun == nil && !m.countedLockedIdle {
                 m.countedLockedIdle = true
-                s.lockedIdleMCount += 1
+                s.synced.lockedIdleMCount += 1
             }
             s.globalPut(gp)
             s.lock.unlock()

@@ -587,7 +587,7 @@ private func detachFreeGoroutines(_ s: Scheduler, retain: Int) -> [UInt] {
 private func quiescentSnapshot(_ s: Scheduler) -> [(Machine, UInt64)] {
     gb_fence_seq_cst()
     s.lock.lock()
-    let machines = s.allM
+    let machines = s.synced.allM
     s.lock.unlock()
     return machines.map { ($0, gb_load_acquire_u64($0.quiescentWord)) }
 }

@@ -101,9 +101,9 @@ extension Scheduler {
         lock.lock()
         let procs = gomaxprocs
         let idleProcessors = Int(gb_load_acquire_i32(idlePCount))
-        let threads = machineCount
+        let threads = synced.machineCount
         let spinning = Int(gb_load_acquire_i32(spinningCount))
-        let idleThreads = idleMCount
+        let idleThreads = synced.idleMCount
         let global = Int(gb_load_relaxed_i64(globalSize))
         let ps = allP // (resized only under the lock)
         // The owners change these without the lock (atomic loads: RunQueue.count and
@@ -135,7 +135,7 @@ func schedtraceIfDue(_ clock: inout SchedtraceClock, now: Int64) {
 /// per M and per G. As in Go, the Ps', Ms' and Gs' fields are read while their owners may
 /// change them: a line is a snapshot of each field, not of the whole. The references
 /// between them (a P's M, an M's P and G, a G's M) are printed by id after being matched
-/// against the lists the locks hold (allP, allM, allGoroutines), so a stale pointer never
+/// against the lists the locks hold (allP, synced.allM, allGoroutines), so a stale pointer never
 /// is followed. Fields Go prints that this runtime has no counterpart for (an M's
 /// mallocing, throwing, preemptoff, locks, dying) are left out rather than printed as
 /// zeros. `sysmonwait` is always false: this sysmon never parks for good, it sleeps 10 ms
@@ -153,12 +153,12 @@ extension Scheduler {
         }
         guard take(lock) else { return "SCHED: (scheduler lock busy: no trace)\n" }
         let ps = allP
-        let machines = allM
+        let machines = synced.allM
         var out = "SCHED \((now - start) / 1_000_000)ms: gomaxprocs=\(gomaxprocs)"
-            + " idleprocs=\(gb_load_acquire_i32(idlePCount)) threads=\(machineCount)"
+            + " idleprocs=\(gb_load_acquire_i32(idlePCount)) threads=\(synced.machineCount)"
             + " spinningthreads=\(gb_load_acquire_i32(spinningCount)) needspinning=0"
-            + " idlethreads=\(idleMCount) runqueue=\(gb_load_relaxed_i64(globalSize))"
-            + " gcwaiting=\(isStopping) nmidlelocked=\(lockedIdleMCount) stopwait=\(stopWait)"
+            + " idlethreads=\(synced.idleMCount) runqueue=\(gb_load_relaxed_i64(globalSize))"
+            + " gcwaiting=\(isStopping) nmidlelocked=\(synced.lockedIdleMCount) stopwait=\(synced.stopWait)"
             + " sysmonwait=false\n"
         let listed = take(allGLock)
         var goroutineIDs: [UInt: Int64] = [:]

@@ -23,7 +23,7 @@ func machineMain(_ m: Machine) {
 func retireMachine(_ m: Machine) {
     let s = sched!
     s.lock.lock()
-    s.machineCount -= 1
+    s.synced.machineCount -= 1
     s.lock.unlock()
     gb_set_machine(nil)
     m.enterQuiescentState() // for good: its frames never run again
@@ -249,7 +249,7 @@ func exitGoroutine0(_ m: Machine, _ gp: Goroutine) -> Bool {
         s.handoffP(s.releaseP(m))
         if m.isM0 {
             s.lock.lock()
-            s.lockedIdleMCount += 1
+            s.synced.lockedIdleMCount += 1
             s.checkDead()
             s.lock.unlock()
             while !s.isShuttingDown { m.park.sleep(); m.park.clear() }
@@ -435,7 +435,7 @@ func startLockedM(_ m: Machine, _ gp: Goroutine) {
     lm.pendingLockedRun = gp
     if lm.countedLockedIdle {
         lm.countedLockedIdle = false
-        s.lockedIdleMCount -= 1
+        s.synced.lockedIdleMCount -= 1
     }
     s.lock.unlock()
     Statistics.shared.add(.machineWakeups)
@@ -469,7 +469,7 @@ func stopLockedM(_ m: Machine) -> Bool {
     s.lock.lock()
     if m.pendingLockedRun == nil {
         m.countedLockedIdle = true
-        s.lockedIdleMCount += 1
+        s.synced.lockedIdleMCount += 1
         s.checkDead()
     }
     s.lock.unlock()
@@ -516,8 +516,8 @@ func stopForTheWorld(_ m: Machine) -> Bool {
     }
     let p = s.releaseP(m)
     p.setStatus(.stopped)
-    s.stopWait -= 1
-    if s.stopWait == 0 { s.stopNote.wakeup() }
+    s.synced.stopWait -= 1
+    if s.synced.stopWait == 0 { s.stopNote.wakeup() }
     s.lock.unlock()
     return s.stopM(m, quiescent: true) // (called where no frame holds a G)
 }

@@ -58,7 +58,8 @@ import Glibc
 /// The whole scheduler state (Go's schedt plus allp). The fields are grouped by what
 /// guards them, each group headed by its rule:
 ///   1. set once, before any goroutine of the program runs;
-///   2. `lock` (Go's sched.lock), some also only with the world stopped;
+///   2. `lock` (Go's sched.lock): `Synced`, reached only with the lock held; and (2b)
+///      what changes under the lock with the world stopped and is read freely;
 ///   3. `allGLock`: the list of every G;
 ///   4. `freeLock`: the global free list;
 ///   5. atomic words, read and written without a lock (where a writer also holds `lock`,
@@ -88,45 +89,52 @@ final class Scheduler: @unchecked Sendable {
     /// Serialises stop-the-world (Go's worldsema); a goroutine lock, so waiting for it
     /// parks the goroutine, not its thread.
     let worldMutex = GoMutex()
-    /// The world-stopper sleeps here until stopWait reaches 0.
+    /// The world-stopper sleeps here until synced.stopWait reaches 0.
     let stopNote = Note()
 
     // MARK: 2. Guarded by `lock`
 
-    /// Guards the fields of this group (Go's sched.lock).
+    /// Guards `synced` (Go's sched.lock), and is held, with the world stopped, where
+    /// group 2b changes.
     let lock = RuntimeLock()
 
-    /// The global run queue: G words in a ring (WordRing.swift says why not a linked list).
-    var globalQueue = WordRing(capacity: 1024)
-    /// Every P, in id order, and GOMAXPROCS: changed under `lock` with the world stopped
-    /// (resizeProcessors), so that a running M may read them without the lock (its own
-    /// P is in the list, and the list cannot change while it runs).
+    /// What only `lock` guards: every read and write of it holds the lock.
+    struct Synced {
+        /// The global run queue: G words in a ring (WordRing.swift says why not a linked list).
+        var globalQueue = WordRing(capacity: 1024)
+        /// The idle Ps (linked through Processor.link).
+        var idleP: Processor?
+        /// Every M that ever started (Ms are never freed); a reader copies it under the lock.
+        var allM: [Machine] = []
+        /// The idle Ms (linked through Machine.link) and the counters of checkdead.
+        var idleM: Machine?
+        var idleMCount = 0
+        var lockedIdleMCount = 0
+        /// Ms that never count as running for deadlock detection (sysmon).
+        var systemMCount = 0
+        var machineCount = 0
+        var nextMachineID: Int64 = 0
+        /// Ps the world-stopper still waits for.
+        var stopWait = 0
+        /// The main goroutine ended through Goexit.
+        var mainGoexited = false
+    }
+    var synced = Synced()
+    static let maxMachines = 10_000
+
+    // MARK: 2b. Changed under `lock` with the world stopped; read freely
+
+    /// Every P, in id order, and GOMAXPROCS (resizeProcessors): a running M may read them
+    /// without the lock, as its own P is in the list, and the list cannot change while
+    /// it runs.
     var allP: [Processor] = []
     var gomaxprocs: Int = 0
+    /// Where Ps and Ms run (PlacementBinding.swift): changed by `apply`, otherwise only read.
+    var placement: PlacementBinding
     /// Ps that GOMAXPROCS removed, by id: kept alive and reused when it grows again; and
-    /// their counters (both changed with the world stopped).
+    /// their counters, which Runtime.statistics() reads (as it reads allP) from any thread.
     var retiredProcessors: [Int: Processor] = [:]
     var retiredStatistics = ProcessorStatistics()
-    /// Where Ps and Ms run (PlacementBinding.swift): changed under `lock` with the world
-    /// stopped (apply), otherwise only read.
-    var placement: PlacementBinding
-    /// The idle Ps (linked through Processor.link).
-    var idleP: Processor?
-    /// Every M that ever started (Ms are never freed), appended under `lock`.
-    var allM: [Machine] = []
-    /// The idle Ms (linked through Machine.link) and the counters of checkdead.
-    var idleM: Machine?
-    var idleMCount = 0
-    var lockedIdleMCount = 0
-    /// Ms that never count as running for deadlock detection (sysmon).
-    var systemMCount = 0
-    var machineCount = 0
-    var nextMachineID: Int64 = 0
-    static let maxMachines = 10_000
-    /// Ps the world-stopper still waits for.
-    var stopWait = 0
-    /// The main goroutine ended through Goexit.
-    var mainGoexited = false
 
     // MARK: 3. Guarded by `allGLock`
 
@@ -203,15 +211,15 @@ final class Scheduler: @unchecked Sendable {
     // the G: see WordRing.swift.)
     @inline(__always)
     func globalPut(_ gp: Goroutine) {
-        globalQueue.pushBack(gp.word)
-        gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
+        synced.globalQueue.pushBack(gp.word)
+        gb_store_relaxed_i64(globalSize, Int64(synced.globalQueue.count))
         Statistics.shared.addLocked(.globalQueuePuts)
     }
 
     @inline(__always)
     func globalPutHead(_ gp: Goroutine) {
-        globalQueue.pushFront(gp.word)
-        gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
+        synced.globalQueue.pushFront(gp.word)
+        gb_store_relaxed_i64(globalSize, Int64(synced.globalQueue.count))
         Statistics.shared.addLocked(.globalQueuePuts)
     }
 
@@ -219,22 +227,22 @@ final class Scheduler: @unchecked Sendable {
     /// (`p` is the caller's own P: the only place Gs leave the global queue, so its
     /// globalQueueGets counts them all.)
     func globalGet(_ p: Processor, max limit: Int) -> Goroutine? {
-        let size = globalQueue.count
+        let size = synced.globalQueue.count
         if size == 0 { return nil }
         var n = min(size, size / max(1, gomaxprocs) + 1)
         if limit > 0 && n > limit { n = limit }
         n = min(n, Int(p.runQueue.capacity) / 2)
-        guard let first = globalQueue.popFront() else { return nil }
+        guard let first = synced.globalQueue.popFront() else { return nil }
         var taken: UInt64 = 1
         if n > 1 {
             // (n - 1 <= half the ring, and the local queue is empty or nearly: they fit)
-            let more = min(n - 1, globalQueue.count)
-            globalQueue.removeFront(more) { w in
+            let more = min(n - 1, synced.globalQueue.count)
+            synced.globalQueue.removeFront(more) { w in
                 p.runQueue.put(w, next: false) { _ in fatal("globrunqget: local run queue overflowed") }
             }
             taken += UInt64(more)
         }
-        gb_store_relaxed_i64(globalSize, Int64(globalQueue.count))
+        gb_store_relaxed_i64(globalSize, Int64(synced.globalQueue.count))
         p.stats[.globalQueueGets] &+= taken
         return Goroutine.from(word: first)
     }
@@ -262,14 +270,14 @@ final class Scheduler: @unchecked Sendable {
     func idlePPut(_ p: Processor) {
         p.setStatus(.idle)
         p.m = nil
-        p.link = idleP
-        idleP = p
+        p.link = synced.idleP
+        synced.idleP = p
         _ = gb_add_i32(idlePCount, 1)
     }
 
     func idlePGet() -> Processor? {
-        guard let p = idleP else { return nil }
-        idleP = p.link
+        guard let p = synced.idleP else { return nil }
+        synced.idleP = p.link
         p.link = nil
         _ = gb_sub_i32(idlePCount, 1)
         return p
@@ -282,10 +290,10 @@ final class Scheduler: @unchecked Sendable {
         guard let order = placement.wakeOrder(from: node) else { return idlePGet() }
         for wanted in order {
             var prev: Processor? = nil
-            var q = idleP
+            var q = synced.idleP
             while let p = q {
                 if p.node == wanted {
-                    if let prev { prev.link = p.link } else { idleP = p.link }
+                    if let prev { prev.link = p.link } else { synced.idleP = p.link }
                     p.link = nil
                     _ = gb_sub_i32(idlePCount, 1)
                     if wanted != node { Statistics.shared.add(.remoteWakeups) }
@@ -299,16 +307,16 @@ final class Scheduler: @unchecked Sendable {
     }
 
     func idleMPut(_ m: Machine) {
-        m.link = idleM
-        idleM = m
-        idleMCount += 1
+        m.link = synced.idleM
+        synced.idleM = m
+        synced.idleMCount += 1
     }
 
     func idleMGet() -> Machine? {
-        guard let m = idleM else { return nil }
-        idleM = m.link
+        guard let m = synced.idleM else { return nil }
+        synced.idleM = m.link
         m.link = nil
-        idleMCount -= 1
+        synced.idleMCount -= 1
         return m
     }
 
@@ -373,13 +381,13 @@ final class Scheduler: @unchecked Sendable {
     /// A new M, counted and registered (caller holds `lock`). Past the limit the program
     /// fails as Go's does.
     func newMachine() -> Machine {
-        if machineCount >= Scheduler.maxMachines {
+        if synced.machineCount >= Scheduler.maxMachines {
             fatalThrow("thread exhaustion")
         }
-        nextMachineID += 1
-        let m = Machine(id: nextMachineID, isM0: false)
-        machineCount += 1
-        allM.append(m)
+        synced.nextMachineID += 1
+        let m = Machine(id: synced.nextMachineID, isM0: false)
+        synced.machineCount += 1
+        synced.allM.append(m)
         Statistics.shared.add(.machinesCreated)
         return m
     }
@@ -441,8 +449,8 @@ final class Scheduler: @unchecked Sendable {
         lock.lock()
         if isStopping {
             p.setStatus(.stopped)
-            stopWait -= 1
-            if stopWait == 0 { stopNote.wakeup() }
+            synced.stopWait -= 1
+            if synced.stopWait == 0 { stopNote.wakeup() }
             lock.unlock()
             return
         }
@@ -466,14 +474,14 @@ final class Scheduler: @unchecked Sendable {
     /// Go's checkdead: no M is running and nothing can make one run again.
     func checkDead() {
         if !mainStarted || isShuttingDown { return }
-        let run = machineCount - idleMCount - lockedIdleMCount - systemMCount
+        let run = synced.machineCount - synced.idleMCount - synced.lockedIdleMCount - synced.systemMCount
             - (timers.waiterActive ? 1 : 0)
         if run > 0 { return }
         if run < 0 {
-            fatalThrow("checkdead: inconsistent counts mcount=\(machineCount) nmidle=\(idleMCount) nmidlelocked=\(lockedIdleMCount) nmsys=\(systemMCount)")
+            fatalThrow("checkdead: inconsistent counts mcount=\(synced.machineCount) nmidle=\(synced.idleMCount) nmidlelocked=\(synced.lockedIdleMCount) nmsys=\(synced.systemMCount)")
         }
         let live = gb_load_acquire_i64(liveUserGoroutines)
-        if live == 0 && mainGoexited {
+        if live == 0 && synced.mainGoexited {
             fatalThrow("no goroutines (main called runtime.Goexit) - deadlock!")
         }
         // A sleeper is in the timer heap, in flight from it to a run queue, or queued:

@@ -69,7 +69,7 @@ private func sigquitMachineName(_ tid: Int32) -> String {
     // The list only grows, under the lock; tried, not waited for.
     for _ in 0..<1000 {
         if s.lock.tryLock() {
-            let id = s.allM.first(where: { $0.tid == tid })?.id
+            let id = s.synced.allM.first(where: { $0.tid == tid })?.id
             s.lock.unlock()
             return id.map { "\($0)" } ?? "-1"
         }

@@ -288,8 +288,8 @@ extension Runtime {
         m0.attachToThread()
         s.m0 = m0
         s.lock.lock()
-        s.allM.append(m0)
-        s.machineCount = 1
+        s.synced.allM.append(m0)
+        s.synced.machineCount = 1
         startupTraceEvents.append("m0")
         _ = s.resizeProcessors(config.procs, caller: m0)
         s.lock.unlock()
@@ -309,20 +309,20 @@ extension Runtime {
 
         // Shut down: wait (bounded) for the other Ms to end their threads.
         s.lock.lock()
-        s.machineCount -= 1
+        s.synced.machineCount -= 1
         s.lock.unlock()
         let deadline = gb_nanotime() + 5_000_000_000
         while gb_nanotime() < deadline {
             s.lock.lock()
-            let left = s.machineCount
-            let machines = s.allM // (appended to under the lock)
+            let left = s.synced.machineCount
+            let machines = s.synced.allM // (appended to under the lock)
             s.lock.unlock()
             if left == 0 { break }
             for m in machines { m.park.wakeup() }
             usleep(200)
         }
         s.lock.lock()
-        let clean = s.machineCount == 0
+        let clean = s.synced.machineCount == 0
         s.lock.unlock()
         gb_sigquit_set_active(0)
         gb_sigquit_uninstall()
@@ -412,7 +412,7 @@ func initiateShutdown() {
     let s = sched!
     s.lock.lock()
     gb_store_release_u32(s.shuttingDown, 1)
-    let machines = s.allM
+    let machines = s.synced.allM
     s.lock.unlock()
     for m in machines { m.park.wakeup() }
     s.timers.waiterNote.wakeup()
@@ -425,7 +425,7 @@ func mainGoroutineExited(_ m: Machine) {
     let s = sched!
     if s.isShuttingDown { return }
     s.lock.lock()
-    s.mainGoexited = true
+    s.synced.mainGoexited = true
     s.lock.unlock()
 }
 

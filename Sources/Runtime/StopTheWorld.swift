@@ -15,17 +15,17 @@ extension Scheduler {
         gb_store_release_u32(gcWaiting, 1)
         gb_fence_seq_cst() // pairs with enterSyscall's fence
         stopNote.clear()
-        stopWait = gomaxprocs - 1
+        synced.stopWait = gomaxprocs - 1
         for p in allP where p !== myP {
             if p.status == .syscall && p.casStatus(.syscall, .stopped) {
-                stopWait -= 1
+                synced.stopWait -= 1
             }
         }
         while let p = idlePGet() {
             p.setStatus(.stopped)
-            stopWait -= 1
+            synced.stopWait -= 1
         }
-        let wait = stopWait > 0
+        let wait = synced.stopWait > 0
         lock.unlock()
         if wait {
             while true {
@@ -34,7 +34,7 @@ extension Scheduler {
             }
         }
         lock.lock()
-        if stopWait != 0 { fatal("stopTheWorld: not stopped (stopwait=\(stopWait))") }
+        if synced.stopWait != 0 { fatal("stopTheWorld: not stopped (stopwait=\(synced.stopWait))") }
         for p in allP where p !== myP && p.status != .stopped {
             fatal("stopTheWorld: P \(p.id) not stopped (\(p.status))")
         }
@@ -135,17 +135,17 @@ extension Scheduler {
     }
 
     private func isOnIdleList(_ p: Processor) -> Bool {
-        var q = idleP
+        var q = synced.idleP
         while let x = q { if x === p { return true }; q = x.link }
         return false
     }
 
     private func removeFromIdle(_ p: Processor) {
         var prev: Processor? = nil
-        var q = idleP
+        var q = synced.idleP
         while let x = q {
             if x === p {
-                if let prev { prev.link = x.link } else { idleP = x.link }
+                if let prev { prev.link = x.link } else { synced.idleP = x.link }
                 x.link = nil
                 _ = gb_sub_i32(idlePCount, 1)
                 return

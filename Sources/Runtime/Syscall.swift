@@ -62,7 +62,7 @@ func enterSyscall(_ gp: Goroutine, handOffNow: Bool) {
 
 extension Scheduler {
     /// Go's entersyscall_gcwait: while the world is being stopped, a P just put in
-    /// `syscall` status goes to the world-stopper at once (counted in stopWait). Called
+    /// `syscall` status goes to the world-stopper at once (counted in synced.stopWait). Called
     /// after the status store and the fence that pairs with stopTheWorld's, by
     /// enterSyscall and by the preemption handler (Preemption.swift), which takes
     /// sched.lock only here, never while the interrupted code could hold it.
@@ -71,8 +71,8 @@ extension Scheduler {
         guard isStopping else { return }
         lock.lock()
         if isStopping && p.casStatus(.syscall, .stopped) {
-            stopWait -= 1
-            if stopWait == 0 { stopNote.wakeup() }
+            synced.stopWait -= 1
+            if synced.stopWait == 0 { stopNote.wakeup() }
         }
         lock.unlock()
     }

@@ -33,7 +33,7 @@ func startSysmon() {
     s.lock.lock()
     let m = s.newMachine()
     m.isSysmon = true
-    s.systemMCount += 1
+    s.synced.systemMCount += 1
     s.sysmonState.started = true
     s.lock.unlock()
     s.startThread(m)
@@ -84,7 +84,7 @@ func sysmonMain(_ m: Machine) {
         if trace.isOn { schedtraceIfDue(&trace, now: gb_nanotime()) }
     }
     s.lock.lock()
-    s.systemMCount -= 1
+    s.synced.systemMCount -= 1
     s.lock.unlock()
     retireMachine(m)
 }
@@ -98,7 +98,7 @@ func retake(_ now: Int64) -> Int {
     let st = s.sysmonState
     s.lock.lock()
     let ps = s.allP
-    let machines = s.allM
+    let machines = s.synced.allM
     s.lock.unlock()
     var n = finishHandoffs(s, machines)
     var pending = false

@@ -361,9 +361,9 @@ final class StallWatchdog: @unchecked Sendable {
     private func report() {
         var text = context()
         if let s = sched {
-            text += "gomaxprocs=\(s.gomaxprocs) machines=\(s.machineCount) idleM=\(s.idleMCount) lockedIdleM=\(s.lockedIdleMCount) idleP=\(gb_load_relaxed_i32(s.idlePCount)) spinning=\(gb_load_relaxed_i32(s.spinningCount)) global=\(gb_load_relaxed_i64(s.globalSize)) live=\(gb_load_relaxed_i64(s.liveUserGoroutines)) stopping=\(s.isStopping) stopWait=\(s.stopWait)\n"
+            text += "gomaxprocs=\(s.gomaxprocs) machines=\(s.synced.machineCount) idleM=\(s.synced.idleMCount) lockedIdleM=\(s.synced.lockedIdleMCount) idleP=\(gb_load_relaxed_i32(s.idlePCount)) spinning=\(gb_load_relaxed_i32(s.spinningCount)) global=\(gb_load_relaxed_i64(s.globalSize)) live=\(gb_load_relaxed_i64(s.liveUserGoroutines)) stopping=\(s.isStopping) stopWait=\(s.synced.stopWait)\n"
             text += "Ps: " + s.allP.map { "P\($0.id)=\($0.status)\($0.m == nil ? "" : "/M\($0.m!.id)") q=\($0.runQueue.count)" }.joined(separator: " ") + "\n"
-            text += "Ms: " + s.allM.map { "M\($0.id)\($0.isSysmon ? "(sysmon)" : "") p=\($0.p?.id ?? -1) g=\($0.current?.id ?? 0) locked=\($0.lockedG?.id ?? 0)" }.joined(separator: " ") + "\n"
+            text += "Ms: " + s.synced.allM.map { "M\($0.id)\($0.isSysmon ? "(sysmon)" : "") p=\($0.p?.id ?? -1) g=\($0.current?.id ?? 0) locked=\($0.lockedG?.id ?? 0)" }.joined(separator: " ") + "\n"
             for p in s.allP {
                 text += "P\(p.id) status=\(p.status) runq=\(p.runQueue.count) runnext=\(p.runQueue.runnextItem != 0)\n"
             }

@@ -251,7 +251,7 @@ final class StressTests: XCTestCase {
             // No thread leak while running: threads are Ms (running, parked or locked).
             let threads = RuntimeTestSupport.threadCount()
             s.lock.lock()
-            let machines = s.machineCount
+            let machines = s.synced.machineCount
             s.lock.unlock()
             if threads > threadsBefore + machines + 2 {
                 failures.append("thread leak: \(threads) threads, \(threadsBefore) before the run and \(machines) Ms")
