@@ -457,22 +457,19 @@ static int dwarf_line(const char *path, uint64_t addr, char *file, size_t cap, u
     return found;
 }
 
-typedef char *(*swift_demangle_fn)(const char *, size_t, char *, size_t *, uint32_t);
+// The Swift runtime's demangler (libswiftCore exports it; every program that links this
+// runtime links libswiftCore). Called directly rather than found with dlsym, which finds
+// nothing in a statically linked program (the NUMA guests' gobench).
+extern char *swift_demangle(const char *mangled, size_t length, char *output, size_t *output_size,
+                            uint32_t flags);
 
 static void demangle(char *name, size_t cap) {
     size_t len = strlen(name);
     if (!(len > 2 && ((name[0] == '$' && name[1] == 's') || (name[0] == '_' && name[1] == '$' && name[2] == 's'))))
         return;
-    static swift_demangle_fn fn = NULL;
-    static int looked = 0;
-    if (!__atomic_load_n(&looked, __ATOMIC_ACQUIRE)) {
-        fn = (swift_demangle_fn)dlsym(RTLD_DEFAULT, "swift_demangle");
-        __atomic_store_n(&looked, 1, __ATOMIC_RELEASE);
-    }
-    if (fn == NULL) return;
     char out[1024];
     size_t size = sizeof out;
-    char *r = fn(name, len, out, &size, 0);
+    char *r = swift_demangle(name, len, out, &size, 0);
     if (r == NULL) return;
     out[sizeof out - 1] = 0;
     copy_str(name, cap, out);
