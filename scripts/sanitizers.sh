@@ -19,6 +19,10 @@
 # child's captured output; each is summarised here, and the last lines give the classes,
 # tests, reports and time of each sanitizer, and (address) what each suppression took out.
 #
+# ThreadSanitizer details:
+#   - scripts/tsan.supp suppresses, by function name, the readers that are racy on purpose
+#     (the detailed schedtrace and SIGQUIT's dump, as racy as Go's), each with its reason.
+#
 # AddressSanitizer details:
 #   - LeakSanitizer runs at the exit of every process; scripts/lsan.supp suppresses, by
 #     function name, what is never freed on purpose (the runtime's immortal-object probe)
@@ -126,6 +130,7 @@ swift_runtime_lib=$(readlink -f "$toolchain_bin/../lib/swift/linux" 2>/dev/null 
 symbolizer="$toolchain_bin/llvm-symbolizer"
 [ -x "$symbolizer" ] || symbolizer=$(command -v llvm-symbolizer || true)
 leak_suppressions="$root/scripts/lsan.supp"
+race_suppressions="$root/scripts/tsan.supp"
 
 # The options of both sanitizers for every process of a run: reports go to files (counted
 # after each class, whichever process wrote them), and a report does not change a
@@ -135,7 +140,7 @@ sanitizer_environment() {  # sanitizer_environment SANITIZER LOGPREFIX
     local symbolize=${symbolizer:+ external_symbolizer_path=$symbolizer}
     case "$1" in
         thread)
-            export TSAN_OPTIONS="log_path=$2 halt_on_error=0 second_deadlock_stack=1 history_size=4 exitcode=0$symbolize"
+            export TSAN_OPTIONS="log_path=$2 halt_on_error=0 second_deadlock_stack=1 history_size=4 exitcode=0 suppressions=$race_suppressions$symbolize"
             unset ASAN_OPTIONS LSAN_OPTIONS LD_PRELOAD ;;
         address)
             # The runtime installs its own SIGSEGV handler (the stack-overflow report); ASan
