@@ -77,6 +77,13 @@ public class ChannelBase: @unchecked Sendable {
         self.capacity = bufferCapacity
     }
 
+    /// Whether `w` is still in one of this channel's wait queues (caller holds `lock`): a
+    /// waiter that a partner or close has dequeued belongs to a goroutine about to be
+    /// made runnable.
+    func isQueued(_ w: Waiter) -> Bool {
+        w.prev != nil || receivers.first === w || senders.first === w
+    }
+
     /// Number of buffered elements (Go's len).
     public var bufferedCount: Int {
         lock.lock(); defer { lock.unlock() }

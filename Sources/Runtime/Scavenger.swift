@@ -337,6 +337,16 @@ private func takeForCompaction(_ gp: Goroutine, force: Bool) -> Compaction? {
             return nil
         }
         ch.lock.lock()
+        // A waiter already dequeued (a partner or close took it) belongs to a goroutine
+        // that is about to run: its stack would come back at once, and whoever readies it
+        // would wait on the scan bit meanwhile (a close of a channel with thousands of
+        // receivers, while the pacer walks the same goroutines in the same order).
+        guard ch.isQueued(w) else {
+            ch.lock.unlock()
+            record.deallocateRecord()
+            gp.releaseScan()
+            return nil
+        }
         gb_stack_copy(record.bytes, source, live)
         w.element = record.bytes + Int(UInt(bitPattern: e) - sp)
         ch.lock.unlock()

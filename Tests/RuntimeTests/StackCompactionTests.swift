@@ -81,6 +81,30 @@ final class StackCompactionTests: XCTestCase {
     /// frames intact (values, pointers into the frame, a heap reference) and with the value
     /// sent to each; the statistics count the compactions and the restores, and the
     /// stacks' pages go back while they are parked.
+    /// The compaction's test for a channel waiter (takeForCompaction): one still queued may
+    /// be compacted; one a partner or close has dequeued belongs to a goroutine about to
+    /// run, and is left alone.
+    func testOnlyAWaiterStillQueuedCountsAsQueued() {
+        let ch = Channel<Int>()
+        let a = Waiter(), b = Waiter(), c = Waiter()
+        ch.lock.lock()
+        defer { ch.lock.unlock() }
+        ch.receivers.enqueue(a)
+        ch.receivers.enqueue(b)
+        ch.senders.enqueue(c)
+        XCTAssertTrue(ch.isQueued(a))
+        XCTAssertTrue(ch.isQueued(b))
+        XCTAssertTrue(ch.isQueued(c))
+        _ = ch.receivers.dequeue()
+        XCTAssertFalse(ch.isQueued(a), "dequeued from the head")
+        XCTAssertTrue(ch.isQueued(b), "now the head")
+        ch.senders.remove(c)
+        XCTAssertFalse(ch.isQueued(c), "removed (a select that fired elsewhere)")
+        _ = ch.receivers.dequeue()
+        XCTAssertFalse(ch.isQueued(b))
+        XCTAssertFalse(ch.isQueued(Waiter()), "never queued")
+    }
+
     func testParkedStacksAreCompactedAndResumeIntact() throws {
         let n = 400
         var intact = 0, received = 0
