@@ -116,8 +116,8 @@ boot_vm() {
     local hung
     for hung in $(grep -oE '^GOBENCH-VM-CMD-TIMEOUT [^ ]+' "$LOG" | cut -d' ' -f2); do
         fail "$VM: $hung did not finish within the guest's limit per command; its output:"
-        vm_section "$LOG" "$hung" "$WORK/$VM.$hung.hung" "$WORK/$VM.$hung.hung.rc"
-        head -150 "$WORK/$VM.$hung.hung" | sed 's/^/    | /'
+        section "$hung"
+        head -150 "$WORK/$VM.$hung.out" | sed 's/^/    | /'
     done
     if ! grep -q '^GOBENCH-VM-END' "$LOG" 2>/dev/null; then
         fail "$VM: no end marker (qemu exit $status: $(tail -2 "$WORK/$VM.qemu.log" | tr '\n' ' '); serial: $(tail -3 "$LOG" 2>/dev/null | tr '\n' ' '))"

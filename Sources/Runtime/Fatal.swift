@@ -10,11 +10,7 @@ import Glibc
 /// GOTRACEBACK=none), exit 2.
 func fatalThrow(_ message: String) -> Never {
     var text = "fatal error: \(message)\n"
-    // Go's startpanic_m: the detailed schedtrace when GODEBUG asks for traces.
-    if let s = sched, s.configuration.schedDetail || s.configuration.schedtraceMilliseconds > 0 {
-        let now = gb_nanotime()
-        text += s.detailedSchedtrace(now: now, start: now, dying: true)
-    }
+    text += dyingSchedtrace()
     text += Traceback.forFatal()
     flushStandardStreams()
     gb_fatal_exit(text, 2)

@@ -52,6 +52,16 @@ public final class RuntimeLock: @unchecked Sendable {
     @usableFromInline func unlockOfUnlocked() { fatal("unlock of unlocked lock") }
 
     @inlinable public func tryLock() -> Bool { gb_cas_u32(word, 0, 1) }
+
+    /// tryLock, retried every millisecond for up to `milliseconds`: for a dying process's
+    /// report (a fatal error, SIGQUIT's dump), where the holder may never release it.
+    func tryLock(patienceMilliseconds milliseconds: Int) -> Bool {
+        for _ in 0..<milliseconds {
+            if tryLock() { return true }
+            usleep(1000)
+        }
+        return tryLock()
+    }
 }
 
 /// A one-shot wake-up (Go's note): one thread sleeps until another calls wakeup.

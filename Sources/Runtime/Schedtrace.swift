@@ -118,6 +118,15 @@ extension Scheduler {
     }
 }
 
+/// What a dying process prints first (Go's startpanic_m: schedtrace(true) when
+/// GODEBUG's schedtrace or scheddetail is set): the detailed trace, or nothing. Called by
+/// a fatal error and by SIGQUIT's dump.
+func dyingSchedtrace() -> String {
+    guard let s = sched, s.configuration.schedDetail || s.configuration.schedtraceMilliseconds > 0 else { return "" }
+    let now = gb_nanotime()
+    return s.detailedSchedtrace(now: now, start: now, dying: true)
+}
+
 /// Prints one trace line on standard error if one is due (sysmon, every round): the
 /// detailed trace under GODEBUG=scheddetail=1, as Go's sysmon calls
 /// schedtrace(debug.scheddetail > 0).
@@ -148,8 +157,7 @@ extension Scheduler {
     func detailedSchedtrace(now: Int64, start: Int64, dying: Bool) -> String {
         func take(_ l: RuntimeLock) -> Bool {
             if !dying { l.lock(); return true }
-            for _ in 0..<1000 { if l.tryLock() { return true }; usleep(1000) }
-            return false
+            return l.tryLock(patienceMilliseconds: 1000)
         }
         guard take(lock) else { return "SCHED: (scheduler lock busy: no trace)\n" }
         let ps = allP
@@ -165,7 +173,7 @@ extension Scheduler {
         let gs = listed ? allGoroutines : []
         if listed {
             goroutineIDs.reserveCapacity(gs.count)
-            for gp in gs { goroutineIDs[UInt(bitPattern: Unmanaged.passUnretained(gp).toOpaque())] = gp.id }
+            for gp in gs { goroutineIDs[gp.word] = gp.id }
         }
         func word(_ o: AnyObject) -> UInt { UInt(bitPattern: Unmanaged.passUnretained(o).toOpaque()) }
         var machineIDs: [UInt: Int64] = [:]

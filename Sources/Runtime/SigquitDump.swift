@@ -44,12 +44,7 @@ func sigquitDumpIfPending() {
     var tid: Int32 = 0
     var code: Int32 = 0
     guard gb_sigquit_take(&pc, &tid, &code) != 0 else { return }
-    let s = sched!
-    var text = ""
-    if s.configuration.schedDetail || s.configuration.schedtraceMilliseconds > 0 {
-        let now = gb_nanotime()
-        text += s.detailedSchedtrace(now: now, start: now, dying: true)
-    }
+    var text = dyingSchedtrace()
     // Go's sighandler marks the M as throwing, which makes the level 2 (runtime frames,
     // system goroutines, gp= in the headers) unless it is none; the process ends here.
     if Traceback.level != .none { Traceback.level = .system }
@@ -67,13 +62,8 @@ func sigquitDumpIfPending() {
 private func sigquitMachineName(_ tid: Int32) -> String {
     let s = sched!
     // The list only grows, under the lock; tried, not waited for.
-    for _ in 0..<1000 {
-        if s.lock.tryLock() {
-            let id = s.synced.allM.first(where: { $0.tid == tid })?.id
-            s.lock.unlock()
-            return id.map { "\($0)" } ?? "-1"
-        }
-        usleep(1000)
-    }
-    return "?"
+    guard s.lock.tryLock(patienceMilliseconds: 1000) else { return "?" }
+    let id = s.synced.allM.first(where: { $0.tid == tid })?.id
+    s.lock.unlock()
+    return id.map { "\($0)" } ?? "-1"
 }

@@ -90,7 +90,7 @@ enum Traceback {
     static func header(_ gp: Goroutine, _ status: String) -> String {
         var out = "goroutine \(gp.id)"
         if level == .system {
-            out += " gp=0x\(String(UInt(bitPattern: Unmanaged.passUnretained(gp).toOpaque()), radix: 16))"
+            out += " gp=0x\(String(gp.word, radix: 16))"
             if let m = gp.m {
                 out += " m=\(m.id) mp=0x\(String(UInt(bitPattern: Unmanaged.passUnretained(m).toOpaque()), radix: 16))"
             } else {
