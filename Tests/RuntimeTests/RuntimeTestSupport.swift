@@ -221,6 +221,8 @@ enum RuntimeTestSupport {
         var standardOutput: String
         var standardError: String
         var timedOut: Bool
+        /// Ended by a signal (its status is then the signal's number).
+        var signalled = false
         var standardErrorLines: [String] { standardError.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
         var standardOutputLines: [String] { standardOutput.split(separator: "\n").map(String.init) }
     }
@@ -241,9 +243,12 @@ enum RuntimeTestSupport {
 
     /// Runs `executable` with `arguments` and exactly `environment`, its output in files
     /// (a pipe could fill and stall a child that prints much); kills it after
-    /// `timeoutSeconds`.
+    /// `timeoutSeconds`, counted from when `afterStart` returns. `afterStart` gets the
+    /// running process and a reader of its standard output so far (to wait for a line, then
+    /// signal it).
     static func runProcess(_ executable: String, _ arguments: [String], environment: [String: String],
-                           timeoutSeconds: Double) throws -> ProcessResult {
+                           timeoutSeconds: Double,
+                           afterStart: ((Process, () -> String) -> Void)? = nil) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -259,6 +264,7 @@ enum RuntimeTestSupport {
         process.standardOutput = try FileHandle(forWritingTo: outFile)
         process.standardError = try FileHandle(forWritingTo: errFile)
         try process.run()
+        afterStart?(process, { (try? String(contentsOf: outFile, encoding: .utf8)) ?? "" })
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         var timedOut = false
         while process.isRunning {
@@ -273,7 +279,8 @@ enum RuntimeTestSupport {
         let out = (try? String(contentsOf: outFile, encoding: .utf8)) ?? ""
         let err = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
         return ProcessResult(status: process.terminationStatus, standardOutput: out,
-                             standardError: err, timedOut: timedOut)
+                             standardError: err, timedOut: timedOut,
+                             signalled: process.terminationReason == .uncaughtSignal)
     }
 }
 

@@ -17,41 +17,14 @@ final class SigquitTests: XCTestCase {
         for key in ["GOMAXPROCS", "GODEBUG", "GOTRACEBACK", "GOBENCH_SCHEDTRACE"] { env[key] = nil }
         env["GOMAXPROCS"] = "2"
         for (k, v) in environment { env[k] = v }
-        let process = Process()
-        if let shellPrefix {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "\(shellPrefix) exec \"$0\" sigquit-target", binary]
-        } else {
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["sigquit-target"]
+        let (executable, arguments) = shellPrefix.map { ("/bin/sh", ["-c", "\($0) exec \"$0\" sigquit-target", binary]) }
+            ?? (binary, ["sigquit-target"])
+        let r = try RuntimeTestSupport.runProcess(executable, arguments, environment: env, timeoutSeconds: waitSeconds) { process, output in
+            let readyBy = Date().addingTimeInterval(20)
+            while Date() < readyBy, process.isRunning, !output().contains("ready") { usleep(5000) }
+            kill(process.processIdentifier, SIGQUIT)
         }
-        process.environment = env
-        let dir = FileManager.default.temporaryDirectory
-        let outFile = dir.appendingPathComponent("sigquit-\(UUID().uuidString).out")
-        let errFile = dir.appendingPathComponent("sigquit-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outFile)
-            try? FileManager.default.removeItem(at: errFile)
-        }
-        process.standardOutput = try FileHandle(forWritingTo: outFile)
-        process.standardError = try FileHandle(forWritingTo: errFile)
-        try process.run()
-        let readyBy = Date().addingTimeInterval(20)
-        while Date() < readyBy, process.isRunning,
-              !((try? String(contentsOf: outFile, encoding: .utf8)) ?? "").contains("ready") {
-            usleep(5000)
-        }
-        kill(process.processIdentifier, SIGQUIT)
-        let deadline = Date().addingTimeInterval(waitSeconds)
-        while process.isRunning && Date() < deadline { usleep(5000) }
-        let ended = !process.isRunning
-        if !ended { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return (process.terminationStatus, process.terminationReason == .uncaughtSignal,
-                (try? String(contentsOf: outFile, encoding: .utf8)) ?? "",
-                (try? String(contentsOf: errFile, encoding: .utf8)) ?? "", ended)
+        return (r.status, r.signalled, r.standardOutput, r.standardError, !r.timedOut)
     }
 
     func testSigquitListsEveryGoroutineAndExitsWithStatus2() throws {
