@@ -93,15 +93,20 @@ public final class Goroutine: @unchecked Sendable {
     /// LockOSThread: the M this G is locked to (see lockedExternal/lockedInternal).
     unowned(unsafe) var lockedM: Machine?
     /// Pending runtime defers, run last-in first-out by a normal return, Goexit or panic.
-    var defers: [() -> Void] = []
+    /// Kept as GoroutineEntry values: a closure stored in a struct keeps its own layout,
+    /// where an array of bare closures would wrap each in a reabstraction thunk (an
+    /// allocation per defer).
+    var defers: [GoroutineEntry] = []
+    /// The closure contexts of the defers running now, one per runDefers frame (a Goexit
+    /// inside a running defer nests a second): a Goexit abandons those frames, which own
+    /// the running defers, so exitGoroutine0 releases what is left here.
+    var runningDeferContexts: [UnsafeRawPointer] = []
     /// True until the G's context is made for its current body (at its first run); set
     /// again by exit.
     var needsContext = true
     /// A runtime goroutine (the scavenger): not counted by NumGoroutine. Set by its spawn,
     /// reset by exit.
     var isSystem = false
-    /// For Goexit: the goroutine is exiting (defers must not re-enter Goexit).
-    var exiting = false
     /// The scavenger's mark (Scavenger.swift, "Parked stacks"). Written with the scan bit
     /// held; execute reads it (a plain load on the hot path) and restores a compacted
     /// stack before the G runs.

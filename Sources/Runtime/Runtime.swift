@@ -86,15 +86,17 @@ public enum Runtime {
     /// Go's Goexit: runs the goroutine's pending defers, then ends it. Other goroutines
     /// are not affected. The Swift frames of the goroutine are abandoned, not unwound:
     /// objects they retained are not released (Swift has no unwinding). The goroutine's
-    /// body itself is released (in an optimized build; an unoptimized one keeps a copy of
-    /// the body in the abandoned first frame, see runGoroutineBody).
+    /// body and its deferred functions themselves are released (in an optimized build; an
+    /// unoptimized one keeps a copy of the body, or of a defer that called Goexit, in the
+    /// abandoned frame, see runGoroutineBody and runDefers).
     public static func goexit() -> Never {
         guard let gp = currentGoroutine() else {
             fatalUsage("fatal error: runtime.Goexit called outside a goroutine")
         }
         _ = runtimeEnter(gp) // for good: the goroutine ends in the runtime
-        if gp.exiting { goexit1(gp) }
-        gp.exiting = true
+        // A Goexit inside a defer (of a return, or of a Goexit) goes on with the defers
+        // not yet started, as Go's nextDefer does; the frames it leaves behind own only
+        // the defers that were running (runDefers).
         runDefers(gp)
         goexit1(gp)
     }
@@ -105,7 +107,7 @@ public enum Runtime {
         guard let gp = currentGoroutine() else {
             fatalUsage("runtime: defer outside a goroutine")
         }
-        gp.defers.append(f)
+        gp.defers.append(GoroutineEntry(run: f))
     }
 
     /// Go's NumGoroutine: goroutines that exist now (runnable, running, in a system

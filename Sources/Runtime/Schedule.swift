@@ -219,6 +219,11 @@ func exitGoroutine0(_ m: Machine, _ gp: Goroutine) -> Bool {
         gp.runningBodyContext = nil
         Unmanaged<AnyObject>.fromOpaque(body).release()
     }
+    if !gp.runningDeferContexts.isEmpty {
+        // Goexit inside a running defer abandoned the frames that owned those defers.
+        for context in gp.runningDeferContexts { Unmanaged<AnyObject>.fromOpaque(context).release() }
+        gp.runningDeferContexts.removeAll(keepingCapacity: true)
+    }
     gp.entry = nil // (taken by the first run; a G always runs before it exits)
     gp.needsContext = true
     gp.isSystem = false
@@ -226,7 +231,6 @@ func exitGoroutine0(_ m: Machine, _ gp: Goroutine) -> Bool {
     if !gp.defers.isEmpty { gp.defers.removeAll() }
     gp.waitReason = .none
     gp.preempt = false
-    gp.exiting = false
     var wasLocked = false
     if gp.lockedM != nil { // (the counters are non-zero only with lockedM set)
         wasLocked = gp.lockedInternal > 0 || gp.lockedExternal > 0
@@ -564,8 +568,20 @@ func runGoroutineBody(_ gp: Goroutine) {
     runDefers(gp)
 }
 
+/// Runs the pending defers, last first. Each defer is moved into this frame and called
+/// through it (runGoroutineBody's shape: no retain for the call); while it runs, its
+/// context is also noted on the G, for exitGoroutine0 to release should the defer Goexit
+/// and abandon this frame.
+@inline(never)
 func runDefers(_ gp: Goroutine) {
-    while let d = gp.defers.popLast() { d() }
+    while !gp.defers.isEmpty {
+        var d: GoroutineEntry? = gp.defers.removeLast()
+        let context = GoroutineEntry.context(of: &d)
+        if let context { gp.runningDeferContexts.append(context) }
+        d?.run()
+        d = nil
+        if context != nil { gp.runningDeferContexts.removeLast() }
+    }
 }
 
 /// Switches from the running goroutine to its M's g0 with `action` (Go's mcall).
