@@ -90,19 +90,19 @@ public enum BenchFormat {
     }
 
     /// Sub-benchmark levels as canonical parameters: `key=value` levels keep their key, other
-    /// levels are `sub=NAME` (then `sub2`, `sub3` by depth). `;` in a name becomes `_` (it
-    /// separates parameters in the params column).
-    public static func parameters(ofSubLevels levels: [String]) -> [String: String] {
+    /// levels are `sub=NAME` (then `sub2`, `sub3` by depth). `;` (which separates
+    /// parameters in the params column) and any other character the params cannot carry
+    /// becomes `_`.
+    public static func parameters(ofSubLevels levels: [String]) -> WorkloadParameters {
         var result: [String: String] = [:]
         for (depth, level) in levels.enumerated() {
-            let clean = level.replacingOccurrences(of: ";", with: "_")
-            if let eq = clean.firstIndex(of: "="), eq != clean.startIndex {
-                result[String(clean[..<eq])] = String(clean[clean.index(after: eq)...])
+            if let eq = level.firstIndex(of: "="), eq != level.startIndex {
+                result[String(level[..<eq])] = String(level[level.index(after: eq)...])
             } else {
-                result[depth == 0 ? "sub" : "sub\(depth + 1)"] = clean
+                result[depth == 0 ? "sub" : "sub\(depth + 1)"] = level
             }
         }
-        return result
+        return WorkloadParameters(replacingForbidden: result)
     }
 
     /// A Go regular expression matching `text` literally (regexp.QuoteMeta's set).
@@ -147,6 +147,7 @@ extension BenchFormat {
         var order: [String] = []
         var byRun: [String: [ResultRow]] = [:]
         var skipped = Set<String>()
+        var unnamed = 0
         for row in rows {
             guard row.isSample else { if row.isFailedRun || row.status != "ok" { skipped.insert(row.runID) }; continue }
             if byRun[row.runID] == nil { order.append(row.runID) }
@@ -163,6 +164,10 @@ extension BenchFormat {
         for runID in order {
             let runRows = byRun[runID]!
             let first = runRows[0]
+            guard let parameters = try? WorkloadParameters(canonical: first.params) else {
+                unnamed += 1 // (a params column that is not KEY=VALUE;...: no benchmark name)
+                continue
+            }
             let m = first.machine
             for (key, value) in [("cpu", m.cpuModel), ("gobench-host", m.host), ("gobench-cores", String(m.cores)),
                                  ("gobench-numa-nodes", String(m.numaNodes)), ("gobench-kernel", m.kernel),
@@ -172,7 +177,7 @@ extension BenchFormat {
                 set(key, value)
             }
             var name: String
-            let pairs = WorkloadSpec.pairs(ofCanonical: first.params).map { "/\($0.key)=\($0.value)" }.joined()
+            let pairs = parameters.pairs.map { "/\($0.key)=\($0.value)" }.joined()
             let parts = first.workload.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             if parts.count == 3, parts[0] == "go-test" {
                 set("pkg", String(parts[1]))
@@ -198,7 +203,7 @@ extension BenchFormat {
             }
             out += "\(name)\t\(iterations)\(pairsText)\n"
         }
-        return (out, skipped.subtracting(byRun.keys).count)
+        return (out, skipped.subtracting(byRun.keys).count + unnamed)
     }
 
     /// The unit a row has in the format: the Go unit it came from (a unit with `/`), else its
@@ -235,7 +240,7 @@ extension BenchFormat {
             }
             if let result = parseResult(line) {
                 var workload: String
-                var parameters: [String: String]
+                var parameters: WorkloadParameters
                 let levels = result.subLevels
                 if result.name.hasPrefix(workloadPrefix) {
                     let nameLevels = result.name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -247,7 +252,7 @@ extension BenchFormat {
                     parameters = BenchFormat.parameters(ofSubLevels: levels)
                 }
                 guard !workload.isEmpty else { throw BenchFormatError("\(source):\(index + 1): a gobench result line without a workload name") }
-                let params = WorkloadSpec.canonical(parameters)
+                let params = parameters.canonical
                 var m = machine
                 if let v = config["cpu"] { m.cpuModel = v }
                 if let v = config["gobench-host"] { m.host = v }

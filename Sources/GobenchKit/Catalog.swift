@@ -149,13 +149,8 @@ public struct WorkloadSpec: Sendable, Equatable {
         return value
     }
 
-    /// Every parameter resolved (overrides checked, defaults filled) as canonical `k=v;k=v`.
-    public func canonicalParameters(_ overrides: [String: String]) throws -> String {
-        try WorkloadSpec.canonical(resolvedParameters(overrides))
-    }
-
     /// Every parameter resolved: overrides checked and normalized, defaults filled in.
-    public func resolvedParameters(_ overrides: [String: String]) throws -> [String: String] {
+    public func resolvedParameters(_ overrides: [String: String]) throws -> WorkloadParameters {
         var resolved: [String: String] = [:]
         for parameter in parameters { resolved[parameter.name] = parameter.defaultValue }
         for (key, value) in overrides {
@@ -165,21 +160,9 @@ public struct WorkloadSpec: Sendable, Equatable {
             }
             resolved[key] = try parameter.normalize(value, workload: name)
         }
-        return resolved
+        return try WorkloadParameters(resolved)
     }
 
-    /// `key=value` pairs sorted by key, joined with `;` (PROTOCOL.md section 3).
-    public static func canonical(_ parameters: [String: String]) -> String {
-        parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
-    }
-
-    /// The pairs of a canonical string, in order.
-    public static func pairs(ofCanonical text: String) -> [(key: String, value: String)] {
-        text.split(separator: ";").compactMap { part in
-            guard let eq = part.firstIndex(of: "=") else { return nil }
-            return (String(part[..<eq]), String(part[eq...].dropFirst()))
-        }
-    }
 }
 
 /// The catalog of PROTOCOL.md section 1.

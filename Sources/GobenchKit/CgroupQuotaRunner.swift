@@ -73,24 +73,15 @@ public struct CPUQuotaSetting: Hashable, Sendable, CustomStringConvertible {
 
     /// The quota a cell's params record, and the params without it (what the engine gets).
     /// nil quota: the params have no `cpu_quota` (the dimension is not swept).
-    public static func split(params: String) -> (quota: CPUQuotaSetting?, rest: String) {
-        var quota: CPUQuotaSetting? = nil
-        var rest: [String] = []
-        for pair in WorkloadSpec.pairs(ofCanonical: params) {
-            if pair.key == parameterKey {
-                quota = pair.value == "none" ? CPUQuotaSetting.none : Double(pair.value).map { CPUQuotaSetting(cpus: $0) }
-            } else {
-                rest.append("\(pair.key)=\(pair.value)")
-            }
-        }
-        return (quota, rest.joined(separator: ";"))
+    public static func split(params: WorkloadParameters) -> (quota: CPUQuotaSetting?, rest: WorkloadParameters) {
+        let (value, rest) = params.removing(parameterKey)
+        let quota = value.flatMap { $0 == "none" ? CPUQuotaSetting.none : Double($0).map { CPUQuotaSetting(cpus: $0) } }
+        return (quota, rest)
     }
 
-    /// `params` with `cpu_quota=Q` added (canonical order).
-    public static func adding(_ quota: CPUQuotaSetting, to params: String) -> String {
-        var pairs = Dictionary(WorkloadSpec.pairs(ofCanonical: params).map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
-        pairs[parameterKey] = quota.description
-        return WorkloadSpec.canonical(pairs)
+    /// `params` with `cpu_quota=Q` added.
+    public static func adding(_ quota: CPUQuotaSetting, to params: WorkloadParameters) throws -> WorkloadParameters {
+        try params.setting(parameterKey, to: quota.description)
     }
 
     /// Go 1.25+'s default GOMAXPROCS (runtime adjustCgroupGOMAXPROCS): the CPUs in the

@@ -375,7 +375,7 @@ public struct ChildOutcome: Sendable {
             ResultRow(runID: runID, timestamp: timestamp, workload: settings.workload,
                       engine: settings.engine.rawValue, procs: settings.procs,
                       scavenge: settings.scavenge.description, placement: settings.placement.description,
-                      params: settings.params, rep: rep, status: status.rawValue, error: error,
+                      params: settings.params.canonical, rep: rep, status: status.rawValue, error: error,
                       metric: metric?.name ?? "", value: metric?.value, unit: metric?.unit ?? "",
                       direction: metric?.direction.rawValue ?? "", machine: machine)
                 .withEnv(recordedEnvironment)

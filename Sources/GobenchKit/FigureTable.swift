@@ -98,7 +98,7 @@ public enum FigureTable {
             var name = r.workload
             if let spec = try? Catalog.workload(named: r.workload) {
                 // Parameters the row sets apart from the catalog's and the sweep's defaults.
-                let set = WorkloadSpec.pairs(ofCanonical: r.params).filter { pair in
+                let set = ((try? WorkloadParameters(canonical: r.params))?.pairs ?? []).filter { pair in
                     pair.value != spec.parameter(named: pair.key)?.defaultValue && pair.value != spec.sweepParameters[pair.key]
                 }
                 if !set.isEmpty { name += " (" + set.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + ")" }

@@ -17,8 +17,8 @@ import Glibc
 /// One benchmark (a leaf) of a compiled package.
 public struct GoTestBenchmark: Hashable, Sendable {
     public var workload: String
-    /// Canonical params of the sub-benchmark levels ("" for a top-level benchmark).
-    public var params: String
+    /// The parameters of the sub-benchmark levels (none for a top-level benchmark).
+    public var params: WorkloadParameters
     /// The full Go name: `BenchmarkSizes/size=100`.
     public var fullName: String
     public var binary: String
@@ -175,7 +175,7 @@ public enum GoTestEngine {
             for name in names {
                 let levels = Array(name.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init))
                 result.append(GoTestBenchmark(workload: "go-test:\(path):\(top)",
-                                              params: WorkloadSpec.canonical(BenchFormat.parameters(ofSubLevels: levels)),
+                                              params: BenchFormat.parameters(ofSubLevels: levels),
                                               fullName: name, binary: binary))
             }
         }
@@ -279,14 +279,14 @@ public final class UserWorkloads: @unchecked Sendable {
                 }
                 for c in commands {
                     result.append(RunSettings(workload: c.workload, engine: .command, procs: p, scavenge: .off,
-                                              placement: placement, params: ""))
+                                              placement: placement, params: WorkloadParameters()))
                 }
             }
         }
         return result
     }
 
-    func benchmark(for settings: RunSettings, params: String) -> GoTestBenchmark? {
+    func benchmark(for settings: RunSettings, params: WorkloadParameters) -> GoTestBenchmark? {
         benchmarks.first { $0.workload == settings.workload && $0.params == params }
     }
 

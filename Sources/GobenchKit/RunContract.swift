@@ -15,12 +15,11 @@ public struct RunSettings: Hashable, Sendable, Comparable, CustomStringConvertib
     public var procs: Int
     public var scavenge: ScavengeSetting
     public var placement: PlacementPolicy
-    /// Canonical `k=v;k=v` (WorkloadSpec.canonical), every parameter resolved: the CSV's
-    /// `params` column.
-    public var params: String
+    /// Every parameter resolved; its canonical text is the CSV's `params` column.
+    public var params: WorkloadParameters
 
     public init(workload: String, engine: BenchmarkEngine, procs: Int, scavenge: ScavengeSetting,
-                placement: PlacementPolicy, params: String) {
+                placement: PlacementPolicy, params: WorkloadParameters) {
         self.workload = workload; self.engine = engine; self.procs = procs
         self.scavenge = scavenge; self.placement = placement; self.params = params
     }
@@ -29,18 +28,16 @@ public struct RunSettings: Hashable, Sendable, Comparable, CustomStringConvertib
     public init?(row: ResultRow) {
         guard let engine = BenchmarkEngine(rawValue: row.engine),
               let scavenge = try? ScavengeSetting.parse(row.scavenge),
-              let placement = try? PlacementPolicy(parsing: row.placement) else { return nil }
+              let placement = try? PlacementPolicy(parsing: row.placement),
+              let params = try? WorkloadParameters(canonical: row.params) else { return nil }
         self.init(workload: row.workload, engine: engine, procs: row.procs, scavenge: scavenge,
-                  placement: placement, params: row.params)
+                  placement: placement, params: params)
     }
-
-    /// The parameters as key-value pairs, in canonical order.
-    public var parameterPairs: [(key: String, value: String)] { WorkloadSpec.pairs(ofCanonical: params) }
 
     /// By the columns' texts, as the CSV sorts them.
     public static func < (a: RunSettings, b: RunSettings) -> Bool {
-        (a.workload, a.engine.rawValue, a.procs, a.scavenge.description, a.placement.description, a.params)
-            < (b.workload, b.engine.rawValue, b.procs, b.scavenge.description, b.placement.description, b.params)
+        (a.workload, a.engine.rawValue, a.procs, a.scavenge.description, a.placement.description, a.params.canonical)
+            < (b.workload, b.engine.rawValue, b.procs, b.scavenge.description, b.placement.description, b.params.canonical)
     }
 
     public var description: String {
@@ -58,16 +55,13 @@ public struct RunSettings: Hashable, Sendable, Comparable, CustomStringConvertib
     /// `--workload W --engine E --procs N --scavenge S --placement P [--param K=V ...]`, each
     /// value one argument in its canonical text, the parameters in canonical order. Go's flag
     /// package reads `--name value` as `-name value`, so the Go peer takes the same words.
-    /// Throws for a value the protocol cannot carry: an empty workload, a parameter key that
-    /// is empty or holds `=`, a newline or NUL anywhere.
+    /// Throws for a value the protocol cannot carry: an empty workload, a newline or NUL
+    /// anywhere (WorkloadParameters refuses such parameters when they are made).
     public func childArguments() throws -> [String] {
         var arguments = ["--workload", workload, "--engine", engine.rawValue, "--procs", String(procs),
                          "--scavenge", scavenge.description, "--placement", placement.description]
         guard !workload.isEmpty else { throw SettingsError("a run needs a workload") }
-        for (key, value) in parameterPairs {
-            guard !key.isEmpty, !key.contains("=") else { throw SettingsError("param key '\(key)' is empty or holds '='") }
-            arguments += ["--param", "\(key)=\(value)"]
-        }
+        for (key, value) in params.pairs { arguments += ["--param", "\(key)=\(value)"] }
         if let bad = arguments.first(where: { $0.contains("\n") || $0.contains("\r") || $0.contains("\0") }) {
             throw SettingsError("run setting '\(ChildRunner.escapingControlCharacters(bad))' holds a line break or NUL, which the child's command line does not carry")
         }
@@ -85,9 +79,9 @@ public struct RunSettings: Hashable, Sendable, Comparable, CustomStringConvertib
         while index < arguments.count {
             var option = arguments[index]
             let value: String
-            if let eq = option.firstIndex(of: "="), option.hasPrefix("--") {
-                value = String(option[option.index(after: eq)...])
-                option = String(option[..<eq])
+            if option.hasPrefix("--"), let (name, text) = WorkloadParameters.splitAssignment(option) {
+                value = text
+                option = name
                 index += 1
             } else {
                 guard RunSettings.childOptions.contains(option) else {
@@ -104,12 +98,11 @@ public struct RunSettings: Hashable, Sendable, Comparable, CustomStringConvertib
                 throw SettingsError("child: the value of \(option) holds a line break")
             }
             if option == "--param" {
-                guard let eq = value.firstIndex(of: "="), eq != value.startIndex else {
+                guard let (key, parameter) = WorkloadParameters.splitAssignment(value) else {
                     throw SettingsError("child: --param '\(ChildRunner.escapingControlCharacters(value))' is not KEY=VALUE")
                 }
-                let key = String(value[..<eq])
                 guard parameters[key] == nil else { throw SettingsError("child: --param \(key) given twice") }
-                parameters[key] = String(value[value.index(after: eq)...])
+                parameters[key] = parameter
             } else {
                 guard values[option] == nil else { throw SettingsError("child: \(option) given twice") }
                 values[option] = value
@@ -124,7 +117,7 @@ public struct RunSettings: Hashable, Sendable, Comparable, CustomStringConvertib
         self.init(workload: workload, engine: engine, procs: procs,
                   scavenge: try ScavengeSetting.parse(values["--scavenge"] ?? "off", what: "--scavenge"),
                   placement: try PlacementPolicy(parsing: values["--placement"] ?? "none"),
-                  params: WorkloadSpec.canonical(parameters))
+                  params: try WorkloadParameters(parameters))
     }
 }
 

@@ -93,11 +93,11 @@ public enum ParameterAssignments {
     public static func parse(_ assignments: [String]) throws -> [String: String] {
         var result: [String: String] = [:]
         for assignment in assignments {
-            guard let eq = assignment.firstIndex(of: "="), eq != assignment.startIndex else {
+            guard let (rawKey, rawValue) = WorkloadParameters.splitAssignment(assignment) else {
                 throw SettingsError("param '\(assignment)' is not KEY=VALUE")
             }
-            let key = String(assignment[..<eq]).trimmingCharacters(in: .whitespaces)
-            let value = String(assignment[assignment.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+            let key = rawKey.trimmingCharacters(in: .whitespaces)
+            let value = rawValue.trimmingCharacters(in: .whitespaces)
             guard !value.isEmpty else { throw SettingsError("param '\(assignment)' has no value") }
             try Bounds.checkParameterValues(key: key, value: value)
             if let previous = result[key], previous != value {

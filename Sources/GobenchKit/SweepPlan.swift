@@ -96,8 +96,8 @@ public struct SweepGrid: Sendable {
         return result.sorted()
     }
 
-    /// The canonical params strings of one workload: one per combination of listed values.
-    func parameterCombinations(_ spec: WorkloadSpec) throws -> [String] {
+    /// The resolved parameters of one workload: one per combination of listed values.
+    func parameterCombinations(_ spec: WorkloadSpec) throws -> [WorkloadParameters] {
         var base = useSweepParameters ? spec.sweepParameters : [:]
         var lists: [(String, [String])] = []
         for (key, value) in parameterAssignments.sorted(by: { $0.key < $1.key }) {
@@ -122,10 +122,10 @@ public struct SweepGrid: Sendable {
                 values.map { value -> [String: String] in var next = partial; next[name] = value; return next }
             }
         }
-        var result: [String] = []
+        var result: [WorkloadParameters] = []
         for combination in combinations {
-            let canonical = try spec.canonicalParameters(combination)
-            if !result.contains(canonical) { result.append(canonical) }
+            let resolved = try spec.resolvedParameters(combination)
+            if !result.contains(resolved) { result.append(resolved) }
         }
         return result
     }

@@ -1,10 +1,11 @@
 // mutex-contention, timer-storm and parallel-compute on this runtime.
+import GobenchKit
 import Foundation
 import Runtime
 
 enum ComputeWorkloads {
     /// `goroutines` goroutines (0: 4 x GOMAXPROCS) taking one Mutex n times in all.
-    static func mutexContention(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func mutexContention(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n")
         let goroutines = p.int("goroutines") == 0 ? 4 * procs : p.int("goroutines")
         let mu = GoMutex()
@@ -32,7 +33,7 @@ enum ComputeWorkloads {
     /// n goroutines each sleeping `sleep_us` `rounds` times; latency = oversleep. Each
     /// goroutine keeps its samples in its own array; the histogram is built after the
     /// timed section (as the Go peer does).
-    static func timerStorm(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func timerStorm(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n"), sleepUs = p.int("sleep_us"), rounds = p.int("rounds")
         let wg = WaitGroup()
         wg.add(n)
@@ -66,7 +67,7 @@ enum ComputeWorkloads {
     /// GOBENCH_INJECT_WORK_PERCENT=P makes every task do P% more iterations than it
     /// reports: a real slowdown of that size, for measuring what compare detects
     /// (scripts/quality.sh). Never set in a sweep meant to measure the runtime.
-    static func parallelCompute(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func parallelCompute(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let tasks = p.int("tasks")
         let reported = p.int("work")
         let extraPercent: Int

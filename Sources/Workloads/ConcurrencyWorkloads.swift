@@ -7,7 +7,7 @@ import GobenchKit
 import Synchronization
 
 enum ConcurrencyWorkloads {
-    typealias Body = (Parameters, Int) async -> WorkloadOutcome
+    typealias Body = (WorkloadParameters, Int) async -> WorkloadOutcome
 
     /// The workloads that have an equal on the Task pool, keyed by catalog name as
     /// `WorkloadRunner.swiftWorkloads` is; every other workload is not applicable here.
@@ -24,7 +24,7 @@ enum ConcurrencyWorkloads {
 
     static var poolWidth: Int { ProcessInfo.processInfo.activeProcessorCount }
 
-    static func run(_ workload: String, _ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func run(_ workload: String, _ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         guard let body = workloads[workload] else {
             return .notApplicable("\(workload) has no equal on Swift's Task pool")
         }
@@ -43,7 +43,7 @@ enum ConcurrencyWorkloads {
 
     final class OutcomeBox: @unchecked Sendable { var outcome: WorkloadOutcome? }
 
-    static func spawnStorm(_ p: Parameters, procs: Int) async -> WorkloadOutcome {
+    static func spawnStorm(_ p: WorkloadParameters, procs: Int) async -> WorkloadOutcome {
         // The three modes as on the other engines: one spawner, one per pool thread
         // (each with its own group), or a chain where each task starts the next one
         // and the last to finish resumes the waiter.
@@ -83,7 +83,7 @@ enum ConcurrencyWorkloads {
         return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + threadMetric())
     }
 
-    static func goschedPingPong(_ p: Parameters, procs: Int) async -> WorkloadOutcome {
+    static func goschedPingPong(_ p: WorkloadParameters, procs: Int) async -> WorkloadOutcome {
         // Two tasks per pool thread (mode=pairs) or two in all (mode=lone), as the
         // goroutines of the other engines.
         let n = p.int("n")
@@ -98,7 +98,7 @@ enum ConcurrencyWorkloads {
         return .ok(ops: tasks * n, metrics: standardMetrics(ops: tasks * n, section: section) + threadMetric())
     }
 
-    static func chanPingPong(_ p: Parameters, procs: Int) async -> WorkloadOutcome {
+    static func chanPingPong(_ p: WorkloadParameters, procs: Int) async -> WorkloadOutcome {
         let n = p.int("n")
         let ping = AsyncChannel<Int>(capacity: 0), pong = AsyncChannel<Int>(capacity: 0)
         let echo = Task { while let v = await ping.receive() { await pong.send(v) } }
@@ -121,7 +121,7 @@ enum ConcurrencyWorkloads {
         return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + latencyMetrics(h) + threadMetric())
     }
 
-    static func chanProdCons(_ p: Parameters, procs: Int) async -> WorkloadOutcome {
+    static func chanProdCons(_ p: WorkloadParameters, procs: Int) async -> WorkloadOutcome {
         // PROTOCOL.md: one op is one item sent and received, nothing else; the
         // consumers count what they got.
         let n = p.int("n"), buffer = p.int("buffer")
@@ -155,7 +155,7 @@ enum ConcurrencyWorkloads {
         return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + threadMetric())
     }
 
-    static func mutexContention(_ p: Parameters, procs: Int) async -> WorkloadOutcome {
+    static func mutexContention(_ p: WorkloadParameters, procs: Int) async -> WorkloadOutcome {
         let n = p.int("n")
         let tasks = p.int("goroutines") == 0 ? 4 * procs : p.int("goroutines")
         let counter = Mutex(0)
@@ -172,7 +172,7 @@ enum ConcurrencyWorkloads {
         return .ok(ops: n, metrics: standardMetrics(ops: n, section: section) + threadMetric())
     }
 
-    static func parallelCompute(_ p: Parameters, procs: Int) async -> WorkloadOutcome {
+    static func parallelCompute(_ p: WorkloadParameters, procs: Int) async -> WorkloadOutcome {
         let work = p.int("work"), tasks = p.int("tasks")
         let clock = SectionClock()
         await withDiscardingTaskGroup { group in

@@ -18,11 +18,12 @@
 // its channels and constant values in place: the measured section is the selects and the
 // channel operations. Every item is counted where it is received; a lost or duplicated
 // item makes the run an error.
+import GobenchKit
 import Foundation
 import Runtime
 
 enum SelectWorkloads {
-    static func select(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func select(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n")
         switch p.string("mode") {
         case "prodcons": return prodCons(n: n, procs: procs)

@@ -6,7 +6,7 @@ import Synchronization
 
 enum SpawnWorkloads {
     /// n goroutines that each signal a WaitGroup; from one spawner, one per P, or a chain.
-    static func spawnStorm(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func spawnStorm(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n")
         let wg = WaitGroup()
         let clock = SectionClock()
@@ -90,7 +90,7 @@ enum SpawnWorkloads {
     /// n goroutines parked on one channel at once: resident bytes per goroutine. With
     /// `scavenge=1`, one scavenger pass (Runtime.scavenge, Go's debug.FreeOSMemory) runs
     /// over the parked goroutines before the measurement.
-    static func liveGoroutines(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func liveGoroutines(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n")
         let before = ProcessMemory.residentBytes()
         let clock = SectionClock()
@@ -112,7 +112,7 @@ enum SpawnWorkloads {
     /// Ps must steal them (Go's CreateGoroutinesSingle). As the Go peer: every P's M is
     /// started first, outside the measurement (warmUpScheduler), and each worker adds its
     /// result to the sink with one atomic add.
-    static func stealImbalance(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func stealImbalance(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n"), work = p.int("work")
         warmUpScheduler(procs)
         let wg = WaitGroup()
@@ -150,7 +150,7 @@ enum SpawnWorkloads {
 
     /// A burst of n goroutines that all exist at once and then exit; then idle, sampling
     /// resident memory: what the scavenger gives back.
-    static func scavengerBurst(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func scavengerBurst(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n"), idleMs = p.int("idle_ms"), sampleMs = max(1, p.int("sample_ms"))
         let before = ProcessMemory.residentBytes()
         let clock = SectionClock()

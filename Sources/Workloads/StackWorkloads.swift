@@ -11,7 +11,7 @@ enum StackWorkloads {
     /// The overflow child stores its depth here (a shared mapping of a file).
     static let depthFileVariable = "GOBENCH_OVERFLOW_DEPTH_FILE"
 
-    static func deepRecursion(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func deepRecursion(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let frame = FrameClass.nearest(p.int("frame"))
         let maxMB = p.int("maxstack_mb")
         if p.string("mode") == "overflow" {
@@ -67,10 +67,13 @@ enum StackWorkloads {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let proc = Process()
         proc.executableURL = URL(fileURLWithPath: exe)
-        let overflow = RunSettings(workload: "deep-recursion", engine: .swift, procs: 1, scavenge: .off, placement: .none,
-                                   params: WorkloadSpec.canonical(["mode": "overflow", "frame": "\(frame.bytes)",
-                                                                   "maxstack_mb": "\(maxStackBytes >> 20)"]))
-        do { proc.arguments = ["child"] + (try overflow.childArguments()) } catch { return .error("deep-recursion: \(error)") }
+        var overflow = RunSettings(workload: "deep-recursion", engine: .swift, procs: 1, scavenge: .off, placement: .none,
+                                   params: WorkloadParameters())
+        do {
+            overflow.params = try Catalog.workload(named: "deep-recursion").resolvedParameters(
+                ["mode": "overflow", "frame": "\(frame.bytes)", "maxstack_mb": "\(maxStackBytes >> 20)"])
+            proc.arguments = ["child"] + (try overflow.childArguments())
+        } catch { return .error("deep-recursion: \(error)") }
         var env = ProcessInfo.processInfo.environment
         env[depthFileVariable] = path
         proc.environment = env

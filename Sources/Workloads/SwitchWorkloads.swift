@@ -1,4 +1,5 @@
 // gosched-pingpong, chan-pingpong, chan-prodcons and pingpong-hog on this runtime.
+import GobenchKit
 import Foundation
 import Runtime
 import Synchronization
@@ -10,7 +11,7 @@ enum SwitchWorkloads {
     /// be alone on its P, where a Gosched finds nothing else to run (both runtimes queue the
     /// G on the global queue and take it straight back). Same structure as the Go peer: the
     /// clock starts, the goroutines are spawned, main waits on a WaitGroup, the clock stops.
-    static func goschedPingPong(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func goschedPingPong(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n")
         let goroutines = goschedGoroutines(mode: p.string("mode"), procs: procs)
         let wg = WaitGroup()
@@ -36,7 +37,7 @@ enum SwitchWorkloads {
     /// n round trips over two unbuffered channels. As the Go peer: one clock reading per
     /// round trip, each latency the time since the previous reading, stored in an array
     /// (allocated, not touched, before the measurement) and put in the histogram after.
-    static func chanPingPong(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func chanPingPong(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n")
         let ping = Channel<Int>(), pong = Channel<Int>()
         go {
@@ -61,7 +62,7 @@ enum SwitchWorkloads {
 
     /// `pairs` producers and consumers (0: GOMAXPROCS of each) over one channel of
     /// `buffer` slots, n items in all (Go's BenchmarkChanProdCons).
-    static func chanProdCons(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func chanProdCons(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         // PROTOCOL.md: one op is one item sent and received, nothing else (as the Go
         // peer's runChanProdCons); the consumers count what they got, and a lost or
         // duplicated item makes the run an error.
@@ -103,7 +104,7 @@ enum SwitchWorkloads {
     /// and stops the clock. The pair progresses only because the hog is preempted.
     /// `hog_ms` > 0 stops the hog after that long (a sleeping goroutine here, the Go peer's
     /// time.AfterFunc there). Only ns_per_op, as the Go peer: no clock reading per trip.
-    static func pingPongHog(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func pingPongHog(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n"), hogMs = p.int("hog_ms")
         final class Stop: Sendable { let flag = Atomic<Bool>(false) }
         let stop = Stop()

@@ -1,4 +1,5 @@
 // syscall-heavy and locked-thread on this runtime.
+import GobenchKit
 import Foundation
 import Histogram
 import Runtime
@@ -10,7 +11,7 @@ enum SyscallWorkloads {
     /// (entersyscall/exitsyscall). As the Go peer: the pipes and files are opened before
     /// the measurement and closed after it, and each op takes one clock reading (its
     /// latency is the time since the previous one).
-    static func syscallHeavy(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func syscallHeavy(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let goroutines = p.int("goroutines"), n = p.int("n"), kind = p.string("kind")
         // Per goroutine: [read end, write end] of its pipe, or its file twice.
         var descriptors: [(Int32, Int32)] = []
@@ -83,7 +84,7 @@ enum SyscallWorkloads {
     /// one clock reading per round trip. Each locked goroutine also checks, every round
     /// trip, that it is still on its thread (pthread_self: a thread-local read, no system
     /// call), which the Go peer leaves to Go's runtime.
-    static func lockedThread(_ p: Parameters, procs: Int) -> WorkloadOutcome {
+    static func lockedThread(_ p: WorkloadParameters, procs: Int) -> WorkloadOutcome {
         let n = p.int("n"), mixed = p.string("mode") == "mixed", unlocked = p.int("unlocked")
         if mixed && unlocked % 2 != 0 {
             return .error("locked-thread: unlocked=\(unlocked) must be even (the unlocked goroutines ping-pong in pairs)")

@@ -149,10 +149,9 @@ final class Sink: Sendable {
     func print() { Swift.print("sink \(total)") }
 }
 
-/// Resolved integer and choice parameters.
-public struct Parameters: Sendable {
-    public var values: [String: String]
-    public init(_ values: [String: String]) { self.values = values }
-    public func int(_ k: String) -> Int { Int(values[k] ?? "") ?? 0 }
-    public func string(_ k: String) -> String { values[k] ?? "" }
+/// A workload body's reads of its resolved parameters (WorkloadSpec.resolvedParameters
+/// fills every parameter the catalog declares, checked: an integer parameter is an integer).
+extension WorkloadParameters {
+    func int(_ key: String) -> Int { integer(key) ?? 0 }
+    func string(_ key: String) -> String { self[key] ?? "" }
 }

@@ -5,7 +5,7 @@ import GobenchKit
 import Runtime
 
 public enum WorkloadRunner {
-    typealias Body = (Parameters, Int) -> WorkloadOutcome
+    typealias Body = (WorkloadParameters, Int) -> WorkloadOutcome
 
     static let swiftWorkloads: [String: Body] = [
         "spawn-storm": SpawnWorkloads.spawnStorm,
@@ -41,12 +41,11 @@ public enum WorkloadRunner {
 
     static func measure(_ settings: RunSettings) -> WorkloadOutcome {
         let spec: WorkloadSpec
-        let params: Parameters
+        let params: WorkloadParameters
         let procs: Int
         do {
             spec = try Catalog.workload(named: settings.workload)
-            params = Parameters(try spec.resolvedParameters(Dictionary(
-                settings.parameterPairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })))
+            params = try spec.resolvedParameters(settings.params.values)
             // The sweep plans a forced workload at its value; a child started by hand with
             // another --procs runs at the forced value too (`gobench run` refuses it instead).
             procs = try spec.runProcs(requested: nil, machineDefault: settings.procs)

@@ -36,7 +36,7 @@ extension TuneCommand {
                                        scavenges: [.off], placements: placementList).cells()
                 engines = [engine]
             }
-            return (UserWorkloadOptions.withQuotas(cells, quotas), engines)
+            return (try UserWorkloadOptions.withQuotas(cells, quotas), engines)
         }
         let (runner, appender, plan, temporary) = try CommandErrors.reporting("tune") { () throws -> (ChildRunner, ResultsAppender, SweepPlan, String?) in
             var runner = try common.childRunner(for: catalogEngines)

@@ -108,7 +108,7 @@ struct RunCommand: ParsableCommand {
                 throw CatalogError("\(spec.name) does not run on engine \(engine.rawValue) (engines: \(spec.engines.map(\.rawValue).joined(separator: ", ")))")
             }
             let procs = try spec.runProcs(requested: self.procs, machineDefault: MachineProbe.affinityCPUCount())
-            let params = try spec.canonicalParameters(try ParameterAssignments.parse(self.params))
+            let params = try spec.resolvedParameters(try ParameterAssignments.parse(self.params))
             try EnvironmentValidation.check()
             try PlacementValidation.check([placement], engines: [engine])
             let settings = RunSettings(workload: spec.name, engine: engine, procs: procs,
@@ -196,7 +196,7 @@ struct RunCommand: ParsableCommand {
         }
         let object: [String: Any] = [
             "workload": settings.workload, "engine": settings.engine.rawValue, "procs": settings.procs,
-            "scavenge": settings.scavenge.description, "placement": settings.placement.description, "params": settings.params,
+            "scavenge": settings.scavenge.description, "placement": settings.placement.description, "params": settings.params.canonical,
             "env": outcomes.first?.recordedEnvironment ?? "",
             "host": machine.host, "cpu_model": machine.cpuModel, "cores": machine.cores,
             "gobench_version": machine.gobenchVersion, "gobench_commit": machine.gobenchCommit,

@@ -90,7 +90,7 @@ struct SweepCommand: ParsableCommand {
             } else {
                 engineList = []
             }
-            cells = UserWorkloadOptions.withQuotas(cells + userWorkloads.cells(procs: procsList, placements: placementList), quotas)
+            cells = try UserWorkloadOptions.withQuotas(cells + userWorkloads.cells(procs: procsList, placements: placementList), quotas)
             try Bounds.checkPlanSize(cells: cells.count, reps: reps)
             return (cells, engineList)
         }

@@ -99,9 +99,11 @@ struct TuneCommand: ParsableCommand {
         }
         let calibrationRunner = try CommandErrors.reporting("tune") { try common.childRunner(for: [engine]) }
         // A resumed tune keeps the sizes its file was measured with.
-        var measuredParams: [String: String] = [:]
+        var measuredParams: [String: WorkloadParameters] = [:]
         if resume, let path = output, let existing = try? ResultsCSV.read(path: path) {
-            for row in existing where measuredParams[row.workload] == nil { measuredParams[row.workload] = row.params }
+            for row in existing where measuredParams[row.workload] == nil {
+                measuredParams[row.workload] = try? WorkloadParameters(canonical: row.params)
+            }
         }
         let cells = TuneCommand.calibrated(uncalibratedCells, defaultProcs: defaultProcs, minimumSeconds: minTime.seconds,
                                            runner: calibrationRunner, measuredParams: measuredParams)
@@ -155,13 +157,12 @@ struct TuneCommand: ParsableCommand {
     /// A workload in `measuredParams` (a resumed file's) keeps those parameters.
     /// A workload without a count parameter, or whose trial fails, keeps its size (a warning).
     static func calibrated(_ cells: [RunSettings], defaultProcs: Int, minimumSeconds: Double,
-                           runner: ChildRunner, measuredParams: [String: String] = [:]) -> [RunSettings] {
-        var scaledParams = measuredParams  // workload -> canonical params
+                           runner: ChildRunner, measuredParams: [String: WorkloadParameters] = [:]) -> [RunSettings] {
+        var scaledParams = measuredParams  // workload -> its parameters
         for workload in Set(cells.map(\.workload)).sorted() where measuredParams[workload] == nil {
             guard let spec = try? Catalog.workload(named: workload),
                   let first = cells.first(where: { $0.workload == workload }) else { continue }
-            var pairs = Dictionary(WorkloadSpec.pairs(ofCanonical: first.params).map { ($0.key, $0.value) },
-                                   uniquingKeysWith: { a, _ in a })
+            var pairs = first.params.values
             guard let name = countParameters.first(where: { pairs[$0] != nil }), var count = Int(pairs[name]!) else {
                 CommandErrors.warn("\(workload) has no count parameter to scale: its runs keep their size")
                 continue
@@ -173,7 +174,7 @@ struct TuneCommand: ParsableCommand {
             var seconds = 0.0
             for _ in 0..<4 {
                 pairs[name] = String(count)
-                guard let params = try? spec.canonicalParameters(pairs) else { break }
+                guard let params = try? spec.resolvedParameters(pairs) else { break }
                 settings.params = params
                 let outcome = runner.run(settings)
                 guard outcome.status == .ok, let wall = outcome.metrics.first(where: { $0.name == "wall_seconds" })?.value else {
@@ -185,7 +186,7 @@ struct TuneCommand: ParsableCommand {
                 let factor = min(100, max(1.5, minimumSeconds / max(wall, 1e-4) * 1.2))
                 count = min(original * 1000, Int((Double(count) * factor).rounded(.up)))
             }
-            if count != original, let params = try? spec.canonicalParameters(pairs.merging([name: String(count)]) { _, b in b }) {
+            if count != original, let params = try? spec.resolvedParameters(pairs.merging([name: String(count)]) { _, b in b }) {
                 scaledParams[workload] = params
                 FileHandle.standardError.write(Data("tune: \(workload): \(name)=\(count) (was \(original)) for runs of at least \(ResultRow.format(minimumSeconds)) s (last trial \(String(format: "%.2f", seconds)) s)\n".utf8))
             }

@@ -39,13 +39,13 @@ extension RunCommand {
                                            procs: try spec.runProcs(requested: procs, machineDefault: cpus),
                                            scavenge: scavenge,
                                            placement: placement,
-                                           params: try spec.canonicalParameters(try ParameterAssignments.parse(params)))
+                                           params: try spec.resolvedParameters(try ParameterAssignments.parse(params)))
                     runner = try common.childRunner(for: [engine])
                 }
                 guard settings.procs >= 1, settings.procs <= ProcsList.maximum else {
                     throw SettingsError("procs \(settings.procs) is not from 1 to \(ProcsList.maximum)")
                 }
-                if let quota = quotas?.first { settings.params = CPUQuotaSetting.adding(quota, to: settings.params) }
+                if let quota = quotas?.first { settings.params = try CPUQuotaSetting.adding(quota, to: settings.params) }
                 UserWorkloadOptions.install(on: &runner, user: userWorkloads, cgroups: cgroups, cpus: cpus)
                 return PreparedUserRun(settings: settings, runner: runner, user: userWorkloads)
             } catch {

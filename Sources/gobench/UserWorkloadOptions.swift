@@ -92,12 +92,12 @@ struct UserWorkloadOptions: ParsableArguments {
 
     /// Every cell with `cpu_quota=Q` for each quota (the cells unchanged without quotas).
     /// Sorted, as a plan's grid must be (shards take positions in it).
-    static func withQuotas(_ cells: [RunSettings], _ quotas: [CPUQuotaSetting]?) -> [RunSettings] {
+    static func withQuotas(_ cells: [RunSettings], _ quotas: [CPUQuotaSetting]?) throws -> [RunSettings] {
         guard let quotas else { return cells.sorted() }
-        return cells.flatMap { cell in
-            quotas.map { q -> RunSettings in
+        return try cells.flatMap { cell in
+            try quotas.map { q -> RunSettings in
                 var c = cell
-                c.params = CPUQuotaSetting.adding(q, to: cell.params)
+                c.params = try CPUQuotaSetting.adding(q, to: cell.params)
                 return c
             }
         }.sorted()

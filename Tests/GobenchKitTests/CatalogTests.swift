@@ -18,15 +18,15 @@ final class CatalogTests: XCTestCase {
                 XCTAssertEqual(try parameter.normalize(parameter.defaultValue, workload: spec.name),
                                parameter.defaultValue, "\(spec.name).\(parameter.name)")
             }
-            _ = try spec.canonicalParameters(spec.sweepParameters)
+            _ = try spec.resolvedParameters(spec.sweepParameters)
         }
     }
 
     func testCanonicalParamsAreSortedAndResolved() throws {
         let spec = try Catalog.workload(named: "chan-prodcons")
-        XCTAssertEqual(try spec.canonicalParameters([:]), "buffer=10;n=400000;pairs=0")
-        XCTAssertEqual(try spec.canonicalParameters(["buffer": "0100", "pairs": "2"]), "buffer=100;n=400000;pairs=2")
-        let pairs = WorkloadSpec.pairs(ofCanonical: "buffer=100;n=4;pairs=2")
+        XCTAssertEqual(try spec.resolvedParameters([:]).canonical, "buffer=10;n=400000;pairs=0")
+        XCTAssertEqual(try spec.resolvedParameters(["buffer": "0100", "pairs": "2"]).canonical, "buffer=100;n=400000;pairs=2")
+        let pairs = params("pairs=2;buffer=100;n=4").pairs
         XCTAssertEqual(pairs.map(\.key), ["buffer", "n", "pairs"])
         XCTAssertEqual(pairs.map(\.value), ["100", "4", "2"])
     }
@@ -41,16 +41,16 @@ final class CatalogTests: XCTestCase {
 
     func testBadParamsAreNamed() throws {
         let spec = try Catalog.workload(named: "spawn-storm")
-        XCTAssertThrowsError(try spec.canonicalParameters(["size": "3"])) { error in
+        XCTAssertThrowsError(try spec.resolvedParameters(["size": "3"])) { error in
             XCTAssertEqual("\(error)", "spawn-storm: unknown parameter 'size' (valid: n, mode)")
         }
-        XCTAssertThrowsError(try spec.canonicalParameters(["mode": "many"])) { error in
+        XCTAssertThrowsError(try spec.resolvedParameters(["mode": "many"])) { error in
             XCTAssertTrue("\(error)".contains("single, all, chain"), "\(error)")
         }
-        XCTAssertThrowsError(try spec.canonicalParameters(["n": "0"])) { error in
+        XCTAssertThrowsError(try spec.resolvedParameters(["n": "0"])) { error in
             XCTAssertTrue("\(error)".contains("n=0"), "\(error)")
         }
-        XCTAssertThrowsError(try spec.canonicalParameters(["n": "ten"]))
+        XCTAssertThrowsError(try spec.resolvedParameters(["n": "ten"]))
     }
 
     func testEnginesAndDimensions() throws {

@@ -57,7 +57,7 @@ final class ChildEnvironmentTests: XCTestCase {
         let environment = ChildEnvironment(parent: ["PATH": "/usr/bin:/bin", "GOGC": "50", "GATE_TEST_OTHER": "1"])
         let runner = ChildRunner(launcher: launcher, timeoutSeconds: 60, forwardsStandardError: false,
                                  environment: environment)
-        let settings = RunSettings(workload: "w", engine: .swift, procs: 1, scavenge: .off, placement: .none, params: "")
+        let settings = RunSettings(workload: "w", engine: .swift, procs: 1, scavenge: .off, placement: .none, params: WorkloadParameters())
         let outcome = runner.run(settings)
         XCTAssertEqual(outcome.status, .ok, outcome.error)
         XCTAssertEqual(outcome.metrics.first { $0.name == "gogc" }?.value, 1)

@@ -500,7 +500,7 @@ final class ChildOutputValidationTests: XCTestCase {
         let a = #"{"name":"a","value":1,"unit":"ns","direction":"lower"}"#
         try "#!/bin/sh\necho '{\"gobench_result\":1,\"status\":\"ok\",\"metrics\":[\(a),\(a)]}'\n".write(toFile: script, atomically: true, encoding: .utf8)
         let runner = ChildRunner(launcher: EngineLauncher { _ in ["/bin/sh", script] }, timeoutSeconds: 10)
-        let settings = RunSettings(workload: "chan-pingpong", engine: .go, procs: 1, scavenge: .off, placement: .none, params: "")
+        let settings = RunSettings(workload: "chan-pingpong", engine: .go, procs: 1, scavenge: .off, placement: .none, params: WorkloadParameters())
         let outcome = runner.run(settings)
         XCTAssertEqual(outcome.status, .garbage)
         XCTAssertEqual(outcome.rows(settings: settings, rep: 0, runID: "r", timestamp: "t", machine: testMachine).count, 1)

@@ -7,8 +7,8 @@ final class RunContractTests: XCTestCase {
     static let odd = RunSettings(
         workload: "chan-prodcons", engine: .swiftConcurrency, procs: 12,
         scavenge: ScavengeSetting(intervalNanoseconds: 1_500_000), placement: .nodes([3, 0, 2]),
-        params: WorkloadSpec.canonical(["a": "1,2,3", "b": "x=y=z", "c": #"say "hi" 'there'"#,
-                                        "d": "ünï¢ødé 🚀", "e": " spaced ", "f": "--param", "g": "\\"]))
+        params: try! WorkloadParameters(["a": "1,2,3", "b": "x=y=z", "c": #"say "hi" 'there'"#,
+                                         "d": "ünï¢ødé 🚀", "e": " spaced ", "f": "--param", "g": "\\"]))
 
     func testTheChildArgumentsRoundTripEveryField() throws {
         for engine in [BenchmarkEngine.swift, .swiftConcurrency, .go] {
@@ -30,17 +30,17 @@ final class RunContractTests: XCTestCase {
             "--param", "a=1,2,3", "--param", "b=x=y=z", "--param", #"c=say "hi" 'there'"#,
             "--param", "d=ünï¢ødé 🚀", "--param", "e= spaced ", "--param", "f=--param", "--param", "g=\\"])
         let decoded = try RunSettings(childArguments: arguments)
-        XCTAssertEqual(decoded.parameterPairs.map(\.value), ["1,2,3", "x=y=z", #"say "hi" 'there'"#, "ünï¢ødé 🚀", " spaced ", "--param", "\\"])
+        XCTAssertEqual(decoded.params.pairs.map(\.value), ["1,2,3", "x=y=z", #"say "hi" 'there'"#, "ünï¢ødé 🚀", " spaced ", "--param", "\\"])
     }
 
     func testLineBreaksAreRefusedBothWays() {
         var settings = RunContractTests.odd
-        settings.params = "n=1\n2"
-        XCTAssertThrowsError(try settings.childArguments()) { error in
+        // Parameters that the command line could not carry cannot be made at all.
+        XCTAssertThrowsError(try WorkloadParameters(["n": "1\n2"])) { error in
             XCTAssertTrue("\(error)".contains("line break"), "\(error)")
             XCTAssertFalse("\(error)".contains("\n"), "\(error)")
         }
-        settings.params = "n=1"
+        settings.params = params("n=1")
         settings.workload = "chan\rpingpong"
         XCTAssertThrowsError(try settings.childArguments())
         XCTAssertThrowsError(try RunSettings(childArguments: ["--workload", "w", "--param", "n=1\n2"]))
@@ -49,9 +49,9 @@ final class RunContractTests: XCTestCase {
     func testTheDecoderHasDefaultsAndRefusesWhatItDoesNotKnow() throws {
         let minimal = try RunSettings(childArguments: ["--workload", "spawn-storm", "--param", "n=5"])
         XCTAssertEqual(minimal, RunSettings(workload: "spawn-storm", engine: .swift, procs: 1, scavenge: .off,
-                                            placement: .none, params: "n=5"))
+                                            placement: .none, params: params("n=5")))
         XCTAssertEqual(try RunSettings(childArguments: ["--workload=w", "--procs=3", "--placement=nodes=1,0"]),
-                       RunSettings(workload: "w", engine: .swift, procs: 3, scavenge: .off, placement: .nodes([1, 0]), params: ""))
+                       RunSettings(workload: "w", engine: .swift, procs: 3, scavenge: .off, placement: .nodes([1, 0]), params: WorkloadParameters()))
         let bad: [([String], String)] = [
             ([], "--workload is missing"),
             (["--workload", ""], "--workload is missing"),

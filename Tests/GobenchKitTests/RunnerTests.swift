@@ -50,7 +50,7 @@ let testMachine = MachineInfo(host: "testhost", cpuModel: "Test CPU", cores: 2, 
 
 final class RunnerTests: XCTestCase {
     let settings = RunSettings(workload: "chan-pingpong", engine: .go, procs: 2, scavenge: .off,
-                               placement: .none, params: "n=10")
+                               placement: .none, params: params("n=10"))
 
     func run(_ behaviour: String, timeout: Double = 5) throws -> ChildOutcome {
         let runner = ChildRunner(launcher: try FakeChild.launcher(default: behaviour), timeoutSeconds: timeout,
@@ -169,7 +169,7 @@ final class RunnerTests: XCTestCase {
         let launcher = EngineLauncher.standard(gobenchExecutable: "/bin/gobench", goPeerExecutable: "/bin/gobench-go")
         var s = RunSettings(workload: "chan-prodcons", engine: .go, procs: 4,
                             scavenge: ScavengeSetting(intervalNanoseconds: 10_000_000), placement: .nodes([1, 0]),
-                            params: "buffer=0;n=5")
+                            params: params("buffer=0;n=5"))
         // One encoding for both: Go's flag package reads --name as -name.
         XCTAssertEqual(try launcher.commandLine(s), ["/bin/gobench-go", "--workload", "chan-prodcons",
                                                      "--engine", "go", "--procs", "4", "--scavenge", "10ms",
@@ -275,7 +275,7 @@ final class SweepRunnerTests: XCTestCase {
         let path = directory + "/full.csv"
         let (appender, _) = try ResultsAppender.open(path: path, resume: false)
         let outcome = ChildOutcome(status: .ok, metrics: [RunMetric(name: "ns_per_op", value: 1, unit: "ns", direction: .lower)])
-        let settings = RunSettings(workload: "chan-pingpong", engine: .go, procs: 1, scavenge: .off, placement: .none, params: "n=1")
+        let settings = RunSettings(workload: "chan-pingpong", engine: .go, procs: 1, scavenge: .off, placement: .none, params: params("n=1"))
         try appender.append(outcome.rows(settings: settings, rep: 0, runID: "a", timestamp: "t", machine: testMachine))
         let good = try String(contentsOfFile: path, encoding: .utf8)
 

@@ -36,11 +36,11 @@ final class SweepPlanTests: XCTestCase {
     func testParamListsAddADimensionAndTyposAreCaught() throws {
         let cells = try grid("chan-prodcons,chan-pingpong", procs: [2], params: ["buffer": "0,10,100"]).cells()
         XCTAssertEqual(cells.filter { $0.workload == "chan-prodcons" }.count, 6)
-        XCTAssertEqual(Set(cells.filter { $0.workload == "chan-prodcons" }.map(\.params)),
+        XCTAssertEqual(Set(cells.filter { $0.workload == "chan-prodcons" }.map(\.params.canonical)),
                        ["buffer=0;n=200000;pairs=0", "buffer=10;n=200000;pairs=0", "buffer=100;n=200000;pairs=0"])
         let scoped = try grid("chan-prodcons,chan-pingpong", procs: [2], params: ["chan-pingpong.n": "7"]).cells()
-        XCTAssertEqual(Set(scoped.filter { $0.workload == "chan-pingpong" }.map(\.params)), ["n=7"])
-        XCTAssertEqual(Set(scoped.filter { $0.workload == "chan-prodcons" }.map(\.params)), ["buffer=10;n=200000;pairs=0"])
+        XCTAssertEqual(Set(scoped.filter { $0.workload == "chan-pingpong" }.map(\.params.canonical)), ["n=7"])
+        XCTAssertEqual(Set(scoped.filter { $0.workload == "chan-prodcons" }.map(\.params.canonical)), ["buffer=10;n=200000;pairs=0"])
         XCTAssertThrowsError(try grid("chan-pingpong", params: ["buffer": "0"]).cells()) { error in
             XCTAssertTrue("\(error)".contains("no workload in this sweep has a parameter called buffer"), "\(error)")
         }

@@ -41,7 +41,7 @@ final class UserWorkloadTests: XCTestCase {
         XCTAssertEqual(BenchFormat.direction(forUnit: "items/op"), .lower)
         XCTAssertEqual(BenchFormat.direction(forUnit: "MB/s"), .higher)
         XCTAssertEqual(BenchFormat.direction(forUnit: "req/s"), .higher)
-        XCTAssertEqual(WorkloadSpec.canonical(BenchFormat.parameters(ofSubLevels: ["size=100", "fast", "mode=a;b"])),
+        XCTAssertEqual(BenchFormat.parameters(ofSubLevels: ["size=100", "fast", "mode=a;b"]).canonical,
                        "mode=a_b;size=100;sub2=fast")
         XCTAssertEqual(BenchFormat.exactPattern("BenchmarkX/a.b(c)"), "^BenchmarkX$/^a\\.b\\(c\\)$")
         XCTAssertEqual(GoTestEngine.levels(ofPattern: "Sizes/size=[0-9/]+"), ["Sizes", "size=[0-9/]+"])
@@ -153,10 +153,10 @@ final class UserWorkloadTests: XCTestCase {
             XCTAssertThrowsError(try CPUQuotaSetting.parse(bad, cpuCount: 2), bad)
         }
         XCTAssertThrowsError(try CPUQuotaSetting.parseList("1,,2", cpuCount: 2))
-        XCTAssertEqual(CPUQuotaSetting.split(params: "cpu_quota=1.5;size=100").quota, CPUQuotaSetting(cpus: 1.5))
-        XCTAssertEqual(CPUQuotaSetting.split(params: "cpu_quota=1.5;size=100").rest, "size=100")
-        XCTAssertNil(CPUQuotaSetting.split(params: "size=100").quota)
-        XCTAssertEqual(CPUQuotaSetting.adding(.none, to: "size=100;a=1"), "a=1;cpu_quota=none;size=100")
+        XCTAssertEqual(CPUQuotaSetting.split(params: params("cpu_quota=1.5;size=100")).quota, CPUQuotaSetting(cpus: 1.5))
+        XCTAssertEqual(CPUQuotaSetting.split(params: params("cpu_quota=1.5;size=100")).rest, params("size=100"))
+        XCTAssertNil(CPUQuotaSetting.split(params: params("size=100")).quota)
+        XCTAssertEqual(try CPUQuotaSetting.adding(.none, to: params("size=100;a=1")).canonical, "a=1;cpu_quota=none;size=100")
     }
 
     func testDefaultProcsRules() {

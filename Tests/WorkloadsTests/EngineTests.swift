@@ -12,7 +12,7 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(ConcurrencyWorkloads.implementedNames, onTheEngine.sorted(),
                        "the swift-concurrency table holds exactly the catalog's workloads on that engine")
         for name in Catalog.names where !ConcurrencyWorkloads.implementedNames.contains(name) {
-            guard case .notApplicable(let reason) = ConcurrencyWorkloads.run(name, Parameters([:]), procs: ConcurrencyWorkloads.poolWidth) else {
+            guard case .notApplicable(let reason) = ConcurrencyWorkloads.run(name, WorkloadParameters(), procs: ConcurrencyWorkloads.poolWidth) else {
                 return XCTFail("\(name) has no swift-concurrency body but did not report not_applicable")
             }
             XCTAssertTrue(reason.contains("no equal on Swift's Task pool"), reason)

@@ -1,6 +1,6 @@
-// Fuzzes the command-line settings only the harness reads (procs, shards, workload lists) and
-// the catalog's parameter validation: every parsed value is in range and its canonical text
-// parses back to the same value. Durations, scavenge and placement: fuzz-duration and
+// Fuzzes the command-line settings only the harness reads (procs, shards, workload lists),
+// the catalog's parameter validation and the params column (WorkloadParameters): every parsed
+// value is in range and its canonical text parses back to the same value. Durations, scavenge and placement: fuzz-duration and
 // fuzz-placement.
 import FuzzSupport
 import GobenchKit
@@ -20,9 +20,10 @@ enum SettingsFuzz {
         case UInt8(ascii: "h"): shard(input)
         case UInt8(ascii: "a"): parameters(input)
         case UInt8(ascii: "w"): workloadList(input)
+        case UInt8(ascii: "c"): paramsColumn(input)
         default:
             // Any other byte: spread over the parsers so that no input is wasted.
-            let parsers = [procs, shard, parameters, workloadList]
+            let parsers = [procs, shard, parameters, workloadList, paramsColumn]
             parsers[Int(selector) % parsers.count](input)
         }
     }
@@ -82,7 +83,7 @@ enum SettingsFuzz {
         }
         do {
             let resolved = try spec.resolvedParameters(assignments)
-            require(Set(resolved.keys) == Set(spec.parameters.map(\.name)), "every parameter is resolved, no other")
+            require(Set(resolved.values.keys) == Set(spec.parameters.map(\.name)), "every parameter is resolved, no other")
             for parameter in spec.parameters {
                 let value = resolved[parameter.name]!
                 switch parameter.kind {
@@ -94,16 +95,39 @@ enum SettingsFuzz {
                     require(words.contains(value), "\(parameter.name)=\(value) is one of \(words)")
                 }
             }
-            // Resolving is idempotent, and the canonical text's pairs are the resolved values.
-            require((try? spec.resolvedParameters(resolved)) == resolved, "resolving resolved values changes nothing")
-            let canonical = try spec.canonicalParameters(assignments)
-            let pairs = WorkloadSpec.pairs(ofCanonical: canonical)
-            require(pairs.map(\.key) == pairs.map(\.key).sorted(), "canonical pairs are sorted by key")
-            require(Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }) == resolved,
+            // Resolving is idempotent, and the canonical text reads back as the resolved values.
+            require((try? spec.resolvedParameters(resolved.values)) == resolved, "resolving resolved values changes nothing")
+            let canonical = resolved.canonical
+            let keys = resolved.pairs.map(\.key)
+            require(keys == keys.sorted(), "canonical pairs are sorted by key")
+            require((try? WorkloadParameters(canonical: canonical)) == resolved,
                     "canonical text \(canonical) holds the resolved values")
         } catch let error as CatalogError {
             require(error.description.hasPrefix(spec.name + ":"), "a parameter error names the workload: \(error.description)")
         } catch { require(false, "resolvedParameters throws only CatalogError, threw \(error)") }
+    }
+
+    /// A CSV params column read as WorkloadParameters: what reads back has a canonical text
+    /// that is sorted, carriable and reads back the same; what does not is a one-line error.
+    static func paramsColumn(_ input: String) {
+        do {
+            let parameters = try WorkloadParameters(canonical: input)
+            let canonical = parameters.canonical
+            require((try? WorkloadParameters(canonical: canonical)) == parameters, "params \(canonical) read back the same")
+            let keys = parameters.pairs.map(\.key)
+            require(keys == keys.sorted() && Set(keys).count == keys.count, "keys sorted and unique")
+            require(isOneLine(canonical), "the canonical text is one line")
+            require(canonical.utf8.count == input.utf8.count, "the canonical text is the input's pairs, reordered")
+            for (key, value) in parameters.pairs {
+                require(!key.isEmpty && !key.contains("=") && !key.contains(";") && !value.contains(";"),
+                        "\(key)=\(value) holds no separator")
+                require((try? parameters.setting(key, to: value)) == parameters, "setting a pair to itself changes nothing")
+                require(parameters.removing(key).rest.values.count == keys.count - 1, "removing \(key) leaves the rest")
+            }
+        } catch let error as SettingsError {
+            if isOneLine(input) { require(isOneLine(error.description), "the error is one line: \(error.description)") }
+            require(error.description.hasPrefix("param"), "the error names the params: \(error.description)")
+        } catch { require(false, "WorkloadParameters throws only SettingsError, threw \(error)") }
     }
 
     /// A `--workloads` list and an `--engine` name.
