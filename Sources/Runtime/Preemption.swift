@@ -288,7 +288,7 @@ func asyncPreemptHandler(kind: UInt32, processor: UInt32, tick: UInt32, inSyscal
         if kind == UInt32(GB_PREEMPT_KIND_PREEMPT) && !inSyscall
             && ((processor != 0 && processor != UInt32(p.id + 1)) || p.scheduleTick != tick) { return 0 }
         if !inSyscall && kind != UInt32(GB_PREEMPT_KIND_PREEMPT) { return 0 } // running after all
-        if !inSyscall && !s.isStopping && p.runQueue.isEmpty && gb_load_relaxed_i64(s.globalSize) == 0 {
+        if !inSyscall && !s.isStopping && p.runQueue.isEmpty && gb_load_relaxed_i64(s.words.globalSize) == 0 {
             // Nothing else wants this P (Go would reschedule the same G at once): a new
             // time slice instead of a hand-off, which would cost a thread wake-up or two.
             gp.preempt = false

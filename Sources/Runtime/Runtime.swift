@@ -47,7 +47,7 @@ public enum Runtime {
             if isSystem { gp.isSystem = true }
             gp.spawnNode = p.node
             p.stats[.goroutinesSpawned] += 1
-            if !isSystem { _ = gb_add_relaxed_i64(s.liveUserGoroutines, 1) }
+            if !isSystem { _ = gb_add_relaxed_i64(s.words.liveUserGoroutines, 1) }
             gp.setStatus(.runnable)
             s.runqPut(p, gp, next: true)
         }
@@ -114,7 +114,7 @@ public enum Runtime {
     /// call or waiting), not counting the runtime's own (the scavenger).
     public static func numGoroutine() -> Int {
         guard let s = sched else { return 0 }
-        return Int(gb_load_acquire_i64(s.liveUserGoroutines))
+        return Int(gb_load_acquire_i64(s.words.liveUserGoroutines))
     }
 
     /// The running goroutine's id, or 0 outside a goroutine.
@@ -130,7 +130,7 @@ public enum Runtime {
             gp.panics.append(PanicRecord(message: message))
             if !gp.panicking {
                 gp.panicking = true
-                if let s = sched { _ = gb_add_i64(s.panickingCount, 1) }
+                if let s = sched { _ = gb_add_i64(s.words.panickingCount, 1) }
             }
             runDefers(gp)
             flushStandardStreams()
@@ -214,7 +214,7 @@ public enum Runtime {
         // Clear the stop flag before anyone can take one of the Ps the resize put on the
         // idle list (Go clears gcwaiting under the same sched.lock as procresize): an M
         // that took one while the flag was still set would stop it again, uncounted.
-        gb_store_release_u32(s.gcWaiting, 0)
+        gb_store_release_u32(s.words.gcWaiting, 0)
         s.lock.unlock()
         s.startTheWorld(runnable)
         return old
@@ -256,7 +256,7 @@ public enum Runtime {
         out.processorTotals = st.snapshot
         for c in GlobalCounter.allCases { out.globals[c.rawValue] = Statistics.shared[c] }
         out.processorTotals[ProcessorCounter.goroutineReadies.rawValue] &+= out[.readiesWithoutProcessor]
-        out.spinningMachines = Int(max(0, gb_load_acquire_i32(s.spinningCount)))
+        out.spinningMachines = Int(max(0, gb_load_acquire_i32(s.words.spinningCount)))
         // The handler's refusals are counted in C, where a signal handler may count.
         for (i, c) in [GlobalCounter.asyncPreemptRefusalsInRuntime, .asyncPreemptRefusalsInSignalHandler,
                        .asyncPreemptRefusalsOffStack, .asyncPreemptRefusalsInLibrary,

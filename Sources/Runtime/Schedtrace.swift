@@ -100,11 +100,11 @@ extension Scheduler {
     func schedtraceSnapshot(now: Int64, start: Int64) -> SchedtraceSnapshot {
         lock.lock()
         let procs = gomaxprocs
-        let idleProcessors = Int(gb_load_acquire_i32(idlePCount))
+        let idleProcessors = Int(gb_load_acquire_i32(words.idlePCount))
         let threads = synced.machineCount
-        let spinning = Int(gb_load_acquire_i32(spinningCount))
+        let spinning = Int(gb_load_acquire_i32(words.spinningCount))
         let idleThreads = synced.idleMCount
-        let global = Int(gb_load_relaxed_i64(globalSize))
+        let global = Int(gb_load_relaxed_i64(words.globalSize))
         let ps = allP // (resized only under the lock)
         // The owners change these without the lock (atomic loads: RunQueue.count and
         // Processor.scheduleTick).
@@ -163,9 +163,9 @@ extension Scheduler {
         let ps = allP
         let machines = synced.allM
         var out = "SCHED \((now - start) / 1_000_000)ms: gomaxprocs=\(gomaxprocs)"
-            + " idleprocs=\(gb_load_acquire_i32(idlePCount)) threads=\(synced.machineCount)"
-            + " spinningthreads=\(gb_load_acquire_i32(spinningCount)) needspinning=0"
-            + " idlethreads=\(synced.idleMCount) runqueue=\(gb_load_relaxed_i64(globalSize))"
+            + " idleprocs=\(gb_load_acquire_i32(words.idlePCount)) threads=\(synced.machineCount)"
+            + " spinningthreads=\(gb_load_acquire_i32(words.spinningCount)) needspinning=0"
+            + " idlethreads=\(synced.idleMCount) runqueue=\(gb_load_relaxed_i64(words.globalSize))"
             + " gcwaiting=\(isStopping) nmidlelocked=\(synced.lockedIdleMCount) stopwait=\(synced.stopWait)"
             + " sysmonwait=false\n"
         let listed = take(allGLock)

@@ -213,7 +213,7 @@ func exitGoroutine0(_ m: Machine, _ gp: Goroutine) -> Bool {
     gp.casStatus(.running, .dead)
     m.current = nil
     gp.m = nil
-    if !gp.isSystem { _ = gb_sub_i64(s.liveUserGoroutines, 1) }
+    if !gp.isSystem { _ = gb_sub_i64(s.words.liveUserGoroutines, 1) }
     if let body = gp.runningBodyContext {
         // Goexit abandoned the first frame, which owned the body: release it here.
         gp.runningBodyContext = nil
@@ -287,7 +287,7 @@ func findRunnableHere(_ s: Scheduler, _ p: Processor) -> (UInt, Bool)? {
     //    that is not too small, so neither queue starves).
     if p.scheduleTick % 61 == 0 {
         s.placement.observeNode(of: p)
-        if gb_load_relaxed_i64(s.globalSize) > 0 {
+        if gb_load_relaxed_i64(s.words.globalSize) > 0 {
             s.lock.lock()
             let gp = s.globalGet(p, max: 1)
             s.lock.unlock()
@@ -297,7 +297,7 @@ func findRunnableHere(_ s: Scheduler, _ p: Processor) -> (UInt, Bool)? {
     // 2. The local queue.
     if let (w, inherit) = p.runQueue.get() { return (w, inherit) }
     // 3. A batch from the global queue.
-    if gb_load_relaxed_i64(s.globalSize) > 0 {
+    if gb_load_relaxed_i64(s.words.globalSize) > 0 {
         s.lock.lock()
         let gp = s.globalGet(p, max: 0)
         s.lock.unlock()
@@ -317,12 +317,12 @@ func findRunnable(_ s: Scheduler, _ m: Machine) -> (UInt, Bool)? {
         if let found = pRef._withUnsafeGuaranteedRef({ findRunnableHere(s, $0) }) { return found }
         let p = pRef.takeUnretainedValue()
         // 4. Steal, if not too many Ms spin already.
-        let busy = Int32(s.gomaxprocs) - gb_load_acquire_i32(s.idlePCount)
-        if m.spinning || 2 * gb_load_acquire_i32(s.spinningCount) < busy {
+        let busy = Int32(s.gomaxprocs) - gb_load_acquire_i32(s.words.idlePCount)
+        if m.spinning || 2 * gb_load_acquire_i32(s.words.spinningCount) < busy {
             s.placement.observeNode(of: p)
             if !m.spinning {
                 m.spinning = true
-                _ = gb_add_i32(s.spinningCount, 1)
+                _ = gb_add_i32(s.words.spinningCount, 1)
                 p.stats[.spinningStarts] &+= 1
             }
             if let gp = stealWork(m, p) { return (gp.word, false) }
@@ -332,7 +332,7 @@ func findRunnable(_ s: Scheduler, _ m: Machine) -> (UInt, Bool)? {
         // Nothing: give up the P and park.
         s.lock.lock()
         if s.isStopping || s.isShuttingDown { s.lock.unlock(); continue }
-        if gb_load_relaxed_i64(s.globalSize) > 0 {
+        if gb_load_relaxed_i64(s.words.globalSize) > 0 {
             let gp = s.globalGet(p, max: 0)
             s.lock.unlock()
             if let gp { return (gp.word, false) }
@@ -343,7 +343,7 @@ func findRunnable(_ s: Scheduler, _ m: Machine) -> (UInt, Bool)? {
         s.lock.unlock()
         if m.spinning {
             m.spinning = false
-            _ = gb_sub_i32(s.spinningCount, 1)
+            _ = gb_sub_i32(s.words.spinningCount, 1)
             // The re-check of step 3 of the protocol: the decrement above is sequentially
             // consistent with a submitter's enqueue-then-wakep.
             gb_fence_seq_cst()
@@ -353,7 +353,7 @@ func findRunnable(_ s: Scheduler, _ m: Machine) -> (UInt, Bool)? {
                     s.lock.unlock()
                     s.acquireP(m, ip)
                     m.spinning = true
-                    _ = gb_add_i32(s.spinningCount, 1)
+                    _ = gb_add_i32(s.words.spinningCount, 1)
                     ip.stats[.spinningStarts] &+= 1
                     continue
                 }
@@ -382,7 +382,7 @@ func findRunnable(_ s: Scheduler, _ m: Machine) -> (UInt, Bool)? {
 /// before parking).
 func anyPHasWork(_ s: Scheduler) -> Bool {
     for p in s.allP where !p.runQueue.isEmpty { return true }
-    return gb_load_relaxed_i64(s.globalSize) > 0
+    return gb_load_relaxed_i64(s.words.globalSize) > 0
 }
 
 /// Go's stealWork: 4 rounds over the Ps in a random order (topology-aware: Ps on the same
@@ -418,7 +418,7 @@ func stealWork(_ m: Machine, _ p: Processor) -> Goroutine? {
 @inline(__always)
 func resetSpinning(_ m: Machine) {
     m.spinning = false
-    let n = gb_sub_i32(sched.spinningCount, 1)
+    let n = gb_sub_i32(sched.words.spinningCount, 1)
     if n < 0 { fatal("findrunnable: negative nmspinning") }
     if n == 0 { sched.wakeP() }
 }
@@ -510,7 +510,7 @@ func stopForTheWorld(_ m: Machine) -> Bool {
     let s = sched!
     if m.spinning {
         m.spinning = false
-        _ = gb_sub_i32(s.spinningCount, 1)
+        _ = gb_sub_i32(s.words.spinningCount, 1)
     }
     s.lock.lock()
     if !s.isStopping {
@@ -636,7 +636,7 @@ func goschedDirect(_ gp: Goroutine, _ s: Scheduler, _ m: Machine, _ p: Processor
         s.lock.unlock()
         return false
     }
-    if runQueue.isEmpty && gb_load_relaxed_i64(s.globalSize) == 0 {
+    if runQueue.isEmpty && gb_load_relaxed_i64(s.words.globalSize) == 0 {
         // Nothing else to run here: Go puts gp on the global queue and schedule() takes
         // it straight back (findRunnable looks at the global queue before stealing). The
         // same queue work under the same lock, without the two switches through g0: the

@@ -62,8 +62,8 @@ import Glibc
 ///      what changes under the lock with the world stopped and is read freely;
 ///   3. `allGLock`: the list of every G;
 ///   4. `freeLock`: the global free list;
-///   5. atomic words, read and written without a lock (where a writer also holds `lock`,
-///      it says so);
+///   5. `AtomicWords`, read and written only atomically (where a writer also holds
+///      `lock`, it says so);
 ///   6. one racy word, as in Go.
 /// The objects of group 1 carry their own synchronisation (the stack allocator, the
 /// timers, the scavenger's and sysmon's state, the world mutex and the stop note).
@@ -153,26 +153,38 @@ final class Scheduler: @unchecked Sendable {
 
     // MARK: 5. Atomic words (no lock)
 
-    /// The global queue's length: written under `lock`, read without it (a hint).
-    let globalSize: UnsafeMutablePointer<Int64>
-    /// The idle Ps' count (Go's npidle): written under `lock`, read without it.
-    let idlePCount: UnsafeMutablePointer<Int32>
-    /// Spinning Ms (Go's nmspinning).
-    let spinningCount: UnsafeMutablePointer<Int32>
-    /// globalFreeCount for readers without freeLock (a hint).
-    let globalFreeHint: UnsafeMutablePointer<Int64> = {
-        let p = UnsafeMutablePointer<Int64>.allocate(capacity: 1); p.initialize(to: 0); return p
-    }()
-    /// Where the Ps' batches of goroutine ids come from (Go's sched.goidgen).
-    let goidGenerator: UnsafeMutablePointer<Int64>
-    /// Live user goroutines (NumGoroutine).
-    let liveUserGoroutines: UnsafeMutablePointer<Int64>
-    /// A stop-the-world is under way (Go's gcwaiting): set and cleared under `lock`.
-    let gcWaiting: UnsafeMutablePointer<UInt32>
-    /// Runtime.run is ending: set under `lock`.
-    let shuttingDown: UnsafeMutablePointer<UInt32>
-    /// Goroutines printing a panic (runtime.main waits for them).
-    let panickingCount: UnsafeMutablePointer<Int64>
+    /// The words read and written only with atomic operations (gb_atomic.h), never under a
+    /// lock's protection alone: where a writer also holds `lock`, the field says so. Each is
+    /// a C word of its own, so that a Swift access never touches it (no exclusivity check,
+    /// no copy): the type holds their addresses.
+    struct AtomicWords {
+        /// The global queue's length: written under `lock`, read without it (a hint).
+        let globalSize = AtomicWords.word(Int64(0))
+        /// The idle Ps' count (Go's npidle): written under `lock`, read without it.
+        let idlePCount = AtomicWords.word(Int32(0))
+        /// Spinning Ms (Go's nmspinning).
+        let spinningCount = AtomicWords.word(Int32(0))
+        /// globalFreeCount for readers without freeLock (a hint).
+        let globalFreeHint = AtomicWords.word(Int64(0))
+        /// Where the Ps' batches of goroutine ids come from (Go's sched.goidgen).
+        let goidGenerator = AtomicWords.word(Int64(0))
+        /// Live user goroutines (NumGoroutine).
+        let liveUserGoroutines = AtomicWords.word(Int64(0))
+        /// A stop-the-world is under way (Go's gcwaiting): set and cleared under `lock`.
+        let gcWaiting = AtomicWords.word(UInt32(0))
+        /// Runtime.run is ending: set under `lock`.
+        let shuttingDown = AtomicWords.word(UInt32(0))
+        /// Goroutines printing a panic (runtime.main waits for them).
+        let panickingCount = AtomicWords.word(Int64(0))
+
+        /// A word of its own, never freed: the Scheduler that holds it is immortal.
+        static func word<T>(_ initial: T) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: 1)
+            p.initialize(to: initial)
+            return p
+        }
+    }
+    let words = AtomicWords()
 
     // MARK: 6. A racy word, as in Go
 
@@ -183,14 +195,6 @@ final class Scheduler: @unchecked Sendable {
 
     init(configuration: RuntimeConfiguration, placement: PlacementBinding) {
         self.configuration = configuration
-        globalSize = .allocate(capacity: 1); globalSize.initialize(to: 0)
-        idlePCount = .allocate(capacity: 1); idlePCount.initialize(to: 0)
-        spinningCount = .allocate(capacity: 1); spinningCount.initialize(to: 0)
-        goidGenerator = .allocate(capacity: 1); goidGenerator.initialize(to: 0)
-        liveUserGoroutines = .allocate(capacity: 1); liveUserGoroutines.initialize(to: 0)
-        gcWaiting = .allocate(capacity: 1); gcWaiting.initialize(to: 0)
-        shuttingDown = .allocate(capacity: 1); shuttingDown.initialize(to: 0)
-        panickingCount = .allocate(capacity: 1); panickingCount.initialize(to: 0)
         stacks = StackAllocator(standardBytes: configuration.standardStackBytes)
         maxStackBytes = configuration.maxStackBytes
         self.placement = placement
@@ -200,8 +204,8 @@ final class Scheduler: @unchecked Sendable {
                              worldMutex, scavenger, scavenger.mutex] { makeImmortal(o) }
     }
 
-    var isShuttingDown: Bool { gb_load_acquire_u32(shuttingDown) != 0 }
-    var isStopping: Bool { gb_load_acquire_u32(gcWaiting) != 0 }
+    var isShuttingDown: Bool { gb_load_acquire_u32(words.shuttingDown) != 0 }
+    var isStopping: Bool { gb_load_acquire_u32(words.gcWaiting) != 0 }
 
     // MARK: - Global run queue (caller holds `lock`)
 
@@ -212,14 +216,14 @@ final class Scheduler: @unchecked Sendable {
     @inline(__always)
     func globalPut(_ gp: Goroutine) {
         synced.globalQueue.pushBack(gp.word)
-        gb_store_relaxed_i64(globalSize, Int64(synced.globalQueue.count))
+        gb_store_relaxed_i64(words.globalSize, Int64(synced.globalQueue.count))
         Statistics.shared.addLocked(.globalQueuePuts)
     }
 
     @inline(__always)
     func globalPutHead(_ gp: Goroutine) {
         synced.globalQueue.pushFront(gp.word)
-        gb_store_relaxed_i64(globalSize, Int64(synced.globalQueue.count))
+        gb_store_relaxed_i64(words.globalSize, Int64(synced.globalQueue.count))
         Statistics.shared.addLocked(.globalQueuePuts)
     }
 
@@ -242,7 +246,7 @@ final class Scheduler: @unchecked Sendable {
             }
             taken += UInt64(more)
         }
-        gb_store_relaxed_i64(globalSize, Int64(synced.globalQueue.count))
+        gb_store_relaxed_i64(words.globalSize, Int64(synced.globalQueue.count))
         p.stats[.globalQueueGets] &+= taken
         return Goroutine.from(word: first)
     }
@@ -272,14 +276,14 @@ final class Scheduler: @unchecked Sendable {
         p.m = nil
         p.link = synced.idleP
         synced.idleP = p
-        _ = gb_add_i32(idlePCount, 1)
+        _ = gb_add_i32(words.idlePCount, 1)
     }
 
     func idlePGet() -> Processor? {
         guard let p = synced.idleP else { return nil }
         synced.idleP = p.link
         p.link = nil
-        _ = gb_sub_i32(idlePCount, 1)
+        _ = gb_sub_i32(words.idlePCount, 1)
         return p
     }
 
@@ -295,7 +299,7 @@ final class Scheduler: @unchecked Sendable {
                 if p.node == wanted {
                     if let prev { prev.link = p.link } else { synced.idleP = p.link }
                     p.link = nil
-                    _ = gb_sub_i32(idlePCount, 1)
+                    _ = gb_sub_i32(words.idlePCount, 1)
                     if wanted != node { Statistics.shared.add(.remoteWakeups) }
                     return p
                 }
@@ -343,8 +347,8 @@ final class Scheduler: @unchecked Sendable {
     /// Starts a spinning M if there is an idle P and no M spins (Go's wakep).
     @inline(__always)
     func wakeP() {
-        if gb_load_acquire_i32(idlePCount) == 0 { return }
-        if gb_load_acquire_i32(spinningCount) != 0 || !gb_cas_i32(spinningCount, 0, 1) { return }
+        if gb_load_acquire_i32(words.idlePCount) == 0 { return }
+        if gb_load_acquire_i32(words.spinningCount) != 0 || !gb_cas_i32(words.spinningCount, 0, 1) { return }
         startM(nil, spinning: true, near: Machine.current?.p?.node)
     }
 
@@ -356,7 +360,7 @@ final class Scheduler: @unchecked Sendable {
             p = node.map { idlePGet(near: $0) } ?? idlePGet()
             if p == nil {
                 if !lockHeld { lock.unlock() }
-                if spinning { _ = gb_sub_i32(spinningCount, 1) }
+                if spinning { _ = gb_sub_i32(words.spinningCount, 1) }
                 return
             }
         }
@@ -437,12 +441,12 @@ final class Scheduler: @unchecked Sendable {
 
     /// Hands off `p` when its M blocks (Go's handoffp).
     func handoffP(_ p: Processor) {
-        if !p.runQueue.isEmpty || gb_load_relaxed_i64(globalSize) != 0 {
+        if !p.runQueue.isEmpty || gb_load_relaxed_i64(words.globalSize) != 0 {
             startM(p, spinning: false)
             return
         }
-        if gb_load_acquire_i32(spinningCount) + gb_load_acquire_i32(idlePCount) == 0
-            && gb_cas_i32(spinningCount, 0, 1) {
+        if gb_load_acquire_i32(words.spinningCount) + gb_load_acquire_i32(words.idlePCount) == 0
+            && gb_cas_i32(words.spinningCount, 0, 1) {
             startM(p, spinning: true)
             return
         }
@@ -454,12 +458,12 @@ final class Scheduler: @unchecked Sendable {
             lock.unlock()
             return
         }
-        if gb_load_relaxed_i64(globalSize) != 0 {
+        if gb_load_relaxed_i64(words.globalSize) != 0 {
             lock.unlock()
             startM(p, spinning: false)
             return
         }
-        if timers.hasUserTimers, gb_load_acquire_i32(idlePCount) + 1 == Int32(gomaxprocs) {
+        if timers.hasUserTimers, gb_load_acquire_i32(words.idlePCount) + 1 == Int32(gomaxprocs) {
             // The last running P: someone must wait for the timers.
             lock.unlock()
             startM(p, spinning: false)
@@ -480,7 +484,7 @@ final class Scheduler: @unchecked Sendable {
         if run < 0 {
             fatalThrow("checkdead: inconsistent counts mcount=\(synced.machineCount) nmidle=\(synced.idleMCount) nmidlelocked=\(synced.lockedIdleMCount) nmsys=\(synced.systemMCount)")
         }
-        let live = gb_load_acquire_i64(liveUserGoroutines)
+        let live = gb_load_acquire_i64(words.liveUserGoroutines)
         if live == 0 && synced.mainGoexited {
             fatalThrow("no goroutines (main called runtime.Goexit) - deadlock!")
         }
@@ -488,7 +492,7 @@ final class Scheduler: @unchecked Sendable {
         // looked at in that order, one of the three sees it.
         if timers.hasUserTimers { return }
         if gb_load_acquire_i64(timers.readying) > 0 { return }
-        if gb_load_relaxed_i64(globalSize) > 0 { return }
+        if gb_load_relaxed_i64(words.globalSize) > 0 { return }
         for p in allP where !p.runQueue.isEmpty { return }
         fatalThrow("all goroutines are asleep - deadlock!")
     }
@@ -500,7 +504,7 @@ final class Scheduler: @unchecked Sendable {
     /// Gs of that node (looking at most 256 deep); when there are none, a G of another
     /// node is reused rather than a new one allocated, but not cached.
     func freeGet(_ p: Processor) -> Goroutine? {
-        if p.freeList.isEmpty && gb_load_relaxed_i64(globalFreeHint) > 0 {
+        if p.freeList.isEmpty && gb_load_relaxed_i64(words.globalFreeHint) > 0 {
             freeLock.lock()
             if p.memoryNode < 0 {
                 // Unbound, every G is the P's: the newest 32 (a copy of words).
@@ -562,7 +566,7 @@ final class Scheduler: @unchecked Sendable {
     /// After a change of globalFreeList (under freeLock): the hint lock-free readers see.
     @inline(__always)
     func globalFreeChanged() {
-        gb_store_relaxed_i64(globalFreeHint, Int64(globalFreeList.count))
+        gb_store_relaxed_i64(words.globalFreeHint, Int64(globalFreeList.count))
     }
 
     func newGoroutine(on p: Processor) -> Goroutine {
@@ -590,7 +594,7 @@ final class Scheduler: @unchecked Sendable {
     func nextGoid(_ p: Processor) -> Int64 {
         if p.goidNext == p.goidEnd {
             // Go's goidcache: ids in batches of 16 to keep the shared counter cold.
-            let end = gb_add_i64(goidGenerator, 16)
+            let end = gb_add_i64(words.goidGenerator, 16)
             p.goidNext = end - 15
             p.goidEnd = end + 1
         }

@@ -301,7 +301,7 @@ extension Runtime {
         mainG.pinned = true // this frame holds it until shutdown: never freed
         mainG.requestedStackBytes = config.maxStackBytes
         mainG.entry = GoroutineEntry(run: { runtimeMain(main) })
-        _ = gb_add_i64(s.liveUserGoroutines, 1)
+        _ = gb_add_i64(s.words.liveUserGoroutines, 1)
         mainG.setStatus(.runnable)
         s.runqPut(p0, mainG, next: true)
 
@@ -398,7 +398,7 @@ func runtimeMain(_ main: @escaping () -> Void) {
     runAsUserCode(gp, main)
     startupTraceEvents.append("main returned")
     // 8. A goroutine that is panicking is printing its message: let it finish.
-    while gb_load_acquire_i64(s.panickingCount) > 0 { Runtime.gosched() }
+    while gb_load_acquire_i64(s.words.panickingCount) > 0 { Runtime.gosched() }
     startupTraceEvents.append("exit")
     if s.configuration.exitProcessWhenMainReturns {
         flushStandardStreams()
@@ -411,7 +411,7 @@ func runtimeMain(_ main: @escaping () -> Void) {
 func initiateShutdown() {
     let s = sched!
     s.lock.lock()
-    gb_store_release_u32(s.shuttingDown, 1)
+    gb_store_release_u32(s.words.shuttingDown, 1)
     let machines = s.synced.allM
     s.lock.unlock()
     for m in machines { m.park.wakeup() }

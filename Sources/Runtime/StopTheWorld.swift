@@ -12,7 +12,7 @@ extension Scheduler {
         let m = Machine.current!
         let myP = m.p!
         lock.lock()
-        gb_store_release_u32(gcWaiting, 1)
+        gb_store_release_u32(words.gcWaiting, 1)
         gb_fence_seq_cst() // pairs with enterSyscall's fence
         stopNote.clear()
         synced.stopWait = gomaxprocs - 1
@@ -61,7 +61,7 @@ extension Scheduler {
             body()
             lock.lock()
             let runnable = resizeProcessors(gomaxprocs, caller: Machine.current!)
-            gb_store_release_u32(gcWaiting, 0)
+            gb_store_release_u32(words.gcWaiting, 0)
             lock.unlock()
             startTheWorld(runnable)
         }
@@ -147,7 +147,7 @@ extension Scheduler {
             if x === p {
                 if let prev { prev.link = x.link } else { synced.idleP = x.link }
                 x.link = nil
-                _ = gb_sub_i32(idlePCount, 1)
+                _ = gb_sub_i32(words.idlePCount, 1)
                 return
             }
             prev = x

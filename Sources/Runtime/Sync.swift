@@ -163,7 +163,7 @@ public final class GoMutex: @unchecked Sendable {
         return Unmanaged<Machine>.fromOpaque(raw)._withUnsafeGuaranteedRef { m in
             guard let pRef = m.pRef else { return false }
             return schedRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { s in
-                let idle = Int(gb_load_acquire_i32(s.idlePCount)) + Int(gb_load_acquire_i32(s.spinningCount))
+                let idle = Int(gb_load_acquire_i32(s.words.idlePCount)) + Int(gb_load_acquire_i32(s.words.spinningCount))
                 if s.gomaxprocs <= idle + 1 { return false }
                 return pRef._withUnsafeGuaranteedRef { $0.isEmpty }
             }

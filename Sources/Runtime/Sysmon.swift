@@ -141,7 +141,7 @@ func retake(_ now: Int64) -> Int {
             // In the same syscall for at least one sysmon tick. Don't retake a P with no
             // work when others spin or idle, unless it has been 10 ms (Go's rule).
             if p.runQueue.isEmpty
-                && gb_load_acquire_i32(s.spinningCount) + gb_load_acquire_i32(s.idlePCount) > 0
+                && gb_load_acquire_i32(s.words.spinningCount) + gb_load_acquire_i32(s.words.idlePCount) > 0
                 && p.sysmonSyscallWhenNanoseconds + 10_000_000 > now {
                 continue
             }

@@ -81,7 +81,7 @@ final class GomaxprocsTests: XCTestCase {
             while let gp = s.globalGet(m.p!, max: 1) { global.append(gp) }
             for gp in global { s.globalPut(gp) }
             globalOrder = global.map(\.id)
-            gb_store_release_u32(s.gcWaiting, 0)
+            gb_store_release_u32(s.words.gcWaiting, 0)
             s.lock.unlock()
             s.startTheWorld(runnable)
             procsAfter = Runtime.gomaxprocs(0)

@@ -47,7 +47,7 @@ final class RuntimeStatisticsTests: XCTestCase {
             // Read once the other P is idle: a snapshot is not taken at one instant, so a
             // steal in flight could show as a success before its attempt.
             quiet = RuntimeTestSupport.waitInGoroutine(seconds: 5) {
-                gb_load_acquire_i32(sched.idlePCount) == 1
+                gb_load_acquire_i32(sched.words.idlePCount) == 1
             }
             stats = Runtime.statistics()
         }
@@ -87,7 +87,7 @@ final class RuntimeStatisticsTests: XCTestCase {
             }
             done.wait()
             after = Runtime.statistics()
-            globalSizeAtEnd = gb_load_relaxed_i64(sched.globalSize)
+            globalSizeAtEnd = gb_load_relaxed_i64(sched.words.globalSize)
         }
         let overflows = afterOverflow[.globalOverflows] - before[.globalOverflows]
         let putsByOverflow = afterOverflow[.globalQueuePuts] - before[.globalQueuePuts]

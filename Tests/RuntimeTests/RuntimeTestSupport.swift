@@ -149,7 +149,7 @@ enum RuntimeTestSupport {
             byState[key, default: 0] += 1
         }
         return byState.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-            + "; global queue \(gb_load_relaxed_i64(s.globalSize)), run queues \(s.allP.map { "P\($0.id):\($0.status):\($0.runQueue.count)\($0.runQueue.runnextItem != 0 ? "+next" : "")" }.joined(separator: " "))"
+            + "; global queue \(gb_load_relaxed_i64(s.words.globalSize)), run queues \(s.allP.map { "P\($0.id):\($0.status):\($0.runQueue.count)\($0.runQueue.runnextItem != 0 ? "+next" : "")" }.joined(separator: " "))"
     }
 
     // MARK: - Known runtime bugs
@@ -368,7 +368,7 @@ final class StallWatchdog: @unchecked Sendable {
     private func report() {
         var text = context()
         if let s = sched {
-            text += "gomaxprocs=\(s.gomaxprocs) machines=\(s.synced.machineCount) idleM=\(s.synced.idleMCount) lockedIdleM=\(s.synced.lockedIdleMCount) idleP=\(gb_load_relaxed_i32(s.idlePCount)) spinning=\(gb_load_relaxed_i32(s.spinningCount)) global=\(gb_load_relaxed_i64(s.globalSize)) live=\(gb_load_relaxed_i64(s.liveUserGoroutines)) stopping=\(s.isStopping) stopWait=\(s.synced.stopWait)\n"
+            text += "gomaxprocs=\(s.gomaxprocs) machines=\(s.synced.machineCount) idleM=\(s.synced.idleMCount) lockedIdleM=\(s.synced.lockedIdleMCount) idleP=\(gb_load_relaxed_i32(s.words.idlePCount)) spinning=\(gb_load_relaxed_i32(s.words.spinningCount)) global=\(gb_load_relaxed_i64(s.words.globalSize)) live=\(gb_load_relaxed_i64(s.words.liveUserGoroutines)) stopping=\(s.isStopping) stopWait=\(s.synced.stopWait)\n"
             text += "Ps: " + s.allP.map { "P\($0.id)=\($0.status)\($0.m == nil ? "" : "/M\($0.m!.id)") q=\($0.runQueue.count)" }.joined(separator: " ") + "\n"
             text += "Ms: " + s.synced.allM.map { "M\($0.id)\($0.isSysmon ? "(sysmon)" : "") p=\($0.p?.id ?? -1) g=\($0.current?.id ?? 0) locked=\($0.lockedG?.id ?? 0)" }.joined(separator: " ") + "\n"
             for p in s.allP {
