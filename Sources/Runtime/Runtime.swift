@@ -94,7 +94,14 @@ public enum Runtime {
             fatalUsage("fatal error: runtime.Goexit called outside a goroutine")
         }
         _ = runtimeEnter(gp) // for good: the goroutine ends in the runtime
-        // A Goexit inside a defer (of a return, or of a Goexit) goes on with the defers
+        if gp.panicking {
+            // Called by a deferred function of a panic: the panic ends unprinted, as in
+            // Go (runtime's GoexitInPanic test), and runtime.main stops waiting for it.
+            gp.panicking = false
+            gp.panics.removeAll()
+            if let s = sched { _ = gb_sub_i64(s.words.panickingCount, 1) }
+        }
+        // A Goexit inside a defer (of a return, a Goexit or a panic) goes on with the defers
         // not yet started, as Go's nextDefer does; the frames it leaves behind own only
         // the defers that were running (runDefers).
         runDefers(gp)

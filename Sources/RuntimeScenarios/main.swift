@@ -137,6 +137,33 @@ let scenarios: [Scenario] = [
             Runtime.goexit()
         }
     },
+    Scenario(name: "goexit-in-panic", summary: "Go's GoexitInPanic: a panicking goroutine's defer calls Goexit, main Goexits") {
+        Runtime.run(goConfiguration()) {
+            go {
+                Runtime.defer { Runtime.goexit() }
+                Runtime.panic("hello")
+            }
+            Runtime.goexit()
+        }
+    },
+    Scenario(name: "goexit-in-panic-main-returns", summary: "a panicking goroutine's defer calls Goexit, then main returns") {
+        Runtime.run(goConfiguration()) {
+            let done = Channel<Int>()
+            go {
+                Runtime.defer { done.close() }
+                Runtime.defer { Runtime.goexit() }
+                Runtime.panic("hello")
+            }
+            _ = done.receiveWithOK()
+            writeStandardOutput("main returning")
+        }
+    },
+    Scenario(name: "panic-after-goexit", summary: "Go's PanicAfterGoexit: a defer run by Goexit panics") {
+        Runtime.run(goConfiguration()) {
+            Runtime.defer { Runtime.panic("hello") }
+            Runtime.goexit()
+        }
+    },
     Scenario(name: "main-returns", summary: "main returns while a goroutine is blocked: exit 0 at once") {
         Runtime.run(goConfiguration()) {
             go {

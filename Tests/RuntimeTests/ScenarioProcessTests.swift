@@ -80,6 +80,34 @@ final class ScenarioProcessTests: XCTestCase {
         assertNoCrashTrace(result)
     }
 
+    /// Go's TestGoexitInPanic: Goexit in a panic's defer ends the panic unprinted; with
+    /// main gone by Goexit too, nothing is left: the deadlock of a Goexited main.
+    func testGoexitInAPanicsDeferEndsThePanic() throws {
+        let result = try run("goexit-in-panic")
+        XCTAssertEqual(result.status, 2)
+        assertStandardError(result, containsInOrder: ["fatal error: no goroutines (main called runtime.Goexit) - deadlock!"])
+        XCTAssertFalse(result.standardError.contains("panic: hello"), result.standardError)
+        assertNoCrashTrace(result)
+    }
+
+    /// The same without the deadlock: main returns once the goroutine is gone, and the
+    /// process exits 0 at once (runtime.main does not wait for a panic that Goexit ended).
+    func testMainReturnsAfterAGoexitEndedAPanic() throws {
+        let result = try run("goexit-in-panic-main-returns")
+        XCTAssertEqual(result.status, 0, result.standardError)
+        XCTAssertEqual(result.standardOutputLines, ["main returning"])
+        XCTAssertFalse(result.standardError.contains("panic: hello"), result.standardError)
+    }
+
+    /// Go's TestPanicAfterGoexit: a defer that Goexit runs may panic, and that panic is
+    /// reported as any other.
+    func testPanicInADeferOfGoexitIsReported() throws {
+        let result = try run("panic-after-goexit")
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.standardError.hasPrefix("panic: hello"), result.standardError)
+        assertNoCrashTrace(result)
+    }
+
     func testMainReturnEndsTheProcessAtOnce() throws {
         let result = try run("main-returns")
         XCTAssertEqual(result.status, 0, result.standardError)
