@@ -96,8 +96,8 @@ public enum BenchFormat {
     public static func parameters(ofSubLevels levels: [String]) -> WorkloadParameters {
         var result: [String: String] = [:]
         for (depth, level) in levels.enumerated() {
-            if let eq = level.firstIndex(of: "="), eq != level.startIndex {
-                result[String(level[..<eq])] = String(level[level.index(after: eq)...])
+            if let (key, value) = WorkloadParameters.splitAssignment(level) {
+                result[key] = value
             } else {
                 result[depth == 0 ? "sub" : "sub\(depth + 1)"] = level
             }
