@@ -74,20 +74,28 @@ public struct ChildEnvironment: Equatable, Sendable {
         ChildEnvironment(parent: ProcessInfo.processInfo.environment)
     }
 
-    /// One line naming the first refused variable set in `parent`, or nil.
+    /// One line naming the first refused variable set in `parent`, or nil: a refused
+    /// variable, or a recorded one whose value the `env` column cannot carry.
     public static func refusal(_ parent: [String: String]) -> String? {
         let names = parent.keys.filter { name in
             refused.contains(name) || refusedPrefixes.contains(where: { name.hasPrefix($0) })
         }.sorted()
-        guard let first = names.first else { return nil }
-        return "\(first) is set: it changes what the children measure and gobench does not record it; unset it (docs/PROTOCOL.md, the child's environment)"
+        if let first = names.first {
+            return "\(first) is set: it changes what the children measure and gobench does not record it; unset it (docs/PROTOCOL.md, the child's environment)"
+        }
+        // The column is `K=V;K=V` on one line: a value with `;` would read as two settings
+        // (GODEBUG="x;GOGC=50" and GODEBUG=x with GOGC=50 would record the same text), and
+        // a line break would split the row. Unicode scalars, not Characters: a `;` followed
+        // by a combining mark is still a separator to every reader of the column.
+        for name in recorded {
+            guard let value = parent[name],
+                  let bad = value.unicodeScalars.first(where: unrecordable.contains) else { continue }
+            let what = bad == ";" ? "';'" : "a line break"
+            return "\(name)'s value contains \(what), which the env column (NAME=VALUE;NAME=VALUE, one line) cannot record; set it without one (docs/PROTOCOL.md, the child's environment)"
+        }
+        return nil
     }
 
-    /// The recorded settings of `text` (an `env` column) as name-value pairs.
-    public static func pairs(_ text: String) -> [(name: String, value: String)] {
-        text.split(separator: ";", omittingEmptySubsequences: true).map { item in
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
-        }
-    }
+    /// What a recorded value may not contain (the `env` column's separator, line breaks).
+    static let unrecordable: Set<Unicode.Scalar> = [";", "\n", "\r"]
 }

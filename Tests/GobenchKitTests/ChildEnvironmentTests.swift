@@ -83,6 +83,22 @@ final class ChildEnvironmentTests: XCTestCase {
         XCTAssertTrue(read.allSatisfy { $0.env == "" && $0.schemaVersion == ResultRow.schemaVersion })
     }
 
+    /// A recorded value with the column's separator or a line break cannot be recorded
+    /// faithfully (two environments would give one `env` text): refused, by name.
+    func testARecordedValueTheColumnCannotCarryIsRefused() {
+        for (name, value) in [("GOBENCH_NO_IMMORTAL", "1;GOGC=50"), ("GODEBUG", "x=1\ny=2"), ("GOMEMLIMIT", "1GiB\r"),
+                              ("GOBENCH_TOPOLOGY", "a;\u{301}")] {
+            let refusal = ChildEnvironment.refusal(["PATH": "/bin", name: value])
+            XCTAssertNotNil(refusal, "\(name)=\(value.debugDescription)")
+            XCTAssertTrue(refusal?.hasPrefix(name + "'s value contains") ?? false, refusal ?? "")
+            XCTAssertFalse(refusal?.contains("\n") ?? true)
+        }
+        // The ambiguity the refusal prevents: these two record the same text.
+        XCTAssertEqual(ChildEnvironment(parent: ["GOBENCH_NO_IMMORTAL": "1;GOGC=50"]).recordedText,
+                       ChildEnvironment(parent: ["GOBENCH_NO_IMMORTAL": "1", "GOGC": "50"]).recordedText)
+        XCTAssertNil(ChildEnvironment.refusal(["GODEBUG": "asyncpreemptoff=1,schedtrace=0", "GOGC": "50"]))
+    }
+
     /// The binary: a refused variable and a malformed value are one line and exit 1 before
     /// any child starts; a recorded one ends in the env column.
     func testSweepRefusesOrRecordsUpFront() throws {
@@ -91,9 +107,11 @@ final class ChildEnvironmentTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let sweep = ["sweep", "--engines", "swift", "--workloads", "spawn-storm", "--param", "n=100",
                      "--procs", "1", "--scavenge", "off", "--reps", "1", "-o", "r.csv"]
-        let clean = ["GOMAXPROCS", "GOBENCH_SCAVENGE", "GOBENCH_STACK_SIZE", "GOBENCH_STACKGC", "GOBENCH_TOPOLOGY", "GOGC", "LD_PRELOAD"]
+        let clean = ["GOMAXPROCS", "GOBENCH_SCAVENGE", "GOBENCH_STACK_SIZE", "GOBENCH_STACKGC", "GOBENCH_TOPOLOGY", "GOGC", "LD_PRELOAD",
+                     "GOBENCH_NO_IMMORTAL"]
         for (name, value) in [("LD_PRELOAD", "libnothing.so"), ("GOMAXPROCS", "zero"), ("GOBENCH_SCAVENGE", "5"),
-                              ("GOBENCH_STACK_SIZE", "12Q"), ("GOBENCH_STACKGC", "fast"), ("GOGC", "fast")] {
+                              ("GOBENCH_STACK_SIZE", "12Q"), ("GOBENCH_STACKGC", "fast"), ("GOGC", "fast"),
+                              ("GOBENCH_NO_IMMORTAL", "1;GOGC=50")] {
             let outcome = try GobenchBinary.run(sweep, in: folder, removing: clean, extra: [name: value])
             XCTAssertEqual(outcome.status, 1, "\(name)=\(value): \(outcome.stderr)")
             let lines = outcome.stderr.split(separator: "\n").filter { !$0.hasPrefix("ERROR: ld.so") }
