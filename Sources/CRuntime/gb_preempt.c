@@ -200,6 +200,11 @@ static void build_preemptible_table(void) {
 
 void gb_preempt_prepare(void) {
     if (__atomic_load_n(&preemptible_state, __ATOMIC_ACQUIRE) == 0) build_preemptible_table();
+    // Another thread builds it (a few ms, once per process): wait until it is published.
+    while (__atomic_load_n(&preemptible_state, __ATOMIC_ACQUIRE) == 1) {
+        struct timespec pause = { 0, 100000 };
+        nanosleep(&pause, NULL);
+    }
 }
 
 int gb_preemptible_pc(uintptr_t pc) {

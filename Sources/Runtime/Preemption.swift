@@ -267,6 +267,18 @@ func installPreemption() {
     })
 }
 
+extension Runtime {
+    /// Builds now, on the calling thread, the table of preemptible code that sysmon
+    /// otherwise builds from the program's symbol table as it starts (a few milliseconds
+    /// of CPU, once per process; later calls return at once). A benchmark calls it before
+    /// `Runtime.run`, so that no measured section shares the CPUs with that work, as Go's
+    /// runtime has finished its own start-up before `main.main` runs. Not needed with
+    /// asynchronous preemption off (the table is then never built).
+    public static func prepareAsyncPreemption() {
+        gb_preempt_prepare()
+    }
+}
+
 /// The Swift half of the handler: the C half checked that the thread runs a goroutine's
 /// own code, on its stack, outside any signal handler and (unless in a system call) in
 /// the program's own Swift code. Only atomics, futexes, sched.lock and fields of objects that

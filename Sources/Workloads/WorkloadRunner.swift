@@ -80,6 +80,9 @@ public enum WorkloadRunner {
                 return .error("\(settings.workload) has no Swift implementation")
             }
             var result: WorkloadOutcome = .error("no result")
+            // The runtime's start-up work done first, on this thread: none of it beside a
+            // measurement.
+            if config.asyncPreemption { Runtime.prepareAsyncPreemption() }
             Runtime.run(config) { result = body(params, procs) }
             return result
         case .go, .goTest, .command:

@@ -64,8 +64,10 @@ void gb_preempt_attach(gb_preempt_record *record);
 /// plus one, below 4096; 0: any) seen at schedule tick `tick`. Returns 0 or an errno.
 int gb_preempt_signal(int32_t tid, uint32_t kind, uint32_t processor, uint32_t tick);
 /// Builds the table of code where a goroutine may be stopped (Swift functions of the
-/// program, from its symbol table); once, on the first call. sysmon calls it as it starts,
-/// gb_preempt_signal before any signal. Allocates: never from a signal handler.
+/// program, from its symbol table); once, on the first call; a call made while another
+/// thread builds it returns when that one has published it. sysmon calls it as it starts,
+/// gb_preempt_signal before any signal, Runtime.prepareAsyncPreemption before the runtime
+/// starts. Allocates and sleeps: never from a signal handler.
 void gb_preempt_prepare(void);
 /// Whether the handler may stop a goroutine at `pc` (0 before gb_preempt_prepare, and
 /// always in a program without a symbol table).
