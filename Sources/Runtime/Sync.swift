@@ -171,6 +171,15 @@ public final class GoMutex: @unchecked Sendable {
     }
 
     private func lockSlow() {
+        // The usual case under contention: the mutex is free but its state carries a waiter
+        // count or the woken flag. The loop's first pass below takes it with this same CAS
+        // (new = old | locked, nothing else changed); done here, before the runtime is
+        // entered, it costs what the fast path costs and holds nothing the fast path does
+        // not, so it is the program's code like the fast path.
+        let first = gb_load_relaxed_u64(state)
+        if first & (GoMutex.locked | GoMutex.starving) == 0 && gb_cas_u64(state, first, first | GoMutex.locked) {
+            return
+        }
         if gb_get_machine() == nil { fatalUsage("runtime: Mutex.lock outside a goroutine") }
         // Runtime code from here (Preemption.swift, "Where the handler refuses").
         let saved = gb_runtime_enter()
@@ -246,6 +255,12 @@ public final class GoMutex: @unchecked Sendable {
     }
 
     private func unlockSlow(_ value: UInt64) {
+        // Nobody to wake (no waiter, one already woken, or the mutex taken again), in normal
+        // mode: unlockSlowNow's first look, here without entering the runtime.
+        if (value &+ GoMutex.locked) & GoMutex.locked != 0 && value & GoMutex.starving == 0
+            && (value >> GoMutex.waiterShift == 0 || value & (GoMutex.locked | GoMutex.woken) != 0) {
+            return
+        }
         inRuntime { unlockSlowNow(value) } // (Preemption.swift)
     }
 
