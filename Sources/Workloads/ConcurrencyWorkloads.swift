@@ -34,6 +34,9 @@ enum ConcurrencyWorkloads {
         let box = OutcomeBox()
         let sem = DispatchSemaphore(value: 0)
         Task.detached {
+            // One child task started and awaited before the workload, as the other engines
+            // spawn and wait for one goroutine (docs/PROTOCOL.md).
+            await Task.detached {}.value
             box.outcome = await body(p, procs)
             sem.signal()
         }

@@ -39,6 +39,17 @@ public enum WorkloadRunner {
         return (result, 0)
     }
 
+    /// One goroutine spawned and waited for before any workload (docs/PROTOCOL.md, the
+    /// measured section): the spawn, park and ready paths, their code pages and the Swift
+    /// metadata they need, are then ready before a clock starts, as Go's `runtime.main`
+    /// has run its own background goroutines before `main.main`. The Go peer does the same.
+    static func warmUp() {
+        let wg = WaitGroup()
+        wg.add(1)
+        go { wg.done() }
+        wg.wait()
+    }
+
     static func measure(_ settings: RunSettings) -> WorkloadOutcome {
         let spec: WorkloadSpec
         let params: WorkloadParameters
@@ -83,7 +94,10 @@ public enum WorkloadRunner {
             // The runtime's start-up work done first, on this thread: none of it beside a
             // measurement.
             if config.asyncPreemption { Runtime.prepareAsyncPreemption() }
-            Runtime.run(config) { result = body(params, procs) }
+            Runtime.run(config) {
+                warmUp()
+                result = body(params, procs)
+            }
             return result
         case .go, .goTest, .command:
             return .error("engine \(settings.engine.rawValue) does not run in this process (the go engine is peers/go)")

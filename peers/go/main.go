@@ -20,6 +20,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 )
 
 func main() {
@@ -138,10 +139,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	stopScavenger := startScavenger(scavengeSetting)
 	ctx := &runContext{procs: runtime.GOMAXPROCS(0), params: values, out: stdout}
+	warmUp()
 	measured, err := spec.Run(ctx)
 	stopScavenger()
 	if err != nil {
 		return writeError(stdout, spec.Name, err.Error())
 	}
 	return writeResult(stdout, spec.Name, measured)
+}
+
+// warmUp spawns one goroutine and waits for it before any workload (docs/PROTOCOL.md, the
+// measured section), as the swift child does: both runtimes have then run their spawn, park
+// and ready paths once in the process before a clock starts.
+func warmUp() {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go wg.Done()
+	wg.Wait()
 }
