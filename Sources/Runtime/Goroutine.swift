@@ -117,6 +117,10 @@ public final class Goroutine: @unchecked Sendable {
     /// Is this the main goroutine.
     var isMain = false
     var waitReason: WaitReason = .none
+    /// When a goroutine parked in `Runtime.sleep` is due (gb_nanotime); written by the
+    /// goroutine before it parks, read by the stack pacer (Scavenger.swift), which leaves a
+    /// sleeper that is due soon alone.
+    var sleepUntil: Int64 = 0
     var stack: Stack?
     /// The stack size asked for at spawn (0: the standard size); set by a spawn that asks
     /// for another size, reset to 0 by exit.

@@ -240,7 +240,9 @@ public enum Runtime {
         defer { runtimeLeave(gp, saved) }
         if nanoseconds <= 0 { checkPreempt(gp); return }
         gp.waitReason = .sleep
-        switchToScheduler(gp, .sleep(until: gb_nanotime() + nanoseconds))
+        let until = gb_nanotime() + nanoseconds
+        gp.sleepUntil = until
+        switchToScheduler(gp, .sleep(until: until))
         gp.waitReason = .none
     }
 

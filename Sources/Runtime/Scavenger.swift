@@ -53,9 +53,14 @@
 //
 // Which stacks: a periodic pass marks each waiting G it sees (seenParked) and compacts
 // those it finds still marked, that is, waiting since an earlier pass without having run
-// (execute clears the mark): long-parked. A periodic pass spends at most 1% of the
-// interval (at least 100 µs) on this and goes on where it stopped. Runtime.scavenge()
-// compacts every waiting G. Stacks whose live part is over 64 KiB are left as they are.
+// (execute clears the mark): long-parked. A goroutine in `Runtime.sleep` that is due within
+// `pacerShortSleepNanoseconds` is neither marked nor compacted by the periodic pass or the
+// pacer's (Runtime.scavenge() takes it too): its stack would be restored
+// (a fault per page, the guard removed) before the memory saved had mattered; timer-storm's
+// 1 ms sleepers paid about a fifth of the workload's time for it. A periodic pass
+// spends at most 1% of the interval (at least 100 µs) on this and goes on where it stopped.
+// Runtime.scavenge() compacts every waiting G. Stacks whose live part is over 64 KiB are
+// left as they are.
 // Gs are taken 64 at a time: the stacks of adjacent slots are given back with one
 // madvise (the guard regions between slots stay), and the 64 guards are installed with
 // one process_madvise where the kernel takes it (Linux 6.13+), so that a pass costs about
@@ -192,7 +197,8 @@ func scavengeOnce(force: Bool) -> Int {
     var released = s.stacks.scavengePool(retainBytes: s.configuration.scavengeRetainBytes)
     // 3. Parked stacks.
     let budget = force ? Int64.max / 2 : max(100_000, (s.configuration.scavengeIntervalNanoseconds ?? 0) / 100)
-    let compaction = compactParkedStacks(s, force: force, fromStart: force, deadline: gb_nanotime() + budget)
+    let compaction = compactParkedStacks(s, force: force, fromStart: force, deadline: gb_nanotime() + budget,
+                                         sparingSleepers: !force)
     released += compaction.releasedBytes
     // 4. The detached goroutines whose grace period is over.
     let freed = freeGoroutinesAfterGracePeriod(s, force: force)
@@ -256,8 +262,11 @@ private struct Compaction {
 }
 
 /// `fromStart`: the whole list, from its start (else from the periodic pass's cursor);
-/// `force`: every waiting G (else only the long-parked).
-private func compactParkedStacks(_ s: Scheduler, force: Bool, fromStart: Bool, deadline: Int64)
+/// `force`: every waiting G (else only the long-parked); `sparingSleepers`: not the
+/// sleepers due within pacerShortSleepNanoseconds (the periodic pass and the pacer's;
+/// Runtime.scavenge() takes every waiting G).
+private func compactParkedStacks(_ s: Scheduler, force: Bool, fromStart: Bool, deadline: Int64,
+                                 sparingSleepers: Bool)
     -> (stacks: Int, keptBytes: Int, releasedBytes: Int) {
     guard compactionSupported(s) else { return (0, 0, 0) }
     let st = s.scavenger
@@ -278,8 +287,10 @@ private func compactParkedStacks(_ s: Scheduler, force: Bool, fromStart: Bool, d
         s.allGLock.unlock()
         // (Only the scavenger frees Gs, and not during this part of a pass: the words
         // stay valid.)
+        let now = gb_nanotime()
         for w in words {
-            if let c = takeForCompaction(Goroutine.from(word: w), force: force) {
+            if let c = takeForCompaction(Goroutine.from(word: w), force: force,
+                                         sparingSleepersDueBefore: sparingSleepers ? now + pacerShortSleepNanoseconds : nil) {
                 batch.append(c)
                 if batch.count == compactionBatch { flushCompactions(&batch, s, &totals) }
             }
@@ -299,8 +310,12 @@ private func compactParkedStacks(_ s: Scheduler, force: Bool, fromStart: Bool, d
 
 /// Takes `gp` for compaction when it is waiting and long-parked (or `force`), copying
 /// its live bytes into a record; nil otherwise (the scan bit is then released).
-private func takeForCompaction(_ gp: Goroutine, force: Bool) -> Compaction? {
+private func takeForCompaction(_ gp: Goroutine, force: Bool, sparingSleepersDueBefore soon: Int64?) -> Compaction? {
     guard gp.tryAcquireScan() else { return nil }
+    if let soon, gp.waitReason == .sleep, gp.sleepUntil < soon {
+        gp.releaseScan() // due soon: left as it is, unmarked
+        return nil
+    }
     switch gp.parkedStackState {
     case .compacted:
         gp.releaseScan()
@@ -447,6 +462,9 @@ func resumeParkedStack(_ gp: Goroutine) {
 
 /// No pacer pass before the standard stacks out of the pool hold this much.
 let stackPacerFloorBytes = 4 << 20
+/// A sleeper due within this is not a long-parked goroutine for the pacer (10 ms, the
+/// scheduler's time slice).
+let pacerShortSleepNanoseconds: Int64 = 10_000_000
 
 /// Sets the pacer's first trigger (at start-up), unless it is off or compaction cannot
 /// work here (the back end; the kernel's guards are checked by each pass).
@@ -472,12 +490,13 @@ func stackPacerTick(_ s: Scheduler) -> Bool {
     return true
 }
 
-/// One pacer pass (on sysmon's thread): compacts every parked goroutine's stack, then
+/// One pacer pass (on sysmon's thread): compacts every parked goroutine's stack (but a
+/// sleeper's due within pacerShortSleepNanoseconds), then
 /// sets the next trigger at GOBENCH_STACKGC percent more bytes held than now.
 private func runStackPacer(_ s: Scheduler) {
     guard let percent = s.configuration.stackPacerPercent, compactionSupported(s) else { return }
     let start = gb_nanotime()
-    let totals = compactParkedStacks(s, force: true, fromStart: true, deadline: .max)
+    let totals = compactParkedStacks(s, force: true, fromStart: true, deadline: .max, sparingSleepers: true)
     let stats = Statistics.shared
     let compacted = stats[.stacksCompacted], restored = stats[.stacksRestored]
     let compactedLive = Int(compacted >= restored ? compacted - restored : 0)

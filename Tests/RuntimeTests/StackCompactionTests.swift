@@ -408,6 +408,61 @@ final class StackCompactionTests: XCTestCase {
                        "every compacted stack was restored when its goroutine ran, but the parked scavenger's")
     }
 
+    /// The pacer leaves a sleeper that is due soon alone (Scavenger.swift, "Which stacks"):
+    /// goroutines sleeping 1 ms at a time through the pacer's passes are never compacted
+    /// (their stacks would come back within the millisecond), while goroutines sleeping
+    /// 2 s, spawned in the same waves, are.
+    func testStackPacerSparesSleepersDueSoon() throws {
+        let waves = 4, perWave = 1500
+        var supported = false
+        var compacted: UInt64 = 0, restoredEarly: UInt64 = 0
+        var compactedShort = 0, compactedLong = 0
+        RuntimeTestSupport.run(procs: 2) {
+            supported = Runtime.parkedStackCompactionSupported
+            let base = Runtime.statistics()
+            let stop = AtomicCounter(), wg = WaitGroup()
+            wg.add(waves * perWave)
+            for _ in 0..<waves {
+                for k in 0..<perWave {
+                    if k % 2 == 0 {
+                        go { Runtime.sleep(nanoseconds: 2_000_000_000); wg.done() }
+                    } else {
+                        go {
+                            while stop.value == 0 { Runtime.sleep(nanoseconds: 1_000_000) }
+                            wg.done()
+                        }
+                    }
+                }
+                let before = Runtime.statistics()[.stackPacerPasses]
+                _ = RuntimeTestSupport.waitInGoroutine(seconds: 1) {
+                    !supported || Runtime.statistics()[.stackPacerPasses] > before
+                }
+            }
+            let passed = Runtime.statistics()
+            compacted = passed[.stacksCompacted] - base[.stacksCompacted]
+            // A compacted 1 ms sleeper would be restored within the millisecond; a 2 s
+            // sleeper is still asleep.
+            restoredEarly = passed[.stacksRestored] - base[.stacksRestored]
+            let s = sched!
+            s.withWorldStopped {
+                let now = gb_nanotime()
+                s.allGLock.lock()
+                let all = s.allGoroutines
+                s.allGLock.unlock()
+                for g in all where g.status == .waiting && g.waitReason == .sleep && g.parkedStackState == .compacted {
+                    if g.sleepUntil - now < 500_000_000 { compactedShort += 1 } else { compactedLong += 1 }
+                }
+            }
+            stop.add()
+            wg.wait()
+        }
+        guard supported else { throw XCTSkip("parked-stack compaction is not available here") }
+        XCTAssertEqual(compactedShort, 0, "a 1 ms sleeper was compacted")
+        // (A few may be other goroutines: main between its waits, the runtime's own.)
+        XCTAssertLessThanOrEqual(restoredEarly, 10, "compacted stacks restored while the 2 s sleepers slept: 1 ms sleepers' (\(compacted) compactions)")
+        XCTAssertGreaterThan(compactedLong, 0, "the pacer compacted none of the 2 s sleepers (\(compacted) compactions)")
+    }
+
     /// GOBENCH_STACKGC=off: the same growth asks for no pacer pass and compacts nothing.
     func testStackPacerOffCompactsNothing() throws {
         let n = 4000
