@@ -85,17 +85,15 @@ public struct ChildEnvironment: Equatable, Sendable {
         }
         // The column is `K=V;K=V` on one line: a value with `;` would read as two settings
         // (GODEBUG="x;GOGC=50" and GODEBUG=x with GOGC=50 would record the same text), and
-        // a line break would split the row. Unicode scalars, not Characters: a `;` followed
-        // by a combining mark is still a separator to every reader of the column.
+        // a line break would split the row: what the params column may not hold either
+        // (WorkloadParameters.forbidden; NUL cannot be in an environment). Unicode scalars,
+        // not Characters: a `;` followed by a combining mark is still a separator.
         for name in recorded {
             guard let value = parent[name],
-                  let bad = value.unicodeScalars.first(where: unrecordable.contains) else { continue }
+                  let bad = value.unicodeScalars.first(where: WorkloadParameters.forbidden.contains) else { continue }
             let what = bad == ";" ? "';'" : "a line break"
             return "\(name)'s value contains \(what), which the env column (NAME=VALUE;NAME=VALUE, one line) cannot record; set it without one (docs/PROTOCOL.md, the child's environment)"
         }
         return nil
     }
-
-    /// What a recorded value may not contain (the `env` column's separator, line breaks).
-    static let unrecordable: Set<Unicode.Scalar> = [";", "\n", "\r"]
 }
