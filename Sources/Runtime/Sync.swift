@@ -258,7 +258,7 @@ public final class GoMutex: @unchecked Sendable {
         // Nobody to wake (no waiter, one already woken, or the mutex taken again), in normal
         // mode: unlockSlowNow's first look, here without entering the runtime.
         if (value &+ GoMutex.locked) & GoMutex.locked != 0 && value & GoMutex.starving == 0
-            && (value >> GoMutex.waiterShift == 0 || value & (GoMutex.locked | GoMutex.woken) != 0) {
+            && GoMutex.nobodyToWake(value) {
             return
         }
         inRuntime { unlockSlowNow(value) } // (Preemption.swift)
@@ -271,10 +271,7 @@ public final class GoMutex: @unchecked Sendable {
         if value & GoMutex.starving == 0 {
             var old = value
             while true {
-                // No waiters, or one already woken or the mutex taken again: nobody to wake.
-                if old >> GoMutex.waiterShift == 0 || old & (GoMutex.locked | GoMutex.woken | GoMutex.starving) != 0 {
-                    return
-                }
+                if GoMutex.nobodyToWake(old) { return }
                 // Take a waiter off the count and give it the right to wake.
                 let new = (old &- GoMutex.waiterOne) | GoMutex.woken
                 if gb_cas_u64(state, old, new) {
@@ -288,6 +285,13 @@ public final class GoMutex: @unchecked Sendable {
             // not set here: the waiter sets it (a newcomer sees `starving` and queues).
             semrelease(handoff: true)
         }
+    }
+
+    /// No waiters, or one already woken, or the mutex taken again (or starving): an Unlock
+    /// in normal mode has nobody to wake.
+    @inline(__always)
+    private static func nobodyToWake(_ state: UInt64) -> Bool {
+        state >> waiterShift == 0 || state & (locked | woken | starving) != 0
     }
 
     /// Go's cansemacquire: takes one release if there is one.
