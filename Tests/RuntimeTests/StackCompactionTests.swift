@@ -366,10 +366,7 @@ final class StackCompactionTests: XCTestCase {
                 _ = RuntimeTestSupport.waitInGoroutine(seconds: 20) { ch.waitingReceivers == (wave + 1) * perWave }
                 // The pass this wave asked for (sysmon runs it): it compacts the
                 // goroutines it finds parked.
-                let before = Runtime.statistics()[.stackPacerPasses]
-                _ = RuntimeTestSupport.waitInGoroutine(seconds: 5) {
-                    !supported || Runtime.statistics()[.stackPacerPasses] > before
-                }
+                Self.waitForStackPacerPass(seconds: 5, supported: supported)
             }
             let parked = Runtime.statistics()
             passes = parked[.stackPacerPasses] - base[.stackPacerPasses]
@@ -433,10 +430,7 @@ final class StackCompactionTests: XCTestCase {
                         }
                     }
                 }
-                let before = Runtime.statistics()[.stackPacerPasses]
-                _ = RuntimeTestSupport.waitInGoroutine(seconds: 1) {
-                    !supported || Runtime.statistics()[.stackPacerPasses] > before
-                }
+                Self.waitForStackPacerPass(seconds: 1, supported: supported)
             }
             let passed = Runtime.statistics()
             compacted = passed[.stacksCompacted] - base[.stacksCompacted]
@@ -461,6 +455,15 @@ final class StackCompactionTests: XCTestCase {
         // (A few may be other goroutines: main between its waits, the runtime's own.)
         XCTAssertLessThanOrEqual(restoredEarly, 10, "compacted stacks restored while the 2 s sleepers slept: 1 ms sleepers' (\(compacted) compactions)")
         XCTAssertGreaterThan(compactedLong, 0, "the pacer compacted none of the 2 s sleepers (\(compacted) compactions)")
+    }
+
+    /// Waits (in a goroutine) up to `seconds` for the pacer pass the last spawns asked for
+    /// (sysmon runs it); at once where compaction is not supported.
+    private static func waitForStackPacerPass(seconds: Double, supported: Bool) {
+        let before = Runtime.statistics()[.stackPacerPasses]
+        _ = RuntimeTestSupport.waitInGoroutine(seconds: seconds) {
+            !supported || Runtime.statistics()[.stackPacerPasses] > before
+        }
     }
 
     /// GOBENCH_STACKGC=off: the same growth asks for no pacer pass and compacts nothing.
